@@ -1,0 +1,62 @@
+# Opspor — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?=
+
+.PHONY: run test lint bench bench-page-weight bench-load chromium node-deps messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	touch $@
+
+## Set up and serve the app with demo data on http://127.0.0.1:8000
+run: $(VENV)/.runtime
+	OPSPOR_DEMO=1 $(BIN)/opspor demo-data --if-empty
+	OPSPOR_DEMO=1 $(BIN)/opspor serve --host 127.0.0.1 --port 8000
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	      || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null); \
+	  else \
+	    echo "The browser tests need Debian's chromium: run 'sudo apt-get install -y chromium'." >&2; exit 1; \
+	  fi; \
+	fi
+	@/usr/bin/chromium --version 2>/dev/null | grep -i chromium || true
+
+node-deps: tests/node/node_modules/.package-lock.json
+
+tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Install everything the tests need and run the whole suite
+test: $(VENV)/.dev chromium node-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff format --check backend tests bench
+
+## Benchmarks (never part of the tests); each prints its figures
+bench: $(VENV)/.dev chromium
+	$(BIN)/python -m bench.run_all
+
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg --no-location -o backend/locale/messages.pot .
+
+clean:
+	rm -rf $(VENV) var/opspor.db*

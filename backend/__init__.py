@@ -1,0 +1,1 @@
+"""Opspor: offline-first early-detection records for Danish field staff."""

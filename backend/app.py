@@ -1,0 +1,100 @@
+"""create_app(): wiring only."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+
+from backend.config import get_settings
+from backend.reminders.scheduler import lifespan
+from backend.web import api, pages  # noqa: F401
+from backend.web.api import children as api_children
+from backend.web.api import export as api_export
+from backend.web.api import push as api_push
+from backend.web.api import records as api_records
+from backend.web.api import session as api_session
+from backend.web.api import sync as api_sync
+from backend.web.api import system as api_system
+from backend.web.assets import asset_route
+from backend.web.errors import UnexpectedErrorMiddleware, install_error_handlers
+from backend.web.middleware import (
+    BodySizeLimitMiddleware,
+    RejectNulBytesMiddleware,
+    SecurityHeadersMiddleware,
+)
+from backend.web.pages import account as account_pages
+from backend.web.pages import admin_caseloads as admin_caseloads_pages
+from backend.web.pages import admin_children as admin_children_pages
+from backend.web.pages import admin_export as admin_export_pages
+from backend.web.pages import admin_home as admin_home_pages
+from backend.web.pages import admin_import as admin_import_pages
+from backend.web.pages import admin_org as admin_org_pages
+from backend.web.pages import admin_retention as admin_retention_pages
+from backend.web.pages import audit as audit_pages
+from backend.web.pages import auth as auth_pages
+from backend.web.pages import children as children_pages
+from backend.web.pages import conflicts as conflict_pages
+from backend.web.pages import municipal_settings as settings_pages
+from backend.web.pages import offline as offline_pages
+from backend.web.pages import oidc as oidc_pages
+from backend.web.pages import pwa as pwa_pages
+from backend.web.pages import records as record_pages
+from backend.web.pages import reminders as reminder_pages
+from backend.web.pages import rounds as round_pages
+from backend.web.pages import sparring as sparring_pages
+from backend.web.pages import tasks as task_pages
+from backend.web.pages import totp as totp_pages
+from backend.web.pages import transitions as transition_pages
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Opspor",
+        version="0.1.0",
+        summary="Offline-first registreringer for tidlig opsporing af mistrivsel hos små børn.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    for router in (
+        api_system.router,
+        api_session.router,
+        api_children.router,
+        api_records.router,
+        api_sync.router,
+        api_push.router,
+        auth_pages.router,
+        oidc_pages.router,
+        totp_pages.router,
+        children_pages.router,
+        record_pages.router,
+        conflict_pages.router,
+        task_pages.router,
+        offline_pages.router,
+        sparring_pages.router,
+        reminder_pages.router,
+        account_pages.router,
+        audit_pages.router,
+        round_pages.router,
+        settings_pages.router,
+        api_export.router,
+        admin_home_pages.router,
+        admin_org_pages.router,
+        admin_children_pages.router,
+        admin_caseloads_pages.router,
+        admin_import_pages.router,
+        admin_retention_pages.router,
+        admin_export_pages.router,
+        pwa_pages.router,
+        transition_pages.router,
+    ):
+        app.include_router(router)
+    app.router.routes.append(asset_route)
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RejectNulBytesMiddleware)
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

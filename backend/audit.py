@@ -1,0 +1,71 @@
+"""The audit log: who read or wrote what about a child, when, from which device.
+
+Events of one request are collected and written in a single INSERT, in the same transaction as
+the request's own writes, before the response leaves the server. The table is append-only: the
+application never updates or deletes its rows (retention is the one job allowed to prune them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Column, insert
+from sqlmodel import Field, Session, SQLModel
+
+from backend.db import JSONType, UTCDateTime, utcnow
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_id: str | None = Field(default=None, index=True, max_length=36)
+    session_ref: str = Field(default="", max_length=12)
+    device_id: str | None = Field(default=None, max_length=36)
+    ip: str = Field(default="", max_length=45)
+    action: str = Field(max_length=40)
+    object_type: str = Field(default="", max_length=40)
+    object_id: str | None = Field(default=None, max_length=36)
+    child_id: str | None = Field(default=None, index=True, max_length=36)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+@dataclass
+class AuditTrail:
+    """The events of one request, written together by `flush`."""
+
+    actor_id: str | None = None
+    session_ref: str = ""
+    device_id: str | None = None
+    ip: str = ""
+    pending: list[dict] = field(default_factory=list)
+
+    def add(
+        self,
+        action: str,
+        object_type: str = "",
+        object_id: str | None = None,
+        child_id: str | None = None,
+        **detail: object,
+    ) -> None:
+        self.pending.append(
+            {
+                "at": utcnow(),
+                "actor_id": self.actor_id,
+                "session_ref": self.session_ref,
+                "device_id": self.device_id,
+                "ip": self.ip,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "child_id": child_id,
+                "detail": detail,
+            }
+        )
+
+    def flush(self, db: Session) -> None:
+        if self.pending:
+            db.execute(insert(AuditEvent), self.pending)
+            self.pending = []

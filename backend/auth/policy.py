@@ -1,0 +1,116 @@
+"""The access policy (domain §7), in one place. Every route that touches a child asks here.
+
+- Professionals and leaders see the children currently placed in their units. A child who moved
+  is seen by the new unit, not the old one.
+- Of a child, they see the records written in their own units (records stay with their unit),
+  plus what crossed with consent (a transition description) — see `records/access.py`.
+- The municipal admin administers the register but has no caseload: child pages answer 404 for
+  the admin; the right-of-access export is the admin's (audited) way to a child's records.
+- Anything out of scope is indistinguishable from something that does not exist (404).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlmodel import Session, select
+
+from backend.people.models import PROFESSIONAL_ROLES, Child, Placement, Role, RoleAssignment, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: str
+    municipality_id: str
+    roles_by_unit: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    is_admin: bool = False
+
+    @property
+    def unit_ids(self) -> frozenset[str]:
+        return frozenset(self.roles_by_unit)
+
+    @property
+    def led_unit_ids(self) -> frozenset[str]:
+        return frozenset(u for u, roles in self.roles_by_unit.items() if Role.leader in roles)
+
+    def leads(self, unit_id: str | None) -> bool:
+        return unit_id in self.led_unit_ids
+
+    def works_in(self, unit_id: str | None) -> bool:
+        return unit_id in self.roles_by_unit
+
+    def has_role(self, role: str, unit_id: str | None = None) -> bool:
+        if unit_id is None:
+            return any(role in roles for roles in self.roles_by_unit.values())
+        return role in self.roles_by_unit.get(unit_id, frozenset())
+
+    @property
+    def is_professional(self) -> bool:
+        return any(roles & PROFESSIONAL_ROLES for roles in self.roles_by_unit.values())
+
+
+_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_id(value: str | None) -> bool:
+    """Ids are lower-case UUIDs; anything else cannot name a child or record (→ 404)."""
+    return bool(value) and _ID.match(value) is not None
+
+
+def load_scope(db: Session, user: User) -> Scope:
+    roles: dict[str, set[str]] = {}
+    is_admin = False
+    for assignment in db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)):
+        if assignment.role == Role.admin:
+            is_admin = True
+        elif assignment.unit_id:
+            roles.setdefault(assignment.unit_id, set()).add(assignment.role)
+    return Scope(
+        user_id=user.id,
+        municipality_id=user.municipality_id,
+        roles_by_unit={unit: frozenset(r) for unit, r in roles.items()},
+        is_admin=is_admin,
+    )
+
+
+def placed_on(on: date) -> ColumnElement[bool]:
+    """The placement that holds on a date."""
+    return and_(
+        Placement.starts_on <= on,
+        or_(Placement.ends_on.is_(None), Placement.ends_on > on),
+    )
+
+
+def children_in_scope(
+    db: Session, scope: Scope, on: date, search: str | None = None, limit: int = 500
+) -> list[tuple[Child, Placement]]:
+    """The children placed in the caller's units today, with their placement, by name."""
+    if not scope.unit_ids:
+        return []
+    query = (
+        select(Child, Placement)
+        .join(Placement, Placement.child_id == Child.id)
+        .where(placed_on(on), Placement.unit_id.in_(scope.unit_ids))
+        .where(Child.municipality_id == scope.municipality_id)
+    )
+    if search:
+        term = "".join(ch for ch in search if ch.isprintable()).strip().lower()[:100]
+        query = query.where(func.lower(Child.name).contains(term, autoescape=True))
+    return list(db.exec(query.order_by(Child.name).limit(limit)))
+
+
+def child_in_scope(db: Session, scope: Scope, child_id: str, on: date) -> tuple[Child, Placement] | None:
+    """The child with its current placement when the caller may see it, else None (→ 404)."""
+    if not scope.unit_ids or not is_id(child_id):
+        return None
+    query = (
+        select(Child, Placement)
+        .join(Placement, Placement.child_id == Child.id)
+        .where(Child.id == child_id, placed_on(on), Placement.unit_id.in_(scope.unit_ids))
+        .where(Child.municipality_id == scope.municipality_id)
+    )
+    return db.exec(query).first()

@@ -1,0 +1,101 @@
+"""Sessions stored in the database, so every app instance can check them.
+
+The cookie holds a random token; the database holds only its SHA-256. Sessions end after an idle
+time and an absolute lifetime; signing in always creates a new session (rotation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, delete, select
+
+from backend.auth.models import WebSession
+from backend.config import Settings
+from backend.db import utcnow
+
+COOKIE_NAME = "opspor_session"
+#: Touching `last_seen_at` at most this often keeps reads from writing on every request.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class NewSession:
+    token: str
+    record: WebSession
+
+
+def start_session(
+    db: Session,
+    settings: Settings,
+    user_id: str,
+    *,
+    ip: str = "",
+    user_agent: str = "",
+    device_id: str | None = None,
+    replaces_token: str | None = None,
+) -> NewSession:
+    """Create a fresh session (ending the one it replaces)."""
+    if replaces_token:
+        end_session(db, replaces_token)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    record = WebSession(
+        id=token_hash(token),
+        user_id=user_id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_max_hours),
+        ip=ip[:45],
+        user_agent=user_agent[:300],
+        device_id=device_id,
+    )
+    db.add(record)
+    return NewSession(token=token, record=record)
+
+
+def load_session(db: Session, settings: Settings, token: str | None) -> WebSession | None:
+    """The live session for a cookie token, or None when unknown, idle too long or expired."""
+    if not token or len(token) > 100:
+        return None
+    record = db.get(WebSession, token_hash(token))
+    if record is None:
+        return None
+    now = utcnow()
+    idle_limit = record.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if now >= record.expires_at or now >= idle_limit:
+        db.delete(record)
+        return None
+    if now - record.last_seen_at > _TOUCH_EVERY:
+        record.last_seen_at = now
+        db.add(record)
+    return record
+
+
+def end_session(db: Session, token: str) -> None:
+    db.exec(delete(WebSession).where(WebSession.id == token_hash(token)))
+
+
+def end_user_sessions(db: Session, user_id: str) -> None:
+    db.exec(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+def purge_expired_sessions(db: Session) -> None:
+    db.exec(delete(WebSession).where(WebSession.expires_at < utcnow()))
+
+
+def sessions_of(db: Session, user_id: str) -> list[WebSession]:
+    return list(db.exec(select(WebSession).where(WebSession.user_id == user_id)))
+
+
+def tokens_match(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), given.encode())

@@ -1,0 +1,255 @@
+"""The `opspor` command (contract: serve, migrate, demo-data, create-user, reminders run)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from sqlmodel import select
+
+
+def _migrate() -> None:
+    from backend.db import migrate
+
+    migrate()
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    _migrate()
+    print("Databasen er opdateret.")
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from backend.db import new_session
+    from backend.people.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
+    from backend.people.models import Municipality
+
+    _migrate()
+    with new_session() as db:
+        if args.if_empty and db.exec(select(Municipality)).first() is not None:
+            created = False
+        else:
+            created = load_demo_data(db)
+            db.commit()
+    print("Demodata indlæst." if created else "Demodata indlæses ikke: databasen har allerede data.")
+    print(f"Demo-logins (adgangskode '{DEMO_PASSWORD}', kun i demotilstand OPSPOR_DEMO=1):")
+    for username, name, label in DEMO_LOGINS:
+        print(f"  {username:<24} {name} – {label}")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from backend.auth.passwords import hash_password
+    from backend.db import new_session
+    from backend.people.models import Municipality, Role, RoleAssignment, Unit, User
+
+    _migrate()
+    with new_session() as db:
+        query = select(Municipality)
+        if args.municipality:
+            query = query.where(Municipality.name == args.municipality)
+        municipality = db.exec(query).first()
+        if municipality is None:
+            print(
+                "Ingen kommune fundet. Opret den med --municipality eller indlæs demodata.", file=sys.stderr
+            )
+            return 2
+        if db.exec(select(User).where(User.username == args.username.lower())).first():
+            print(f"Brugeren {args.username} findes allerede.", file=sys.stderr)
+            return 2
+        if args.emergency_admin and (problem := _emergency_admin_problem(db, municipality.id, args.role)):
+            print(problem, file=sys.stderr)
+            return 2
+        password = (
+            sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Adgangskode: ")
+        )
+        if len(password) < 10:
+            print("Adgangskoden skal være mindst 10 tegn.", file=sys.stderr)
+            return 2
+        user = User(
+            municipality_id=municipality.id,
+            username=args.username.lower(),
+            display_name=args.name,
+            email=args.email,
+            password_hash=hash_password(password),
+            emergency_admin=args.emergency_admin,
+        )
+        db.add(user)
+        db.flush()
+        for spec in args.role:
+            role, _, unit_ref = spec.partition(":")
+            if role not in Role.__members__:
+                print(f"Ukendt rolle: {role}", file=sys.stderr)
+                db.rollback()
+                return 2
+            unit = None
+            if role != Role.admin:
+                unit = db.exec(
+                    select(Unit).where(
+                        Unit.municipality_id == municipality.id,
+                        (Unit.id == unit_ref) | (Unit.name == unit_ref),
+                    )
+                ).first()
+                if unit is None:
+                    print(f"Ukendt enhed: {unit_ref}", file=sys.stderr)
+                    db.rollback()
+                    return 2
+            db.add(RoleAssignment(user_id=user.id, role=role, unit_id=unit.id if unit else None))
+        db.commit()
+    print(f"Brugeren {args.username} er oprettet.")
+    return 0
+
+
+def _emergency_admin_problem(db, municipality_id: str, roles: list[str]) -> str:  # noqa: ANN001
+    """Why this cannot be the emergency admin ("" when it can): one per municipality, an admin."""
+    from backend.people.models import User
+
+    if "admin" not in roles:
+        return "Nødadministratoren skal have rollen admin (--role admin)."
+    query = select(User).where(User.municipality_id == municipality_id, User.emergency_admin.is_(True))
+    if existing := db.exec(query).first():
+        return f"Kommunen har allerede en nødadministrator: {existing.username}."
+    return ""
+
+
+def cmd_reset_second_factor(args: argparse.Namespace) -> int:
+    """Remove a user's second factor (lost phone and recovery codes); audited, sessions ended."""
+    from backend.audit import AuditTrail
+    from backend.auth import totp
+    from backend.auth.sessions import end_user_sessions
+    from backend.db import new_session
+    from backend.people.models import User
+
+    _migrate()
+    with new_session() as db:
+        user = db.exec(select(User).where(User.username == args.username.lower())).first()
+        if user is None:
+            print(f"Brugeren {args.username} findes ikke.", file=sys.stderr)
+            return 2
+        had = totp.reset(db, user.id)
+        end_user_sessions(db, user.id)
+        trail = AuditTrail()
+        trail.add("totp.reset", "user", user.id, had_second_factor=had, via="cli")
+        trail.flush(db)
+        db.commit()
+    print(f"Totrinsbekræftelsen er nulstillet for {args.username}. Den slås til igen ved næste login.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from backend.web.logging import RedactSecretQueries
+
+    _migrate()
+    config = uvicorn.Config(
+        "backend.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        log_level="info",
+    )
+    logging.getLogger("uvicorn.access").addFilter(RedactSecretQueries())
+    uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_reminders_run(_args: argparse.Namespace) -> int:
+    """Run the periodic jobs once (for cron): due tasks, reminders, pushes, and any job others
+    registered. Safe next to running servers: the jobs take the same leases and claims."""
+    from backend.reminders.scheduler import run_jobs
+
+    _migrate()
+    results = run_jobs(force=True)
+    failed = [name for name, result in results.items() if isinstance(result, Exception)]
+    for name, result in results.items():
+        print(f"{name}: {'FEJL ' if name in failed else ''}{result}")
+    if not results:
+        print("En anden server kører påmindelserne lige nu; intet at gøre.")
+    return 1 if failed else 0
+
+
+def cmd_retention_run(args: argparse.Namespace) -> int:
+    from backend.admin.retention import run_retention_job
+
+    _migrate()
+    result = run_retention_job(dry_run=args.dry_run)
+    counts = result.counts
+    heading = "Prøvekørsel – intet er slettet:" if result.dry_run else "Sletning kørt:"
+    print(heading)
+    print(f"  registreringer: {counts['records']}")
+    print(f"  gemte skrivninger: {counts['kept_writes']}")
+    print(f"  afsluttede opgaver: {counts['tasks']}")
+    print(f"  børns stamdata: {counts['children']}")
+    print(f"  hændelser i logbogen: {counts['audit_events']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opspor", description="Opspor")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="Start webserveren (migrerer først)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("migrate", help="Opdatér databasen").set_defaults(handler=cmd_migrate)
+    demo = commands.add_parser("demo-data", help="Indlæs demokommunen (idempotent)")
+    demo.add_argument("--if-empty", action="store_true", help="Kun hvis databasen er tom")
+    demo.set_defaults(handler=cmd_demo_data)
+
+    create = commands.add_parser("create-user", help="Opret en bruger")
+    create.add_argument("username")
+    create.add_argument("--name", required=True, help="Fulde navn")
+    create.add_argument("--email")
+    create.add_argument("--municipality", help="Kommunens navn (standard: den første)")
+    create.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="ROLLE[:ENHED]",
+        help="fx health_visitor:'Sundhedsplejen Nord' eller admin",
+    )
+    create.add_argument("--password-stdin", action="store_true", help="Læs adgangskoden fra standard input")
+    create.add_argument(
+        "--emergency-admin",
+        action="store_true",
+        help="Kommunens ene nødadministrator: må logge ind lokalt, når kommunens login er slået til",
+    )
+    create.set_defaults(handler=cmd_create_user)
+
+    reset = commands.add_parser(
+        "reset-second-factor", help="Nulstil en brugers totrinsbekræftelse (mistet telefon og koder)"
+    )
+    reset.add_argument("username")
+    reset.set_defaults(handler=cmd_reset_second_factor)
+
+    reminders = commands.add_parser("reminders", help="Påmindelser")
+    reminder_commands = reminders.add_subparsers(dest="reminders_command", required=True)
+    reminder_commands.add_parser(
+        "run", help="Beregn forfaldne opgaver og send påmindelser én gang"
+    ).set_defaults(handler=cmd_reminders_run)
+
+    retention = commands.add_parser("retention", help="Sletning af udløbne data")
+    retention_commands = retention.add_subparsers(dest="retention_command", required=True)
+    retention_run = retention_commands.add_parser("run", help="Slet det, hvis opbevaringstid er udløbet")
+    retention_run.add_argument("--dry-run", action="store_true", help="Vis kun, hvad der ville blive slettet")
+    retention_run.set_defaults(handler=cmd_retention_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

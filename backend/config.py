@@ -1,0 +1,73 @@
+"""All settings in one object, read from OPSPOR_* environment variables."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_DIR / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPSPOR_", extra="ignore")
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'opspor.db'}"
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    demo: bool = False
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "opspor@localhost"
+
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_groups_claim: str = "groups"
+    oidc_scopes: str = "openid profile email"
+    oidc_role_map: dict[str, list[dict[str, str]]] = Field(default_factory=dict)
+
+    session_idle_minutes: int = 240
+    session_max_hours: int = 12
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    max_body_bytes: int = 1_000_000
+    run_scheduler: bool = True
+    release: str = "1"
+
+    @field_validator("oidc_role_map", mode="before")
+    @classmethod
+    def _parse_role_map(cls, value: object) -> object:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_from_var() -> str:
+    """A per-installation secret kept in var/ when OPSPOR_SECRET_KEY is not set."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    settings = Settings()
+    if not settings.secret_key:
+        settings.secret_key = _secret_from_var()
+    return settings

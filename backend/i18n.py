@@ -1,0 +1,51 @@
+"""Texts in Danish first, English as a second locale (Babel catalogues).
+
+Source strings are written in Danish, the product's language; `backend/locale/en/*.po` holds
+the English translations. A missing English translation falls back to Danish, never the other
+way round, so a Danish screen can never show an untranslated English text. The .po files are
+read at start (no compiled .mo files in the repository); one file per area keeps merges simple.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from contextvars import ContextVar
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = ("da", "en")
+DEFAULT_LANGUAGE = "da"
+
+current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+
+
+@lru_cache
+def translations(language: str) -> _gettext.NullTranslations:
+    merged: _gettext.NullTranslations = _gettext.NullTranslations()
+    for po_path in sorted((LOCALE_DIR / language).glob("*.po")):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        buffer = BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = _gettext.GNUTranslations(buffer)
+        part.add_fallback(merged)
+        merged = part
+    return merged
+
+
+def gettext(message: str) -> str:
+    return translations(current_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    return message

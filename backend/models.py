@@ -1,0 +1,69 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from backend.audit import AuditEvent
+from backend.auth.models import (
+    Device,
+    LoginAttempt,
+    OidcFlow,
+    OidcLogin,
+    PendingSignIn,
+    RecoveryCode,
+    TotpCredential,
+    WebSession,
+)
+from backend.notify.models import OutgoingEmail
+from backend.people.models import (
+    Caseload,
+    Child,
+    Guardian,
+    ImportBatch,
+    Municipality,
+    PasswordToken,
+    Placement,
+    RoleAssignment,
+    Room,
+    Unit,
+    User,
+)
+from backend.records.models import EvaluationRound, KeptWrite, Record, RecordVersion, Task
+from backend.reminders.models import (
+    PushSend,
+    PushSubscription,
+    ReminderDelivery,
+    SchedulerLease,
+    ServerKey,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Caseload",
+    "Child",
+    "Device",
+    "EvaluationRound",
+    "KeptWrite",
+    "Guardian",
+    "ImportBatch",
+    "LoginAttempt",
+    "Municipality",
+    "OidcFlow",
+    "OidcLogin",
+    "PendingSignIn",
+    "OutgoingEmail",
+    "PasswordToken",
+    "Placement",
+    "PushSend",
+    "PushSubscription",
+    "Record",
+    "RecordVersion",
+    "ReminderDelivery",
+    "RoleAssignment",
+    "Room",
+    "SchedulerLease",
+    "ServerKey",
+    "Task",
+    "RecoveryCode",
+    "TotpCredential",
+    "Unit",
+    "User",
+    "WebSession",
+]

@@ -1,0 +1,1 @@
+"""Outgoing notifications that leave the app (e-mail)."""

@@ -1,0 +1,1 @@
+"""Municipalities, units, users, children, placements and caseloads."""

@@ -1,0 +1,72 @@
+"""Reading the organisation and children for pages and the API (scoping is the caller's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from backend.people.models import Caseload, Child, Guardian, Placement, RoleAssignment, Room, Unit
+
+
+@dataclass(frozen=True)
+class PlacementView:
+    unit_id: str
+    unit_name: str
+    unit_kind: str
+    room_name: str | None
+    starts_on: date
+    ends_on: date | None
+
+
+def unit_names(db: Session, unit_ids: set[str] | frozenset[str]) -> dict[str, Unit]:
+    if not unit_ids:
+        return {}
+    return {unit.id: unit for unit in db.exec(select(Unit).where(Unit.id.in_(unit_ids)))}
+
+
+def guardians_of(db: Session, child_id: str) -> list[Guardian]:
+    return list(db.exec(select(Guardian).where(Guardian.child_id == child_id).order_by(Guardian.name)))
+
+
+def placement_history(db: Session, child_id: str) -> list[PlacementView]:
+    """The child's enrolment history, newest first (units only; records stay with their unit)."""
+    rows = db.exec(
+        select(Placement, Unit, Room)
+        .join(Unit, Unit.id == Placement.unit_id)
+        .outerjoin(Room, Room.id == Placement.room_id)
+        .where(Placement.child_id == child_id)
+        .order_by(Placement.starts_on.desc())
+    )
+    return [
+        PlacementView(
+            unit.id, unit.name, unit.kind, room.name if room else None, placement.starts_on, placement.ends_on
+        )
+        for placement, unit, room in rows
+    ]
+
+
+def caseload_child_ids(db: Session, user_id: str) -> set[str]:
+    return set(db.exec(select(Caseload.child_id).where(Caseload.user_id == user_id)))
+
+
+def roles_with_units(db: Session, user_id: str) -> list[tuple[RoleAssignment, Unit | None]]:
+    return list(
+        db.exec(
+            select(RoleAssignment, Unit)
+            .outerjoin(Unit, Unit.id == RoleAssignment.unit_id)
+            .where(RoleAssignment.user_id == user_id)
+            .order_by(Unit.name)
+        )
+    )
+
+
+def child_summary(child: Child, placement: Placement) -> dict:
+    """The contract's list entry for a child: no CPR, ever."""
+    return {
+        "id": child.id,
+        "name": child.name,
+        "birth_date": child.birth_date.isoformat(),
+        "unit_id": placement.unit_id,
+    }

@@ -1,0 +1,1 @@
+"""The record types and the one service that saves every record."""

@@ -1,0 +1,1 @@
+"""Demo record loaders, one per area (see backend/records/demo.py)."""

@@ -1,0 +1,49 @@
+"""The notification log (domain §4.6): a missing receipt after 6 working days becomes a task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.domain.notification import receipt_due_on
+from backend.records.models import Record
+from backend.records.rules import RecordRules, Write, register
+from backend.records.tasks import close_tasks, ensure_task
+from backend.records.types import NotificationData
+
+
+class NotificationRules(RecordRules):
+    type = "notification"
+
+    def check(self, write: Write) -> None:
+        data: NotificationData = write.data  # type: ignore[assignment]
+        write.past_date("sent_on", data.sent_on)
+        write.past_date("receipt_on", data.receipt_on)
+        if data.sent_on and data.receipt_on and data.receipt_on < data.sent_on:
+            write.error("receipt_on", "Kvitteringen kan ikke være modtaget, før underretningen blev sendt.")
+
+    def derive(self, write: Write) -> dict[str, Any]:
+        data: NotificationData = write.data  # type: ignore[assignment]
+        return {"receipt_due_on": receipt_due_on(data.sent_on).isoformat()} if data.sent_on else {}
+
+    def after_save(self, write: Write, record: Record) -> None:
+        data: NotificationData = write.data  # type: ignore[assignment]
+        key = f"notification_receipt:{record.id}"
+        if data.receipt_on is not None:
+            close_tasks(write.db, closed_by=write.user.id, key=key)
+        elif write.is_final and data.sent_on:
+            # The task falls due the day after the deadline: then the receipt is missing.
+            from datetime import timedelta
+
+            ensure_task(
+                write.db,
+                key=key,
+                kind="notification_receipt",
+                unit_id=record.unit_id,
+                child_id=record.child_id,
+                assignee_id=record.author_id,
+                record_id=record.id,
+                due_on=receipt_due_on(data.sent_on) + timedelta(days=1),
+            )
+
+
+register(NotificationRules())

@@ -1,0 +1,181 @@
+"""Professional sparring and reflection (domain §4.4): anonymous or named (with consent or a
+documented legal basis), trial actions → follow-up tasks, and the unit's leaders told when the
+minutes are final — by an e-mail without child data, or an in-app task when there is no address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from backend.config import get_settings
+from backend.domain.meetings import (
+    hand_mismatch,
+    reflection_basis_ok,
+    trial_action_done,
+    trial_action_too_far,
+)
+from backend.notify import email as outbox
+from backend.notify.models import OutgoingEmail
+from backend.people.models import Role, RoleAssignment, Unit, User
+from backend.records.kinds.meeting_support import (
+    cancel_removed_rows,
+    check_consent_reference,
+    close_row_task,
+    has_consent,
+    key_rows,
+    previous_rows,
+    require_consent,
+    row_task,
+)
+from backend.records.models import Record
+from backend.records.rules import RecordRules, Write, register
+from backend.records.tasks import ensure_task
+from backend.records.types import ReflectionData
+
+BASIS_MISSING = (
+    "Sparring om et navngivet barn kræver forældrenes samtykke eller en dokumenteret hjemmel. "
+    "Registrér samtykket, skriv hjemlen – eller gør sparringen anonym."
+)
+
+EMAIL_SUBJECT = "Nyt referat fra faglig sparring i Opspor"
+EMAIL_BODY = """Hej {leader}
+
+Der er skrevet et referat fra faglig sparring i {unit}, så du kan følge op.
+
+Læs referatet i Opspor (du skal være logget ind):
+{link}
+
+Af hensyn til fortroligheden står der intet om barnet eller sparringen i denne e-mail.
+
+Venlig hilsen
+Opspor
+"""
+
+
+def _data(write: Write) -> ReflectionData:
+    return write.data  # type: ignore[return-value]
+
+
+class ReflectionRules(RecordRules):
+    type = "reflection"
+
+    def prepare(self, write: Write) -> None:
+        key_rows(_data(write).trial_actions, previous_rows(write, "trial_actions"))
+
+    def check(self, write: Write) -> None:
+        data = _data(write)
+        write.past_date("held_on", data.held_on)
+        if data.anonymous and write.child is not None:
+            write.error("anonymous", "En anonym sparring kan ikke knyttes til et navngivet barn.")
+        if data.anonymous and write.is_final and data.age_band is None:
+            write.error("age_band", "Vælg barnets aldersgruppe.")
+        self._check_trial_actions(write, data)
+        if write.child is None:
+            return
+        scopes = {write.record_id, write.unit_id}
+        check_consent_reference(write, data.consent_id, "sparring_case", scopes)
+        consented = has_consent(write.db, write.child.id, "sparring_case", scopes)
+        if write.is_final and not reflection_basis_ok(consented, data.legal_basis):
+            require_consent(write, "sparring_case", write.record_id, BASIS_MISSING)
+
+    @staticmethod
+    def _check_trial_actions(write: Write, data: ReflectionData) -> None:
+        for index, action in enumerate(data.trial_actions):
+            path = f"trial_actions.{index}"
+            write.planned_date(f"{path}.follow_up_on", action.follow_up_on)
+            on = action.follow_up_on
+            if on and data.held_on and on < data.held_on:
+                write.error(f"{path}.follow_up_on", "Opfølgningen skal ligge efter sparringen.")
+            elif on and trial_action_too_far(on, write.today):
+                write.error(f"{path}.follow_up_on", "En prøvehandling følges op inden for et år.")
+            if write.is_final and not (action.what or "").strip():
+                write.error(f"{path}.what", "Beskriv prøvehandlingen.")
+            if write.is_final and on is None:
+                write.error(f"{path}.follow_up_on", "Vælg en dato for opfølgningen.")
+
+    def derive(self, write: Write) -> dict[str, Any]:
+        data = _data(write)
+        return {
+            "hand_mismatch": hand_mismatch(data.hand_needed, data.hand_offered),
+            "open_trial_actions": sum(
+                1 for a in data.trial_actions if not trial_action_done(a.outcome, a.made_difference)
+            ),
+        }
+
+    def after_save(self, write: Write, record: Record) -> None:
+        if not write.is_final:
+            return
+        actions = _data(write).trial_actions
+        for action in actions:
+            if trial_action_done(action.outcome, action.made_difference):
+                close_row_task(write, record, "trial_action_follow_up", action.key)
+            else:
+                row_task(
+                    write, record, "trial_action_follow_up", action.key, action.follow_up_on, action.what
+                )
+        cancel_removed_rows(write, record, "trial_action_follow_up", {a.key for a in actions})
+        if write.became_final:
+            tell_leaders(write.db, record, write.today)
+
+
+def unit_leaders(db: Session, unit_id: str) -> list[User]:
+    query = (
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == Role.leader, RoleAssignment.unit_id == unit_id, User.active)
+        .order_by(User.id)
+    )
+    return list(db.exec(query))
+
+
+def usable_address(address: str | None) -> bool:
+    """An address the outbox can put in a header (no spaces or line breaks, one @)."""
+    value = (address or "").strip()
+    return value.count("@") == 1 and not any(ch.isspace() for ch in value) and len(value) <= 320
+
+
+def tell_leaders(db: Session, record: Record, today) -> None:  # noqa: ANN001
+    """Every leader of the unit learns that the minutes exist: an e-mail with a link and no child
+    data, or — without an address or outgoing mail — a task in the app."""
+    settings = get_settings()
+    unit = db.get(Unit, record.unit_id)
+    link = f"{settings.base_url.rstrip('/')}/records/{record.id}"
+    for leader in unit_leaders(db, record.unit_id):
+        if usable_address(leader.email) and outbox.smtp_configured(settings):
+            outbox.queue_email(
+                db,
+                key=f"reflection:{record.id}:{leader.id}",
+                to=leader.email.strip(),
+                subject=EMAIL_SUBJECT,
+                body=EMAIL_BODY.format(leader=leader.display_name, unit=unit.name if unit else "", link=link),
+                user_id=leader.id,
+                record_id=record.id,
+            )
+        else:
+            minutes_task(db, record, leader.id, today)
+
+
+def minutes_task(db: Session, record: Record, leader_id: str, today) -> None:  # noqa: ANN001
+    ensure_task(
+        db,
+        key=f"reflection_minutes:{record.id}:{leader_id}",
+        kind="reflection_minutes",
+        unit_id=record.unit_id,
+        assignee_id=leader_id,
+        record_id=record.id,
+        due_on=today,
+    )
+
+
+def _gave_up(db: Session, email: OutgoingEmail) -> None:
+    """The e-mail could not be delivered: the leader gets the task in the app instead."""
+    from backend.domain.dates import today
+
+    record = db.get(Record, email.record_id) if email.record_id else None
+    if record is not None and email.user_id:
+        minutes_task(db, record, email.user_id, today())
+
+
+outbox.GIVE_UP_HOOKS["reflection"] = _gave_up
+register(ReflectionRules())

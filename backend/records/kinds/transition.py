@@ -1,0 +1,134 @@
+"""Transition descriptions (den gode overgang, domain §4.5): the receiving unit, the dates, the
+latest joint well-being position pulled in, the handover after consent, and the tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import select
+
+from backend.auth.policy import placed_on
+from backend.domain import transition
+from backend.people.models import Placement, Unit
+from backend.records.handover import latest_joint_assessment, sync_evaluation_task, sync_handover
+from backend.records.models import Record
+from backend.records.rules import RecordRules, Write, register
+from backend.records.tasks import close_tasks, ensure_task
+from backend.records.types import TransitionData
+
+
+class TransitionRules(RecordRules):
+    type = "transition"
+
+    def check(self, write: Write) -> None:
+        data: TransitionData = write.data  # type: ignore[assignment]
+        self._check_receiving_unit(write, data.to_unit_id)
+        write.planned_date("starts_on", data.starts_on)
+        if data.starts_on and write.child is not None and data.starts_on < write.child.birth_date:
+            write.error("starts_on", "Startdatoen ligger før barnets fødsel.")
+        write.planned_date("conversation_on", data.conversation_on)
+        write.past_date("visit.held_on", data.visit.held_on)
+        write.planned_date("evaluation_due_on", data.evaluation_due_on)
+        self._check_evaluation(write, data)
+        if data.consent_id is not None:
+            consent = write.db.get(Record, data.consent_id)
+            if consent is None or consent.type != "consent" or consent.child_id != _child_id(write):
+                write.error("consent_id", "Samtykket findes ikke for barnet.")
+
+    @staticmethod
+    def _check_receiving_unit(write: Write, unit_id: str | None) -> None:
+        if unit_id is None:
+            return
+        unit = write.db.get(Unit, unit_id)
+        municipality = write.child.municipality_id if write.child else None
+        if unit is None or not unit.active or unit.municipality_id != municipality:
+            write.error("to_unit_id", "Den modtagende enhed findes ikke i kommunen.")
+        elif unit_id in _current_units(write):
+            write.error(
+                "to_unit_id",
+                "Barnet går allerede i denne enhed. Vælg den enhed, barnet skal begynde i.",
+            )
+
+    @staticmethod
+    def _check_evaluation(write: Write, data: TransitionData) -> None:
+        if data.evaluation_due_on is None or data.starts_on is None:
+            return
+        if not transition.evaluation_in_window(data.starts_on, data.evaluation_due_on):
+            first, last = transition.evaluation_window(data.starts_on)
+            write.error(
+                "evaluation_due_on",
+                f"Evalueringen skal ligge 3–4 måneder efter starten: mellem {_dk(first)} og {_dk(last)}.",
+            )
+
+    def derive(self, write: Write) -> dict[str, Any]:
+        data: TransitionData = write.data  # type: ignore[assignment]
+        derived: dict[str, Any] = {}
+        position = data.professional_part.latest_position
+        if write.child is not None:
+            joint = latest_joint_assessment(write.db, write.child.id, write.unit_id)
+            if joint is not None:
+                position = joint.data.get("overall")
+                derived["latest_joint"] = {
+                    "record_id": joint.id,
+                    "position": position,
+                    "summary": joint.data.get("summary") or "",
+                }
+        derived["latest_position"] = position
+        derived["needs_conversation"] = transition.needs_transition_conversation(position)
+        if data.to_unit_id:
+            unit = write.db.get(Unit, data.to_unit_id)
+            derived["to_unit_name"] = unit.name if unit else ""
+        if data.starts_on:
+            first, last = transition.evaluation_window(data.starts_on)
+            due = transition.evaluation_due_on(data.starts_on, data.evaluation_due_on)
+            derived["evaluation_due_on"] = due.isoformat()
+            derived["evaluation_window"] = [first.isoformat(), last.isoformat()]
+        return derived
+
+    def after_save(self, write: Write, record: Record) -> None:
+        sync_handover(write.db, record, write.actor.audit, write.today)
+        sync_evaluation_task(write.db, record)
+        self._conversation_task(write, record)
+
+    @staticmethod
+    def _conversation_task(write: Write, record: Record) -> None:
+        """Children in extra attention or concern: invite the parents to a transition
+        conversation; the task closes when the conversation's date is filled in."""
+        data: TransitionData = write.data  # type: ignore[assignment]
+        key = f"transition_conversation:{record.id}"
+        if data.conversation_on is not None:
+            close_tasks(write.db, closed_by=write.user.id, key=key)
+        elif record.derived.get("needs_conversation") and record.child_id:
+            ensure_task(
+                write.db,
+                key=key,
+                kind="transition_conversation",
+                unit_id=record.unit_id,
+                child_id=record.child_id,
+                assignee_id=record.author_id,
+                record_id=record.id,
+                due_on=transition.conversation_due_on(write.today, data.starts_on),
+            )
+        else:
+            close_tasks(write.db, closed_by=write.user.id, status="cancelled", key=key)
+
+
+def _child_id(write: Write) -> str | None:
+    return write.child.id if write.child else None
+
+
+def _current_units(write: Write) -> set[str]:
+    """The unit the child is in now (the writing unit, and any placement holding today)."""
+    units = {write.unit_id}
+    if write.child is not None:
+        query = select(Placement.unit_id).where(Placement.child_id == write.child.id, placed_on(write.today))
+        units.update(write.db.exec(query).all())
+    return units
+
+
+def _dk(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+register(TransitionRules())

@@ -1,0 +1,350 @@
+"""The one write path: every record — HTML form, JSON PUT, offline replay — is saved here.
+
+`save_record` validates, versions, keeps conflicts and out-of-scope writes aside, writes the
+audit event and runs the type's rules, inside the caller's transaction. It never raises for a
+refused write: the result says what happened, so the caller can commit what must be kept (a
+conflict copy) and answer with the contract's status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from backend.auth.policy import child_in_scope, is_id
+from backend.db import utcnow
+from backend.domain.dates import today
+from backend.people.models import Child, Placement
+from backend.records.access import can_change, may_start, visible_record
+from backend.records.models import KeptWrite, Record, RecordVersion
+from backend.records.rules import Actor, Write, rules_for
+from backend.records.types import RECORD_TYPES, FieldError, missing_for_final, parse_data
+
+
+class Envelope(BaseModel):
+    """The contract's write body around a record's `data`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: str = Field(max_length=30)
+    child_id: str | None = Field(default=None, max_length=36)
+    unit_id: str | None = Field(default=None, max_length=36)
+    base_version: int | None = Field(default=None, ge=1)
+    status: str = Field(default="draft", max_length=10)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass
+class SaveResult:
+    """201 created, 200 updated or replayed, 202 kept for the leader, 409 conflict,
+    422 invalid, 404 unknown or out of scope, 403 visible but not the caller's to change."""
+
+    status: int
+    record: Record | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    detail: str = ""
+    kept: KeptWrite | None = None
+
+
+def body_hash(envelope: Envelope) -> str:
+    canonical = json.dumps(
+        {
+            "type": envelope.type,
+            "child_id": envelope.child_id,
+            "unit_id": envelope.unit_id,
+            "status": envelope.status,
+            "data": envelope.data,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_envelope(body: Any) -> Envelope:
+    from backend.web.errors import VALIDATION_MESSAGES
+
+    try:
+        envelope = Envelope.model_validate(body)
+    except ValidationError as error:
+        raise FieldError(
+            [
+                {
+                    "field": ".".join(str(p) for p in e["loc"]) or "body",
+                    "message": VALIDATION_MESSAGES.get(e["type"], "Ugyldig værdi."),
+                }
+                for e in error.errors()
+            ]
+        ) from None
+    problems = []
+    if envelope.type not in RECORD_TYPES:
+        problems.append({"field": "type", "message": "Ukendt registreringstype."})
+    if envelope.status not in ("draft", "final"):
+        problems.append({"field": "status", "message": "Status skal være kladde eller endelig."})
+    anonymous = envelope.type == "reflection" and envelope.data.get("anonymous") is True
+    if envelope.child_id is None and not anonymous:
+        problems.append({"field": "child_id", "message": "Vælg barnet."})
+    if problems:
+        raise FieldError(problems)
+    return envelope
+
+
+def save_record(actor: Actor, record_id: str, body: Any) -> SaveResult:
+    if not is_id(record_id):
+        return SaveResult(404, detail="Registreringen findes ikke.")
+    try:
+        envelope = parse_envelope(body)
+    except FieldError as error:
+        return SaveResult(422, errors=error.errors)
+    digest = body_hash(envelope)
+    try:
+        with actor.db.begin_nested():
+            return _save(actor, record_id, envelope, digest)
+    except IntegrityError:
+        # Someone saved the same record at the same moment: decide again against their write.
+        with actor.db.begin_nested():
+            return _save(actor, record_id, envelope, digest)
+
+
+def _save(actor: Actor, record_id: str, envelope: Envelope, digest: str) -> SaveResult:
+    db, on = actor.db, today()
+    existing = db.exec(select(Record).where(Record.id == record_id).with_for_update()).first()
+    if existing is not None:
+        return _update(actor, existing, envelope, digest)
+    if envelope.base_version is not None:
+        return SaveResult(404, detail="Registreringen findes ikke.")
+    if envelope.child_id is None:
+        unit_id = envelope.unit_id
+        if unit_id not in actor.scope.unit_ids:
+            return SaveResult(404, detail="Enheden findes ikke.")
+        return _apply(actor, record_id, envelope, digest, None, unit_id, None, on)
+    found = child_in_scope(db, actor.scope, envelope.child_id, on)
+    if found is None:
+        return _outside_scope(actor, record_id, envelope, digest)
+    child, placement = found
+    return _apply(actor, record_id, envelope, digest, child, placement.unit_id, None, on)
+
+
+def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> SaveResult:
+    db, on = actor.db, today()
+    replay = _replayed_version(db, existing, envelope, digest)
+    if replay is not None and visible_record(db, actor.scope, existing.id, on) is not None:
+        return SaveResult(200, existing, detail="Allerede gemt.")
+    if visible_record(db, actor.scope, existing.id, on) is None:
+        if replay is not None or existing.author_id == actor.scope.user_id:
+            return _outside_scope(actor, existing.id, envelope, digest)
+        return SaveResult(404, detail="Registreringen findes ikke.")
+    if not can_change(actor.scope, existing):
+        return SaveResult(403, detail="Du kan læse, men ikke rette denne registrering.")
+    if envelope.type != existing.type or envelope.child_id != existing.child_id:
+        return SaveResult(
+            422,
+            errors=[{"field": "type", "message": "Type og barn kan ikke ændres på en gemt registrering."}],
+        )
+    if envelope.base_version != existing.version:
+        kept = _keep(
+            actor,
+            "conflict",
+            existing.id,
+            envelope,
+            digest,
+            existing.unit_id,
+            server_version=existing.version,
+        )
+        return SaveResult(
+            409,
+            existing,
+            kept=kept,
+            detail=("Registreringen er ændret, siden du åbnede den. Din udgave er gemt som en kopi."),
+        )
+    if existing.status == "final" and envelope.status == "draft":
+        return SaveResult(
+            422,
+            errors=[
+                {
+                    "field": "status",
+                    "message": "En afsluttet registrering rettes med en ny afsluttet "
+                    "version; den kan ikke blive kladde igen.",
+                }
+            ],
+        )
+    child = db.get(Child, existing.child_id) if existing.child_id else None
+    return _apply(actor, existing.id, envelope, digest, child, existing.unit_id, existing, on)
+
+
+def _replayed_version(db, existing: Record, envelope: Envelope, digest: str) -> RecordVersion | None:  # noqa: ANN001
+    """The version this very write already produced, if it is a replay."""
+    version = (envelope.base_version or 0) + 1
+    return db.exec(
+        select(RecordVersion).where(
+            RecordVersion.record_id == existing.id,
+            RecordVersion.version == version,
+            RecordVersion.body_hash == digest,
+        )
+    ).first()
+
+
+def _apply(
+    actor: Actor,
+    record_id: str,
+    envelope: Envelope,
+    digest: str,
+    child: Child | None,
+    unit_id: str,
+    existing: Record | None,
+    on,
+) -> SaveResult:  # noqa: ANN001
+    if existing is None and not may_start(actor.scope, envelope.type, unit_id):
+        return SaveResult(403, detail="Din rolle kan ikke oprette denne type registrering.")
+    rules = rules_for(envelope.type)
+    try:
+        data = parse_data(envelope.type, envelope.data)
+    except FieldError as error:
+        return SaveResult(422, errors=error.errors)
+    write = Write(
+        actor=actor,
+        record_id=record_id,
+        type=envelope.type,
+        status=envelope.status,
+        child=child,
+        unit_id=unit_id,
+        data=data,
+        existing=existing,
+        today=on,
+    )
+    rules.prepare(write)
+    stored = write.data.model_dump(mode="json", exclude_none=True)
+    if write.is_final:
+        write.errors.extend(missing_for_final(envelope.type, stored))
+    rules.check(write)
+    if write.errors:
+        return SaveResult(422, errors=_unique(write.errors))
+    derived = rules.derive(write)
+    record = _store(actor, write, stored, derived, digest)
+    rules.after_save(write, record)
+    actor.db.add(record)
+    actor.audit.add(
+        "record.create" if existing is None else "record.update",
+        record.type,
+        record.id,
+        record.child_id,
+        version=record.version,
+        status=record.status,
+    )
+    return SaveResult(201 if existing is None else 200, record)
+
+
+def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str) -> Record:
+    now = utcnow()
+    user_id = write.user.id
+    record = write.existing or Record(
+        id=write.record_id,
+        type=write.type,
+        child_id=write.child.id if write.child else None,
+        unit_id=write.unit_id,
+        author_id=user_id,
+        version=0,
+        created_at=now,
+    )
+    record.version += 1
+    record.status, record.data, record.derived = write.status, stored, derived
+    record.updated_at, record.updated_by_id = now, user_id
+    record.round_id = stored.get("round_id") if write.type == "wellbeing" else None
+    actor.db.add(record)
+    actor.db.add(
+        RecordVersion(
+            record_id=record.id,
+            version=record.version,
+            status=record.status,
+            data=stored,
+            derived=derived,
+            author_id=user_id,
+            body_hash=digest,
+            device_id=actor.device_id,
+            saved_at=now,
+        )
+    )
+    actor.db.flush()
+    return record
+
+
+def _outside_scope(actor: Actor, record_id: str, envelope: Envelope, digest: str) -> SaveResult:
+    """A write about a child who left the author's units meanwhile is kept for the leader."""
+    unit_id = _former_unit(actor, envelope.child_id)
+    if unit_id is None:
+        return SaveResult(404, detail="Barnet findes ikke.")
+    kept = _keep(actor, "out_of_scope", record_id, envelope, digest, unit_id)
+    return SaveResult(
+        202,
+        kept=kept,
+        detail=("Barnet er ikke længere i din enhed. Registreringen er gemt og sendt til lederen."),
+    )
+
+
+def _former_unit(actor: Actor, child_id: str | None) -> str | None:
+    """One of the caller's units where the child was placed before (None: never in scope)."""
+    if child_id is None or not is_id(child_id) or not actor.scope.unit_ids:
+        return None
+    query = (
+        select(Placement.unit_id)
+        .join(Child, Child.id == Placement.child_id)
+        .where(
+            Placement.child_id == child_id,
+            Placement.unit_id.in_(actor.scope.unit_ids),
+            Child.municipality_id == actor.scope.municipality_id,
+        )
+        .order_by(Placement.starts_on.desc())
+    )
+    return actor.db.exec(query).first()
+
+
+def _keep(
+    actor: Actor,
+    reason: str,
+    record_id: str,
+    envelope: Envelope,
+    digest: str,
+    unit_id: str | None,
+    server_version: int | None = None,
+) -> KeptWrite:
+    existing = actor.db.exec(
+        select(KeptWrite).where(
+            KeptWrite.record_id == record_id,
+            KeptWrite.body_hash == digest,
+            KeptWrite.author_id == actor.scope.user_id,
+        )
+    ).first()
+    if existing is not None:  # the same refused write replayed: keep it once
+        return existing
+    kept = KeptWrite(
+        reason=reason,
+        record_id=record_id,
+        record_type=envelope.type,
+        child_id=envelope.child_id,
+        unit_id=unit_id,
+        author_id=actor.scope.user_id,
+        base_version=envelope.base_version,
+        server_version=server_version,
+        body=envelope.model_dump(mode="json"),
+        body_hash=digest,
+    )
+    actor.db.add(kept)
+    actor.audit.add(f"record.kept_{reason}", envelope.type, record_id, envelope.child_id)
+    return kept
+
+
+def _unique(errors: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen, unique = set(), []
+    for error in errors:
+        if error["field"] not in seen:
+            seen.add(error["field"])
+            unique.append(error)
+    return unique

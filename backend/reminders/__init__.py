@@ -1,0 +1,1 @@
+"""Due work, tasks, the scheduler and web push."""

@@ -1,0 +1,1 @@
+"""Offline sync: idempotent writes, conflicts and what left a device's scope."""

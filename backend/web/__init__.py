@@ -1,0 +1,1 @@
+"""Thin web adapters: HTML pages and the JSON API over the services."""

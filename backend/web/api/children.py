@@ -1,0 +1,94 @@
+"""`/api/me`, `/api/children` and `/api/children/{child_id}`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from backend.auth.policy import child_in_scope, children_in_scope
+from backend.domain.dates import age_in_months, today
+from backend.people.service import (
+    child_summary,
+    guardians_of,
+    placement_history,
+    roles_with_units,
+)
+from backend.records.access import records_of_child
+from backend.records.tasks import open_tasks_for
+from backend.records.views import record_json, user_names
+from backend.web.context import SignedIn
+
+router = APIRouter(prefix="/api", tags=["children"])
+
+
+class ChildOut(BaseModel):
+    id: str
+    name: str
+    birth_date: str
+    unit_id: str
+
+
+@router.get("/me")
+def me(ctx: SignedIn) -> dict:
+    """The signed-in user, their roles and units."""
+    roles = roles_with_units(ctx.db, ctx.user.id)
+    units = {unit.id: unit for _role, unit in roles if unit is not None}
+    return {
+        "id": ctx.user.id,
+        "username": ctx.user.username,
+        "display_name": ctx.user.display_name,
+        "roles": [{"role": role.role, "unit_id": role.unit_id} for role, _unit in roles],
+        "units": [{"id": u.id, "name": u.name, "kind": u.kind} for u in units.values()],
+        "is_admin": ctx.scope.is_admin,
+    }
+
+
+@router.get("/children", response_model=list[ChildOut])
+def list_children(ctx: SignedIn) -> list[dict]:
+    """Children in the caller's scope (no CPR)."""
+    rows = children_in_scope(ctx.db, ctx.scope, today())
+    for child, _placement in rows:
+        ctx.audit.add("child.list", "child", child.id, child.id)
+    return [child_summary(child, placement) for child, placement in rows]
+
+
+@router.get("/children/{child_id}", responses={404: {}})
+def get_child(ctx: SignedIn, child_id: str) -> dict:
+    """One child with its records (newest first) and open tasks."""
+    found = child_in_scope(ctx.db, ctx.scope, child_id, today())
+    if found is None:
+        raise HTTPException(404)
+    child, placement = found
+    ctx.audit.add("child.read", "child", child.id, child.id)
+    records = records_of_child(ctx.db, ctx.scope, child.id, placement.unit_id)
+    names = user_names(ctx.db, {r.author_id for r in records} | {r.updated_by_id for r in records})
+    return {
+        **child_summary(child, placement),
+        "age_months": age_in_months(child.birth_date, today()),
+        "has_cpr": child.cpr is not None,
+        "guardians": [
+            {"id": g.id, "name": g.name, "relation": g.relation, "phone": g.phone, "email": g.email}
+            for g in guardians_of(ctx.db, child.id)
+        ],
+        "placements": [
+            {
+                "unit_id": p.unit_id,
+                "unit_name": p.unit_name,
+                "starts_on": p.starts_on.isoformat(),
+                "ends_on": p.ends_on.isoformat() if p.ends_on else None,
+            }
+            for p in placement_history(ctx.db, child.id)
+        ],
+        "records": [record_json(r, names) for r in records],
+        "tasks": [
+            {
+                "id": v.task.id,
+                "kind": v.task.kind,
+                "child_id": v.task.child_id,
+                "title": v.title,
+                "due_on": v.task.due_on.isoformat(),
+                "record_id": v.task.record_id,
+            }
+            for v in open_tasks_for(ctx.db, ctx.scope, today(), child_id=child.id)
+        ],
+    }

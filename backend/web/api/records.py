@@ -1,0 +1,102 @@
+"""`PUT /api/records/{record_id}`, `GET /api/records/{record_id}` and `GET /api/tasks`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, HTTPException
+from fastapi.responses import JSONResponse
+
+from backend.domain.dates import today
+from backend.notify.email import send_after_response
+from backend.records.access import visible_record
+from backend.records.service import SaveResult, save_record
+from backend.records.tasks import open_tasks_for
+from backend.records.views import record_json, user_names, version_json, versions_of
+from backend.web.context import SignedIn
+from backend.web.errors import error_json
+
+router = APIRouter(prefix="/api", tags=["records"])
+
+WRITE_EXAMPLE = {
+    "type": "concern_note",
+    "child_id": "…",
+    "base_version": None,
+    "status": "final",
+    "data": {"observed_on": "2026-11-23", "text": "…"},
+}
+
+
+def result_response(ctx: SignedIn, result: SaveResult) -> JSONResponse:
+    """The contract's answer for a save, shared by the JSON API and the forms' JSON mode."""
+    if result.status in (200, 201):
+        record = result.record
+        names = user_names(ctx.db, {record.author_id, record.updated_by_id})
+        return JSONResponse(record_json(record, names), status_code=result.status)
+    if result.status == 409:
+        record = result.record
+        names = user_names(ctx.db, {record.author_id, record.updated_by_id})
+        return JSONResponse(
+            {
+                "detail": result.detail,
+                "errors": [],
+                "current": record_json(record, names),
+                "conflict_id": result.kept.id if result.kept else None,
+            },
+            status_code=409,
+        )
+    if result.status == 202:
+        return JSONResponse(
+            {
+                "detail": result.detail,
+                "errors": [],
+                "kept": True,
+                "kept_id": result.kept.id if result.kept else None,
+            },
+            status_code=202,
+        )
+    return error_json(result.status, result.detail or None, result.errors)
+
+
+@router.put(
+    "/records/{record_id}", status_code=200, responses={201: {}, 202: {}, 403: {}, 404: {}, 409: {}, 422: {}}
+)
+def put_record(
+    ctx: SignedIn, record_id: str, body: Any = Body(..., examples=[WRITE_EXAMPLE])
+) -> JSONResponse:  # noqa: B008
+    """Create or update a record; `record_id` is the client's UUID. Replays are idempotent."""
+    response = result_response(ctx, save_record(ctx, record_id, body))
+    return send_after_response(ctx.db, ctx.settings, response)
+
+
+@router.get("/records/{record_id}", responses={404: {}})
+def get_record(ctx: SignedIn, record_id: str) -> dict:
+    """One record with all its versions (newest first)."""
+    record = visible_record(ctx.db, ctx.scope, record_id, today())
+    if record is None:
+        raise HTTPException(404)
+    versions = versions_of(ctx.db, record.id)
+    names = user_names(ctx.db, {record.author_id, record.updated_by_id, *(v.author_id for v in versions)})
+    ctx.audit.add("record.read", record.type, record.id, record.child_id)
+    return {**record_json(record, names), "versions": [version_json(v, names) for v in versions]}
+
+
+@router.get("/tasks")
+def list_tasks(ctx: SignedIn) -> list[dict]:
+    """The caller's open tasks, soonest first."""
+    views = open_tasks_for(ctx.db, ctx.scope, today())
+    for view in views:
+        if view.task.child_id:
+            ctx.audit.add("task.list", "task", view.task.id, view.task.child_id)
+    return [
+        {
+            "id": v.task.id,
+            "kind": v.task.kind,
+            "child_id": v.task.child_id,
+            "title": v.title,
+            "due_on": v.task.due_on.isoformat(),
+            "record_id": v.task.record_id,
+            "url": v.url,
+        }
+        for v in views
+    ]

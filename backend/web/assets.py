@@ -1,0 +1,68 @@
+"""Static assets under content-hashed URLs, served with long cache lifetimes.
+
+`asset_url("app.css")` gives `/static/<hash>/app.css`; the hash changes whenever the file does,
+so browsers may cache the URL forever. Files come from `static/` and `pwa/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from backend.config import PROJECT_DIR
+
+ASSET_DIRS = (PROJECT_DIR / "static", PROJECT_DIR / "pwa")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("text/javascript", ".js")
+
+
+@dataclass(frozen=True)
+class Asset:
+    path: Path
+    digest: str
+    media_type: str
+
+
+@lru_cache
+def assets() -> dict[str, Asset]:
+    found: dict[str, Asset] = {}
+    for directory in ASSET_DIRS:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                name = path.relative_to(directory).as_posix()
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+                media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                found[name] = Asset(path=path, digest=digest, media_type=media_type)
+    return found
+
+
+def asset_url(name: str) -> str:
+    return f"/static/{assets()[name].digest}/{name}"
+
+
+def asset_urls() -> list[str]:
+    return [asset_url(name) for name in assets()]
+
+
+async def serve_asset(request: Request) -> Response:
+    name, digest = request.path_params["name"], request.path_params["digest"]
+    asset = assets().get(name)
+    if asset is None:
+        return Response("Findes ikke.", status_code=404, media_type="text/plain; charset=utf-8")
+    cache = IMMUTABLE if digest == asset.digest else "no-cache"
+    media_type = asset.media_type
+    if media_type.startswith("text/") or media_type.endswith(("javascript", "json", "svg+xml")):
+        media_type += "; charset=utf-8"
+    return Response(asset.path.read_bytes(), media_type=media_type, headers={"Cache-Control": cache})
+
+
+asset_route = Route("/static/{digest}/{name:path}", serve_asset, methods=["GET", "HEAD"])

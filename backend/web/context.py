@@ -1,0 +1,244 @@
+"""The per-request context: database session, signed-in user, scope, audit trail, CSRF.
+
+`get_ctx` opens one database session per request, loads the session cookie, checks CSRF on every
+unsafe request from a signed-in session, and — before the response is sent — writes the request's
+audit events in one INSERT and commits. Routes take `ctx: Ctx` (anyone) or `ctx: SignedIn`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from backend.audit import AuditTrail
+from backend.auth import csrf
+from backend.auth.models import WebSession
+from backend.auth.policy import Scope, load_scope
+from backend.auth.sessions import COOKIE_NAME, load_session
+from backend.config import Settings, get_settings
+from backend.db import new_session
+from backend.domain.settings import MunicipalSettings, load_settings
+from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from backend.people.models import Municipality, User
+
+DEVICE_COOKIE = "opspor_device"
+DEVICE_HEADER = "X-Opspor-Device"
+
+#: Unsafe routes that may be called without a session's CSRF token: the JSON sign-in (a JSON body
+#: cannot be sent cross-site without CORS, which the app does not allow).
+CSRF_EXEMPT = frozenset({("POST", "/api/session")})
+#: Touching a device's `last_seen_at` at most this often keeps reads from writing on every request.
+_DEVICE_TOUCH_EVERY = timedelta(seconds=60)
+
+
+class NotSignedIn(Exception):
+    """Raised for a route that needs a signed-in user; answered 401 (API) or a login redirect."""
+
+
+class CsrfRejected(Exception):
+    """An unsafe request without the right CSRF token; answered 403."""
+
+
+class Forbidden(Exception):
+    """Signed in but without the role a page needs (not about a child: those answer 404)."""
+
+
+class DeviceRevoked(Exception):
+    """A request from a device an admin revoked: answered 401 with Clear-Site-Data (wipe)."""
+
+
+@dataclass
+class RequestContext:
+    request: Request
+    db: Session
+    settings: Settings
+    audit: AuditTrail
+    session: WebSession | None = None
+    user: User | None = None
+    submitted_csrf: str | None = None
+    pre_session_id: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    _scope: Scope | None = field(default=None, repr=False)
+    _municipal: MunicipalSettings | None = field(default=None, repr=False)
+
+    @property
+    def scope(self) -> Scope:
+        if self.user is None:
+            raise NotSignedIn
+        if self._scope is None:
+            self._scope = load_scope(self.db, self.user)
+        return self._scope
+
+    @property
+    def municipal(self) -> MunicipalSettings:
+        """The signed-in user's municipal settings (defaults when not signed in)."""
+        if self._municipal is None:
+            municipality = self.db.get(Municipality, self.user.municipality_id) if self.user else None
+            self._municipal = load_settings(municipality.settings if municipality else None)
+        return self._municipal
+
+    @property
+    def device_id(self) -> str | None:
+        return _device_id(self.request)
+
+    def csrf_token(self) -> str:
+        """A masked CSRF token for a form or meta tag on the page being rendered."""
+        return csrf.mask(self._expected_csrf() or "")
+
+    def _expected_csrf(self) -> str | None:
+        if self.session is not None:
+            return self.session.csrf_token
+        if self.pre_session_id is None:
+            return None
+        return csrf.pre_session_token(self.settings.secret_key, self.pre_session_id)
+
+    def pre_session_csrf_ok(self) -> bool:
+        expected = self._expected_csrf()
+        return expected is not None and csrf.token_is_valid(expected, self.submitted_csrf)
+
+
+async def submitted_csrf_token(request: Request) -> str | None:
+    """The CSRF token an unsafe request carries: header first, else the form field."""
+    if request.method in csrf.SAFE_METHODS:
+        return None
+    if header := request.headers.get(csrf.HEADER):
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        try:
+            value = (await request.form()).get(csrf.FORM_FIELD)
+        except Exception:  # noqa: BLE001 - a malformed body is simply "no token"
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def get_ctx(
+    request: Request, submitted: Annotated[str | None, Depends(submitted_csrf_token)]
+) -> Iterator[RequestContext]:
+    settings = get_settings()
+    db = new_session()
+    try:
+        ctx = _open_context(request, db, settings, submitted)
+        yield ctx
+        ctx.audit.flush(db)
+        db.commit()
+    except DeviceRevoked:
+        db.rollback()
+        try:
+            _note_wipe(request, db)
+        except Exception:  # noqa: BLE001 - the refusal (and the wipe) matter more than the note
+            db.rollback()
+        raise
+    except Exception:
+        _keep_for_error_page(request, db)
+        db.rollback()
+        raise
+    finally:
+        db.close()
+
+
+def _keep_for_error_page(request: Request, db: Session) -> None:
+    """Detach the user and session so the error page can still show the menu after rollback."""
+    ctx = getattr(request.state, "ctx", None)
+    if ctx is None or ctx.user is None:
+        return
+    try:
+        ctx.scope  # noqa: B018 - loads the scope while the database session is usable
+    except Exception:  # noqa: BLE001 - the database itself may be what failed
+        return
+    for instance in (ctx.user, ctx.session):
+        if instance is not None and instance in db:
+            db.expunge(instance)
+
+
+def _note_wipe(request: Request, db: Session) -> None:
+    """Remember that a revoked device made contact and was told to wipe its data."""
+    from backend.admin.devices import is_revoked
+    from backend.db import utcnow
+
+    device = is_revoked(db, _device_id(request))
+    if device is None:
+        return
+    device.wiped_at = utcnow()
+    db.add(device)
+    trail = AuditTrail(actor_id=device.user_id, device_id=device.id, ip=_client_ip(request))
+    trail.add("device.wipe", "device", device.id, path=request.url.path[:200])
+    trail.flush(db)
+    db.commit()
+
+
+def _device_id(request: Request) -> str | None:
+    value = request.headers.get(DEVICE_HEADER) or request.cookies.get(DEVICE_COOKIE)
+    return value[:36] if value else None
+
+
+def _check_device(db: Session, request: Request, user: User | None) -> None:
+    """The one place a revoked device is refused; a known device's last contact is kept."""
+    from backend.admin.devices import is_revoked
+    from backend.auth.models import Device
+    from backend.db import utcnow
+
+    device_id = _device_id(request)
+    if is_revoked(db, device_id) is not None:
+        raise DeviceRevoked
+    if user is None or device_id is None:
+        return
+    device = db.get(Device, device_id)
+    now = utcnow()
+    if device is not None and device.user_id == user.id and now - device.last_seen_at > _DEVICE_TOUCH_EVERY:
+        device.last_seen_at = now
+        db.add(device)
+
+
+def _open_context(request: Request, db: Session, settings: Settings, submitted: str | None) -> RequestContext:
+    session = load_session(db, settings, request.cookies.get(COOKIE_NAME))
+    user = db.get(User, session.user_id) if session else None
+    if user is not None and (not user.active or (user.is_demo and not settings.demo)):
+        user, session = None, None
+    _check_device(db, request, user)
+    ctx = RequestContext(
+        request=request,
+        db=db,
+        settings=settings,
+        audit=AuditTrail(ip=_client_ip(request)),
+        session=session,
+        user=user,
+        submitted_csrf=submitted,
+        pre_session_id=request.cookies.get(csrf.PRE_SESSION_COOKIE),
+    )
+    ctx.audit.actor_id = user.id if user else None
+    ctx.audit.session_ref = session.id[:12] if session else ""
+    ctx.audit.device_id = ctx.device_id
+    language = (user.preferences.get("language") if user else None) or DEFAULT_LANGUAGE
+    ctx.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    request.state.ctx = ctx
+    unsafe = request.method not in csrf.SAFE_METHODS
+    exempt = (request.method, request.url.path) in CSRF_EXEMPT
+    if (
+        unsafe
+        and session is not None
+        and not exempt
+        and not csrf.token_is_valid(session.csrf_token, submitted)
+    ):
+        raise CsrfRejected
+    return ctx
+
+
+def require_user(ctx: Annotated[RequestContext, Depends(get_ctx, scope="function")]) -> RequestContext:
+    if ctx.user is None:
+        raise NotSignedIn
+    return ctx
+
+
+Ctx = Annotated[RequestContext, Depends(get_ctx, scope="function")]
+SignedIn = Annotated[RequestContext, Depends(require_user)]

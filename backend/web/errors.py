@@ -1,0 +1,210 @@
+"""Every error answered in Danish: the contract's JSON for the API, a page for browsers.
+
+API errors look like `{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`.
+A malformed request is never answered 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.i18n import N_
+from backend.web.context import DEVICE_COOKIE, CsrfRejected, DeviceRevoked, Forbidden, NotSignedIn
+
+log = logging.getLogger("opspor")
+
+STATUS_TEXTS = {
+    400: "Forespørgslen kunne ikke læses.",
+    401: "Du er ikke logget ind.",
+    403: "Du har ikke adgang til dette.",
+    404: "Siden eller oplysningen findes ikke.",
+    405: "Den handling er ikke mulig her.",
+    409: "Registreringen er ændret af en anden i mellemtiden.",
+    413: "Forespørgslen er for stor.",
+    415: "Forespørgslen har et format, serveren ikke forstår.",
+    422: "Nogle felter er ikke udfyldt rigtigt.",
+    429: "For mange forsøg. Vent lidt og prøv igen.",
+    500: "Der skete en fejl på serveren. Prøv igen om lidt.",
+    503: "Tjenesten er ikke tilgængelig lige nu.",
+}
+
+#: Danish messages for Pydantic's error types (the rest get a general message).
+VALIDATION_MESSAGES = {
+    "missing": "Skal udfyldes.",
+    "string_type": "Skal være tekst.",
+    "string_too_long": "Teksten er for lang.",
+    "string_too_short": "Skal udfyldes.",
+    "string_pattern_mismatch": "Har ikke det rigtige format.",
+    "int_type": "Skal være et helt tal.",
+    "int_parsing": "Skal være et helt tal.",
+    "int_from_float": "Skal være et helt tal.",
+    "bool_type": "Skal være ja eller nej.",
+    "bool_parsing": "Skal være ja eller nej.",
+    "date_type": "Skal være en dato.",
+    "date_parsing": "Skal være en dato (ÅÅÅÅ-MM-DD).",
+    "date_from_datetime_parsing": "Skal være en dato (ÅÅÅÅ-MM-DD).",
+    "datetime_parsing": "Skal være et tidspunkt.",
+    "uuid_parsing": "Skal være et gyldigt id.",
+    "uuid_type": "Skal være et gyldigt id.",
+    "json_invalid": "Ugyldig JSON.",
+    "json_type": "Ugyldig JSON.",
+    "dict_type": "Skal være et objekt.",
+    "model_type": "Skal være et objekt.",
+    "model_attributes_type": "Skal være et objekt.",
+    "list_type": "Skal være en liste.",
+    "literal_error": "Er ikke en af de tilladte værdier.",
+    "enum": "Er ikke en af de tilladte værdier.",
+    "greater_than_equal": "Er for lille.",
+    "less_than_equal": "Er for stor.",
+    "too_long": "Der er for mange.",
+    "extra_forbidden": "Feltet kendes ikke.",
+    "value_error": "Ugyldig værdi.",
+}
+
+DEVICE_REVOKED = N_(
+    "Denne telefon eller browser er spærret af en administrator, og dens data i Opspor er slettet. "
+    "Log ind igen for at bruge Opspor her som et nyt apparat."
+)
+
+_STANDARD_PHRASES = {status.phrase for status in HTTPStatus}
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_json(status: int, detail: str | None = None, errors: list | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"detail": detail or STATUS_TEXTS.get(status, STATUS_TEXTS[400]), "errors": errors or []},
+        status_code=status,
+    )
+
+
+def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    errors = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        message = VALIDATION_MESSAGES.get(error.get("type", ""), "Ugyldig værdi.")
+        errors.append({"field": ".".join(location) or "body", "message": message})
+    return errors
+
+
+def _is_own_message(text: str) -> bool:
+    """Details raised by this app are Danish; Starlette's and FastAPI's own are English."""
+    return text not in _STANDARD_PHRASES and not text.startswith("There was an error")
+
+
+def _error_page(request: Request, status: int, detail: str | None = None) -> Response:
+    from backend.web.templating import render
+
+    message = detail or STATUS_TEXTS.get(status, STATUS_TEXTS[400])
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if wants_json(request):
+            return error_json(422, errors=field_errors(exc))
+        return _error_page(request, 400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) and _is_own_message(exc.detail) else None
+        if wants_json(request):
+            response = error_json(exc.status_code, detail)
+        else:
+            response = _error_page(request, exc.status_code, detail)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
+        if wants_json(request):
+            return error_json(401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = f"/login?next={quote(target, safe='')}"
+        if request.headers.get("HX-Request"):
+            return Response(status_code=204, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_rejected(request: Request, _exc: CsrfRejected) -> Response:
+        message = "Sikkerhedstjekket mislykkedes. Genindlæs siden og prøv igen."
+        if wants_json(request):
+            return error_json(403, message)
+        return _error_page(request, 403, message)
+
+    @app.exception_handler(DeviceRevoked)
+    async def device_revoked(request: Request, _exc: DeviceRevoked) -> Response:
+        from backend.auth.sessions import COOKIE_NAME
+
+        if wants_json(request):
+            response = error_json(401, DEVICE_REVOKED)
+        else:
+            response = _error_page(request, 401, DEVICE_REVOKED)
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        local_http = request.url.scheme == "http" and request.url.hostname in (
+            "127.0.0.1",
+            "localhost",
+            "::1",
+        )
+        for name in (COOKIE_NAME, DEVICE_COOKIE):
+            response.delete_cookie(name, path="/", secure=not local_http, httponly=True, samesite="lax")
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _exc: Forbidden) -> Response:
+        return error_json(403) if wants_json(request) else _error_page(request, 403)
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an unexpected exception into a Danish 500 inside the security-headers middleware.
+
+    (An `Exception` handler would run in Starlette's outermost middleware, after the headers.)
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            if wants_json(Request(scope)):
+                response: Response = error_json(500)
+            else:
+                response = HTMLResponse(_PLAIN_500, status_code=500)
+            await response(scope, receive, send)
+
+
+_PLAIN_500 = (
+    '<!doctype html><html lang="da"><meta charset="utf-8"><title>Fejl – Opspor</title>'
+    "<h1>Der skete en fejl på serveren</h1><p>Prøv igen om lidt. Det, du har gemt på telefonen, "
+    'er ikke tabt.</p><p><a href="/">Til forsiden</a></p></html>'
+)

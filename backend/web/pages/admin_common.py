@@ -1,0 +1,68 @@
+"""What the admin pages share: the admin-only dependency, form reading and flash messages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from backend.i18n import N_
+from backend.web.context import Forbidden, RequestContext, require_user
+
+MAX_FIELDS = 400
+
+
+def require_admin(ctx: Annotated[RequestContext, Depends(require_user)]) -> RequestContext:
+    """Admin pages answer 403 to everyone else (they are not about one child: no 404 game)."""
+    if not ctx.scope.is_admin:
+        raise Forbidden
+    return ctx
+
+
+Admin = Annotated[RequestContext, Depends(require_admin)]
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """A posted form as field → text (first value wins); files are left to the route."""
+    try:
+        form = await request.form(max_fields=MAX_FIELDS)
+    except Exception:  # noqa: BLE001 - a malformed body is answered 400
+        raise HTTPException(400, "Formularen kunne ikke læses.") from None
+    fields: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key not in fields:
+            fields[key] = value[:20_000]
+    return fields
+
+
+Fields = Annotated[dict[str, str], Depends(form_fields)]
+
+#: Messages shown after a redirect (`?ok=<key>`): never data, only what happened.
+DONE: dict[str, str] = {
+    "unit_created": N_("Enheden er oprettet."),
+    "unit_saved": N_("Enheden er gemt."),
+    "room_added": N_("Stuen er tilføjet."),
+    "room_removed": N_("Stuen er fjernet."),
+    "role_added": N_("Rollen er givet."),
+    "role_removed": N_("Rollen er fjernet."),
+    "deactivated": N_("Brugeren er deaktiveret. Sessioner er afsluttet, og apparaterne er spærret."),
+    "reactivated": N_("Brugeren er aktiv igen."),
+    "device_revoked": N_("Apparatet er spærret. Det sletter sine data, næste gang det kontakter Opspor."),
+    "child_created": N_("Barnet er oprettet."),
+    "child_saved": N_("Ændringerne er gemt."),
+    "moved": N_("Flytningen er gemt. Den træder i kraft på startdatoen."),
+    "left": N_("Indskrivningen slutter på den valgte dato."),
+    "undone": N_("Flytningen er fortrudt."),
+    "hold_set": N_("Retligt tilbagehold er sat. Intet om barnet slettes, mens det gælder."),
+    "hold_cleared": N_("Retligt tilbagehold er ophævet."),
+    "assigned": N_("Barnet er tilføjet medarbejderens børn."),
+    "unassigned": N_("Barnet er fjernet fra medarbejderens børn."),
+    "handed_over": N_("Børnene er overdraget."),
+    "imported": N_("Filen er importeret."),
+    "settings_saved": N_("Sletteperioderne er gemt."),
+    "retention_ran": N_("Sletningen er kørt."),
+}
+
+
+def done_message(request: Request) -> str:
+    return DONE.get(request.query_params.get("ok", ""), "")

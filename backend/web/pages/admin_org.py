@@ -1,0 +1,347 @@
+"""Admin pages: units and rooms, users and roles, one-time password links, deactivation, devices."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+
+from backend.admin import organisation as org
+from backend.admin.base import ROLE_LABELS, UNIT_KINDS, AdminError
+from backend.admin.devices import devices_of, revoke_device
+from backend.auth.models import Device
+from backend.auth.policy import is_id
+from backend.people.models import RoleAssignment, Room, Unit, User
+from backend.web.context import Ctx
+from backend.web.pages.admin_common import Admin, Fields, done_message
+from backend.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _back(url: str, ok: str) -> RedirectResponse:
+    return RedirectResponse(f"{url}?ok={ok}", status_code=303)
+
+
+# --- Units ------------------------------------------------------------------------------------
+
+
+@router.get("/admin/units")
+def units_page(ctx: Admin) -> Response:
+    return _units_page(ctx)
+
+
+def _units_page(
+    ctx: Admin, errors: dict | None = None, values: dict | None = None, status: int = 200
+) -> Response:
+    units = org.units_of(ctx.db, ctx.user.municipality_id)
+    rooms: dict[str, list[Room]] = {}
+    for room in ctx.db.exec(select(Room).where(Room.unit_id.in_([u.id for u in units] or [""]))):
+        rooms.setdefault(room.unit_id, []).append(room)
+    ctx.audit.add("unit.list", "unit")
+    return render(
+        ctx.request,
+        "admin/units.html",
+        {
+            "units": units,
+            "rooms": rooms,
+            "kinds": UNIT_KINDS,
+            "errors": errors or {},
+            "values": values or {},
+            "done": done_message(ctx.request),
+        },
+        status_code=status,
+    )
+
+
+@router.post("/admin/units")
+def create_unit(ctx: Admin, fields: Fields) -> Response:
+    try:
+        unit = org.create_unit(ctx, ctx.user.municipality_id, fields.get("kind", ""), fields.get("name", ""))
+    except AdminError as error:
+        return _units_page(ctx, {error.field or "name": error.message}, fields, 422)
+    return _back(f"/admin/units/{unit.id}", "unit_created")
+
+
+def _unit(ctx: Admin, unit_id: str) -> Unit:
+    unit = org.unit_of(ctx.db, ctx.user.municipality_id, unit_id) if is_id(unit_id) else None
+    if unit is None:
+        raise HTTPException(404)
+    return unit
+
+
+@router.get("/admin/units/{unit_id}")
+def unit_page(ctx: Admin, unit_id: str) -> Response:
+    return _unit_page(ctx, _unit(ctx, unit_id))
+
+
+def _unit_page(
+    ctx: Admin, unit: Unit, errors: dict | None = None, values: dict | None = None, status: int = 200
+):  # noqa: ANN202
+    ctx.audit.add("unit.read", "unit", unit.id)
+    return render(
+        ctx.request,
+        "admin/unit.html",
+        {
+            "unit": unit,
+            "rooms": org.rooms_of(ctx.db, unit.id),
+            "kinds": UNIT_KINDS,
+            "errors": errors or {},
+            "values": values or {"kind": unit.kind, "name": unit.name},
+            "done": done_message(ctx.request),
+        },
+        status_code=status,
+    )
+
+
+@router.post("/admin/units/{unit_id}")
+def update_unit(ctx: Admin, unit_id: str, fields: Fields) -> Response:
+    unit = _unit(ctx, unit_id)
+    try:
+        org.update_unit(ctx, unit, fields.get("kind", ""), fields.get("name", ""))
+    except AdminError as error:
+        return _unit_page(ctx, unit, {error.field or "name": error.message}, fields, 422)
+    return _back(f"/admin/units/{unit.id}", "unit_saved")
+
+
+@router.post("/admin/units/{unit_id}/rooms")
+def add_room(ctx: Admin, unit_id: str, fields: Fields) -> Response:
+    unit = _unit(ctx, unit_id)
+    try:
+        org.add_room(ctx, unit, fields.get("room_name", ""))
+    except AdminError as error:
+        values = {"kind": unit.kind, "name": unit.name, "room_name": fields.get("room_name", "")}
+        return _unit_page(ctx, unit, {"room_name": error.message}, values, 422)
+    return _back(f"/admin/units/{unit.id}", "room_added")
+
+
+@router.post("/admin/units/{unit_id}/rooms/{room_id}/delete")
+def remove_room(ctx: Admin, unit_id: str, room_id: str) -> Response:
+    unit = _unit(ctx, unit_id)
+    room = ctx.db.get(Room, room_id) if is_id(room_id) else None
+    if room is None or room.unit_id != unit.id:
+        raise HTTPException(404)
+    try:
+        org.remove_room(ctx, room)
+    except AdminError as error:
+        return _unit_page(ctx, unit, {"rooms": error.message}, None, 422)
+    return _back(f"/admin/units/{unit.id}", "room_removed")
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+@router.get("/admin/users")
+def users_page(ctx: Admin) -> Response:
+    users = org.users_of(ctx.db, ctx.user.municipality_id)
+    roles: dict[str, list[RoleAssignment]] = {}
+    for assignment in ctx.db.exec(
+        select(RoleAssignment).where(RoleAssignment.user_id.in_([u.id for u in users] or [""]))
+    ):
+        roles.setdefault(assignment.user_id, []).append(assignment)
+    units = {u.id: u for u in org.units_of(ctx.db, ctx.user.municipality_id)}
+    ctx.audit.add("user.list", "user")
+    return render(
+        ctx.request,
+        "admin/users.html",
+        {
+            "users": users,
+            "roles": roles,
+            "units": units,
+            "role_labels": ROLE_LABELS,
+            "done": done_message(ctx.request),
+        },
+    )
+
+
+@router.get("/admin/users/new")
+def new_user_page(ctx: Admin) -> Response:
+    return render(ctx.request, "admin/user_new.html", {"values": {}, "errors": {}, **_role_choices(ctx)})
+
+
+def _role_choices(ctx: Admin) -> dict:
+    return {"role_labels": ROLE_LABELS, "unit_choices": org.units_of(ctx.db, ctx.user.municipality_id)}
+
+
+@router.post("/admin/users")
+def create_user(ctx: Admin, fields: Fields) -> Response:
+    try:
+        with ctx.db.begin_nested():
+            user, token = org.create_user(
+                ctx,
+                ctx.user.municipality_id,
+                fields.get("username", ""),
+                fields.get("display_name", ""),
+                fields.get("email", ""),
+            )
+            if fields.get("role"):
+                org.add_role(ctx, user, fields.get("role", ""), fields.get("unit_id", ""))
+    except AdminError as error:
+        ctx.audit.pending = [
+            e for e in ctx.audit.pending if e["action"] not in ("user.create", "user.password_link")
+        ]
+        values = dict(fields)
+        return render(
+            ctx.request,
+            "admin/user_new.html",
+            {"values": values, "errors": {error.field or "username": error.message}, **_role_choices(ctx)},
+            status_code=422,
+        )
+    return _link_page(ctx, user, token)
+
+
+def _link_page(ctx: Admin, user: User, token: str) -> Response:
+    link = f"{ctx.settings.base_url.rstrip('/')}/set-password/{token}"
+    return render(
+        ctx.request, "admin/user_link.html", {"target": user, "link": link, "days": org.LINK_VALID.days}
+    )
+
+
+def _user(ctx: Admin, user_id: str) -> User:
+    user = org.user_of(ctx.db, ctx.user.municipality_id, user_id) if is_id(user_id) else None
+    if user is None:
+        raise HTTPException(404)
+    return user
+
+
+@router.get("/admin/users/{user_id}")
+def user_page(ctx: Admin, user_id: str) -> Response:
+    return _user_page(ctx, _user(ctx, user_id))
+
+
+def _user_page(
+    ctx: Admin, target: User, error: str = "", status: int = 200, values: dict | None = None
+) -> Response:
+    units = {u.id: u for u in org.units_of(ctx.db, ctx.user.municipality_id)}
+    ctx.audit.add("user.read", "user", target.id)
+    return render(
+        ctx.request,
+        "admin/user.html",
+        {
+            "target": target,
+            "roles": org.roles_of(ctx.db, target.id),
+            "units": units,
+            "devices": devices_of(ctx.db, target.id),
+            "error": error,
+            "values": values or {},
+            "done": done_message(ctx.request),
+            **_role_choices(ctx),
+        },
+        status_code=status,
+    )
+
+
+@router.post("/admin/users/{user_id}/roles")
+def add_role(ctx: Admin, user_id: str, fields: Fields) -> Response:
+    target = _user(ctx, user_id)
+    try:
+        org.add_role(ctx, target, fields.get("role", ""), fields.get("unit_id", ""))
+    except AdminError as error:
+        return _user_page(ctx, target, error.message, 422, fields)
+    return _back(f"/admin/users/{target.id}", "role_added")
+
+
+@router.post("/admin/users/{user_id}/roles/{assignment_id}/delete")
+def remove_role(ctx: Admin, user_id: str, assignment_id: str) -> Response:
+    target = _user(ctx, user_id)
+    assignment = ctx.db.get(RoleAssignment, assignment_id) if is_id(assignment_id) else None
+    if assignment is None or assignment.user_id != target.id:
+        raise HTTPException(404)
+    try:
+        org.remove_role(ctx, target, assignment)
+    except AdminError as error:
+        return _user_page(ctx, target, error.message, 422)
+    return _back(f"/admin/users/{target.id}", "role_removed")
+
+
+@router.post("/admin/users/{user_id}/deactivate")
+def deactivate(ctx: Admin, user_id: str) -> Response:
+    target = _user(ctx, user_id)
+    try:
+        org.deactivate_user(ctx, target)
+    except AdminError as error:
+        return _user_page(ctx, target, error.message, 422)
+    return _back(f"/admin/users/{target.id}", "deactivated")
+
+
+@router.post("/admin/users/{user_id}/reactivate")
+def reactivate(ctx: Admin, user_id: str) -> Response:
+    target = _user(ctx, user_id)
+    org.reactivate_user(ctx, target)
+    return _back(f"/admin/users/{target.id}", "reactivated")
+
+
+@router.post("/admin/users/{user_id}/password-link")
+def password_link(ctx: Admin, user_id: str) -> Response:
+    target = _user(ctx, user_id)
+    if not target.active:
+        return _user_page(ctx, target, "Brugeren er deaktiveret. Genaktivér brugeren først.", 422)
+    return _link_page(ctx, target, org.issue_password_link(ctx, target))
+
+
+@router.post("/admin/users/{user_id}/devices/{device_id}/revoke")
+def revoke(ctx: Admin, user_id: str, device_id: str) -> Response:
+    target = _user(ctx, user_id)
+    device = ctx.db.get(Device, device_id) if device_id and len(device_id) <= 36 else None
+    if device is None or device.user_id != target.id:
+        raise HTTPException(404)
+    try:
+        revoke_device(ctx, device)
+    except AdminError as error:
+        return _user_page(ctx, target, error.message, 422)
+    return _back(f"/admin/users/{target.id}", "device_revoked")
+
+
+# --- Setting a password with a one-time link (no session) -------------------------------------
+
+
+@router.get("/set-password/{token}")
+def set_password_page(ctx: Ctx, token: str) -> Response:
+    return _set_password_page(ctx, token)
+
+
+def _set_password_page(ctx: Ctx, token: str, error: str = "", field: str = "", status: int = 200) -> Response:
+    import secrets
+
+    from backend.auth import csrf
+    from backend.auth.signin import cookie_is_secure
+
+    found = org.user_for_link(ctx.db, token)
+    new_pre_session = ctx.session is None and ctx.pre_session_id is None
+    if new_pre_session:
+        ctx.pre_session_id = secrets.token_urlsafe(24)
+    response = render(
+        ctx.request,
+        "admin/set_password.html",
+        {
+            "valid": found is not None,
+            "target": found[1] if found else None,
+            "token": token,
+            "error": error,
+            "field": field,
+            "min_length": org.MIN_PASSWORD_LENGTH,
+        },
+        status_code=status if found else 404,
+        headers={"Referrer-Policy": "no-referrer"},
+    )
+    if new_pre_session:
+        response.set_cookie(
+            csrf.PRE_SESSION_COOKIE,
+            ctx.pre_session_id,
+            httponly=True,
+            samesite="lax",
+            secure=cookie_is_secure(ctx),
+            max_age=12 * 3600,
+        )
+    return response
+
+
+@router.post("/set-password/{token}")
+def set_password(ctx: Ctx, token: str, fields: Fields) -> Response:
+    if ctx.session is None and not ctx.pre_session_csrf_ok():
+        return _set_password_page(ctx, token, "Siden var udløbet. Prøv igen.", "", 403)
+    try:
+        org.set_password_with_link(ctx, token, fields.get("password", ""), fields.get("repeated", ""))
+    except AdminError as error:
+        return _set_password_page(ctx, token, error.message, error.field, 422)
+    return render(ctx.request, "admin/set_password.html", {"saved": True, "valid": True})

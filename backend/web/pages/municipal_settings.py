@@ -1,0 +1,70 @@
+"""The municipal settings page for the admin (domain §8): validated, typed values kept on
+error, every change audited. Settings other areas add to the model are kept as stored."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import RedirectResponse, Response
+
+from backend.domain.settings import LABEL_PRESETS, POSITIONS, load_settings
+from backend.domain.settings_form import changes, parse_settings_form, settings_to_form
+from backend.i18n import N_
+from backend.people.models import Municipality
+from backend.web.context import Forbidden, SignedIn
+from backend.web.pages.records import SubmittedForm, submitted_form
+from backend.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+UNIT_KIND_LABELS = {
+    "health_visiting": N_("Sundhedspleje"),
+    "childminding": N_("Dagpleje"),
+    "institution": N_("Institutioner"),
+}
+
+
+def _municipality(ctx: SignedIn) -> Municipality:
+    if not ctx.scope.is_admin:
+        raise Forbidden
+    return ctx.db.get(Municipality, ctx.user.municipality_id)
+
+
+def _page(ctx: SignedIn, form: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+    return render(
+        ctx.request,
+        "admin/settings.html",
+        {
+            "form": form,
+            "errors": errors,
+            "presets": LABEL_PRESETS,
+            "position_keys": POSITIONS,
+            "unit_kinds": UNIT_KIND_LABELS,
+            "saved": ctx.request.query_params.get("gemt"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/settings")
+def settings_page(ctx: SignedIn) -> Response:
+    municipality = _municipality(ctx)
+    ctx.audit.add("settings.read", "municipality", municipality.id)
+    return _page(ctx, settings_to_form(load_settings(municipality.settings)), {})
+
+
+@router.post("/admin/settings")
+def save_settings(ctx: SignedIn, submitted: Annotated[SubmittedForm, Depends(submitted_form)]) -> Response:
+    municipality = _municipality(ctx)
+    form = {name: value[:200] for name, value in submitted.items if name != "csrf_token"}
+    settings, errors = parse_settings_form(form)
+    if settings is None:
+        return _page(ctx, form, errors, status_code=422)
+    before = load_settings(municipality.settings)
+    changed = changes(before, settings)
+    if changed:
+        municipality.settings = {**(municipality.settings or {}), **settings.model_dump(mode="json")}
+        ctx.db.add(municipality)
+        ctx.audit.add("settings.update", "municipality", municipality.id, changed=changed)
+    return RedirectResponse(f"/admin/settings?gemt={'1' if changed else '0'}", status_code=303)

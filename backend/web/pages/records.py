@@ -1,0 +1,249 @@
+"""Record pages: a new record's form, editing, saving (the one write path), viewing, versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import uuid4
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+
+from backend.auth.policy import child_in_scope, is_id
+from backend.domain.dates import today
+from backend.notify.email import send_after_response
+from backend.people.models import Child
+from backend.people.service import unit_names
+from backend.records.access import can_change, may_start, visible_record
+from backend.records.forms import FormShapeError, form_to_body, unflatten
+from backend.records.models import Record, RecordVersion
+from backend.records.service import SaveResult, save_record
+from backend.records.types import RECORD_TYPES, TYPE_LABELS
+from backend.records.views import user_names, versions_of
+from backend.web.api.records import result_response
+from backend.web.context import SignedIn
+from backend.web.errors import wants_json
+from backend.web.pages.record_forms import form_context
+from backend.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: Checkbox fields per type: unchecked boxes send nothing, so the form says False for them.
+BOOL_FIELDS: dict[str, list[str]] = {
+    "concern_note": ["abuse_path"],
+    "reflection": ["anonymous"],
+    "dialogue_meeting": ["agreements.*.done"],
+}
+
+
+class SubmittedForm(BaseModel):
+    items: list[tuple[str, str]]
+
+
+async def submitted_form(request: Request) -> SubmittedForm:
+    try:
+        form = await request.form()
+    except Exception:  # noqa: BLE001 - a malformed body is answered 400 below
+        raise HTTPException(400, "Formularen kunne ikke læses.") from None
+    return SubmittedForm(items=[(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+
+
+def _form_page(
+    ctx: SignedIn,
+    record_type: str,
+    child: Child | None,
+    unit_id: str,
+    record_id: str,
+    values: dict[str, Any],
+    *,
+    base_version: int | None,
+    errors: dict | None = None,
+    status_code: int = 200,
+    query: dict | None = None,
+    record: Record | None = None,
+    conflict_id: str | None = None,
+) -> Response:
+    extra = form_context(record_type, ctx, child, unit_id, query or {})
+    defaults = extra.pop("defaults", {})
+    data = values.setdefault("data", {})
+    for key, value in defaults.items():
+        if value is not None and data.get(key) is None:
+            data[key] = value
+    return render(
+        ctx.request,
+        "records/form.html",
+        {
+            "record_type": record_type,
+            "child": child,
+            "unit_id": unit_id,
+            "record_id": record_id,
+            "values": values,
+            "errors": errors or {},
+            "base_version": base_version,
+            "record": record,
+            "conflict_id": conflict_id,
+            "form_template": f"records/forms/{record_type}.html",
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/forms/{record_type}")
+def new_record_form(
+    ctx: SignedIn, request: Request, record_type: str, child: str = "", unit: str = ""
+) -> Response:
+    if record_type not in RECORD_TYPES:
+        raise HTTPException(404)
+    query = dict(request.query_params)
+    if record_type == "reflection" and not child:
+        if not is_id(unit) or not may_start(ctx.scope, record_type, unit):
+            raise HTTPException(404)
+        values = {"data": {"anonymous": True}, "unit_id": unit}
+        return _form_page(ctx, record_type, None, unit, str(uuid4()), values, base_version=None, query=query)
+    found = child_in_scope(ctx.db, ctx.scope, child, today())
+    if found is None:
+        raise HTTPException(404)
+    child_row, placement = found
+    if not may_start(ctx.scope, record_type, placement.unit_id):
+        raise HTTPException(403, "Din rolle kan ikke oprette denne type registrering.")
+    ctx.audit.add("record.form", record_type, None, child_row.id)
+    return _form_page(
+        ctx,
+        record_type,
+        child_row,
+        placement.unit_id,
+        str(uuid4()),
+        {"data": {}},
+        base_version=None,
+        query=query,
+    )
+
+
+def _own_record(ctx: SignedIn, record_id: str) -> Record:
+    record = visible_record(ctx.db, ctx.scope, record_id, today())
+    if record is None:
+        raise HTTPException(404)
+    return record
+
+
+@router.get("/records/{record_id}/edit")
+def edit_record_form(ctx: SignedIn, record_id: str) -> Response:
+    record = _own_record(ctx, record_id)
+    if not can_change(ctx.scope, record):
+        raise HTTPException(403, "Du kan læse, men ikke rette denne registrering.")
+    child = ctx.db.get(Child, record.child_id) if record.child_id else None
+    ctx.audit.add("record.read", record.type, record.id, record.child_id)
+    values = {"data": record.data, "unit_id": record.unit_id}
+    return _form_page(
+        ctx, record.type, child, record.unit_id, record.id, values, base_version=record.version, record=record
+    )
+
+
+@router.post("/records/{record_id}")
+def submit_record(
+    ctx: SignedIn, record_id: str, form: Annotated[SubmittedForm, Depends(submitted_form)]
+) -> Response:
+    try:
+        tree = unflatten(form.items)
+    except FormShapeError as error:
+        raise HTTPException(400, str(error)) from None
+    record_type = tree.get("type") if tree.get("type") in RECORD_TYPES else None
+    body = form_to_body(tree, BOOL_FIELDS.get(record_type or "", []))
+    result = save_record(ctx, record_id, body)
+    if result.status == 200 and tree.get("conflict_id"):
+        from backend.web.pages.conflicts import resolve_after_save
+
+        resolve_after_save(ctx, tree["conflict_id"], record_id)
+    if wants_json(ctx.request):
+        response = result_response(ctx, result)
+    else:
+        response = _html_result(ctx, record_id, body, result, tree)
+    return send_after_response(ctx.db, ctx.settings, response)
+
+
+def _html_result(ctx: SignedIn, record_id: str, body: dict, result: SaveResult, tree: dict) -> Response:
+    if result.status in (200, 201):
+        return RedirectResponse(f"/records/{record_id}?gemt=1", status_code=303)
+    if result.status == 422 and body.get("type") in RECORD_TYPES:
+        child = None
+        unit_id = body.get("unit_id") or ""
+        if body.get("child_id"):
+            found = child_in_scope(ctx.db, ctx.scope, body["child_id"], today())
+            if found is None:
+                raise HTTPException(404)
+            child, placement = found
+            unit_id = placement.unit_id
+        errors = {e["field"]: e["message"] for e in result.errors}
+        values = {"data": body["data"], "unit_id": unit_id}
+        return _form_page(
+            ctx,
+            body["type"],
+            child,
+            unit_id,
+            record_id,
+            values,
+            base_version=body.get("base_version"),
+            errors=errors,
+            status_code=422,
+            conflict_id=tree.get("conflict_id"),
+        )
+    if result.status == 409:
+        return RedirectResponse(f"/conflicts/{result.kept.id}", status_code=303)
+    if result.status == 202:
+        return render(ctx.request, "records/kept.html", {"detail": result.detail}, status_code=202)
+    raise HTTPException(result.status if result.status in (403, 404) else 400, result.detail or None)
+
+
+@router.get("/records/{record_id}")
+def view_record(ctx: SignedIn, record_id: str, gemt: str = "") -> Response:
+    record = _own_record(ctx, record_id)
+    versions = versions_of(ctx.db, record.id)
+    return _record_page(ctx, record, versions, shown=None, saved=bool(gemt))
+
+
+@router.get("/records/{record_id}/versions/{version}")
+def view_version(ctx: SignedIn, record_id: str, version: int) -> Response:
+    record = _own_record(ctx, record_id)
+    versions = versions_of(ctx.db, record.id)
+    shown = next((v for v in versions if v.version == version), None)
+    if shown is None:
+        raise HTTPException(404)
+    return _record_page(ctx, record, versions, shown=shown, saved=False)
+
+
+def _record_page(
+    ctx: SignedIn, record: Record, versions: list[RecordVersion], shown: RecordVersion | None, saved: bool
+) -> Response:
+    child = ctx.db.get(Child, record.child_id) if record.child_id else None
+    names = user_names(ctx.db, {record.author_id, record.updated_by_id, *(v.author_id for v in versions)})
+    ctx.audit.add(
+        "record.read",
+        record.type,
+        record.id,
+        record.child_id,
+        version=shown.version if shown else record.version,
+    )
+    data = shown.data if shown else record.data
+    derived = shown.derived if shown else record.derived
+    extra = form_context(record.type, ctx, child, record.unit_id, {})
+    extra.pop("defaults", None)
+    return render(
+        ctx.request,
+        "records/view.html",
+        {
+            "record": record,
+            "child": child,
+            "data": data,
+            "derived": derived,
+            "shown": shown,
+            "versions": versions,
+            "names": names,
+            "saved": saved,
+            "can_change": can_change(ctx.scope, record),
+            "units": unit_names(ctx.db, {record.unit_id}),
+            "type_label": TYPE_LABELS[record.type],
+            "show_template": f"records/show/{record.type}.html",
+            **extra,
+        },
+    )

@@ -1,0 +1,104 @@
+"""Jinja2 pages and htmx fragments from the same templates, Danish via gettext."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from backend.config import PROJECT_DIR
+from backend.domain.dates import COPENHAGEN, age_in_months, today
+from backend.i18n import DEFAULT_LANGUAGE, current_language, gettext, ngettext
+from backend.records.types import get_path
+from backend.records.views import key_date, record_summary
+from backend.web.assets import asset_url
+from backend.web.menu import menu_links
+
+env = Environment(
+    loader=FileSystemLoader(PROJECT_DIR / "templates"),
+    autoescape=select_autoescape(["html", "xml"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def _date(value: date | None, fmt: str = "d. MMM y") -> str:
+    return format_date(value, fmt, locale=current_language.get()) if value else ""
+
+
+def _datetime(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:
+    if not value:
+        return ""
+    return format_datetime(value, fmt, tzinfo=COPENHAGEN, locale=current_language.get())
+
+
+def age_text(birth_date: date, on: date | None = None) -> str:
+    months = age_in_months(birth_date, on or today())
+    if months < 0:
+        return gettext("ikke født")
+    if months < 24:
+        return ngettext("%(num)s måned", "%(num)s måneder", months) % {"num": months}
+    years, rest = divmod(months, 12)
+    text = ngettext("%(num)s år", "%(num)s år", years) % {"num": years}
+    return text + (" " + gettext("og %(num)s mdr.") % {"num": rest} if rest else "")
+
+
+def field_id(name: str) -> str:
+    """An element id for a field name: `data.items.eye_contact` → `f-data-items-eye_contact`."""
+    return "f-" + str(name).replace(".", "-")
+
+
+def _iso_date(value: str | None, fmt: str = "d. MMM y") -> str:
+    return _date(date.fromisoformat(value), fmt) if value else ""
+
+
+env.filters["date"] = _date
+env.filters["isodate"] = _iso_date
+env.filters["field_id"] = field_id
+env.globals["value_at"] = get_path
+env.globals["record_summary"] = record_summary
+env.globals["key_date"] = key_date
+env.filters["datetime"] = _datetime
+env.filters["age"] = age_text
+env.globals["asset_url"] = asset_url
+env.globals["menu_links"] = menu_links
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page; for htmx requests, `fragment` (when given) instead of the whole page."""
+    ctx = getattr(request.state, "ctx", None)
+    current_language.set(ctx.language if ctx else DEFAULT_LANGUAGE)
+    values: dict[str, Any] = {
+        "request": request,
+        "ctx": ctx,
+        "user": ctx.user if ctx else None,
+        "csrf_token": ctx.csrf_token() if ctx else "",
+        "language": current_language.get(),
+        "today": today(),
+        "is_htmx": bool(request.headers.get("HX-Request")),
+    }
+    values.update(context or {})
+    fragment = values.get("fragment")
+    name = fragment if fragment and values["is_htmx"] else template
+    html = env.get_template(name).render(values)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if ctx is not None and ctx.user is not None:
+        # The service worker keeps a signed-in page only in that user's offline cache, and
+        # deletes a child's pages from the device when the child leaves the user's scope.
+        response.headers["X-Opspor-User"] = ctx.user.id
+        child = values.get("child")
+        if child is not None and getattr(child, "id", None):
+            response.headers["X-Opspor-Child"] = child.id
+    return response

@@ -1,0 +1,228 @@
+"""Offline benchmarks (issue 5), in Debian's Chromium against a real server.
+
+1. Saving while offline: tap "save" → the "saved on the phone" message, p50/p95 over 50 saves,
+   with the page's CPU throttled 4× (the service worker cannot be throttled; the page's own path
+   is what is measured: the failed send, the IndexedDB outbox write, the message).
+2. Opening a kept child page offline (service worker → cache), 4× throttled.
+3. Sync throughput: 100 queued records delivered after the network returns; bytes sent.
+4. Compressed bytes a phone downloads before it can work offline (shell, forms, 25 children).
+
+Run: `.venv/bin/python -m bench.offline`
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import httpx
+from playwright.sync_api import sync_playwright
+from sqlmodel import select
+
+from bench.common import bench_server
+from tests.browser.offline_support import download_for_offline, outbox_items, server_database, sign_in
+from tests.support import CHROMIUM, CHROMIUM_ARGS, PHONE
+
+HEALTH_VISITOR = "demo-sundhedsplejerske"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def grow_caseload_to(server, username: str, size: int) -> None:  # noqa: ANN001
+    """Give the health visitor `size` children in her caseload (the demo has 12)."""
+    from backend.domain.dates import today
+    from backend.people.models import Caseload, Child, Guardian, Placement, Unit, User
+
+    with server_database(server) as db:
+        user = db.exec(select(User).where(User.username == username)).one()
+        unit = db.exec(select(Unit).where(Unit.name == "Sundhedsplejen Nord")).one()
+        have = len(db.exec(select(Caseload).where(Caseload.user_id == user.id)).all())
+        for index in range(size - have):
+            birth = today() - timedelta(days=60 + 15 * index)
+            child = Child(municipality_id=unit.municipality_id, name=f"Bench Barn {index}", birth_date=birth)
+            db.add(child)
+            db.flush()
+            db.add(Guardian(child_id=child.id, name=f"Forælder {index}", relation="mor", phone="12 34 56 78"))
+            db.add(Placement(child_id=child.id, unit_id=unit.id, starts_on=birth + timedelta(days=10)))
+            db.add(Caseload(user_id=user.id, child_id=child.id, unit_id=unit.id, since=birth))
+        db.commit()
+
+
+def throttle(page, rate: float) -> None:  # noqa: ANN001
+    session = page.context.new_cdp_session(page)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+
+
+def measure_offline_saves(page, base_url: str, child_id: str, count: int = 50) -> dict:  # noqa: ANN001
+    """Draft saves stay on the form: the time from the tap to the message, in the page."""
+    page.goto(f"{base_url}/forms/concern_note?child={child_id}")
+    page.context.set_offline(True)
+    page.goto(f"{base_url}/forms/concern_note?child={child_id}")  # the kept blank form
+    throttle(page, 4)
+    timings = []
+    for index in range(count):
+        page.get_by_label("Hvad så eller hørte du?").fill(f"Observation nummer {index}")
+        elapsed = page.evaluate("""() => new Promise((resolve) => {
+            const form = document.querySelector("form[data-record-form]");
+            form.action = `/records/${crypto.randomUUID()}`;   // each save a new record
+            const start = performance.now();
+            const observer = new MutationObserver(() => {
+                const box = form.querySelector(".form-message");
+                if (box && /gemt på telefonen/i.test(box.textContent) && box.dataset.seen !== String(start)) {
+                    box.dataset.seen = String(start);
+                    observer.disconnect();
+                    resolve(performance.now() - start);
+                }
+            });
+            observer.observe(form, { subtree: true, childList: true, characterData: true, attributes: true });
+            form.querySelector('button[value="draft"]').click();
+        })""")
+        timings.append(elapsed)
+    throttle(page, 1)
+    return {
+        "p50": percentile(timings, 0.5),
+        "p95": percentile(timings, 0.95),
+        "n": len(timings),
+        "queued": len(outbox_items(page)),
+    }
+
+
+def measure_kept_page_opening(page, base_url: str, child_id: str, count: int = 20) -> dict:  # noqa: ANN001
+    timings = []
+    for _ in range(count):
+        page.goto(f"{base_url}/children/{child_id}")
+        throttle(page, 4)
+        page.reload()
+        timings.append(
+            page.evaluate("""() => {
+            const nav = performance.getEntriesByType("navigation")[0];
+            return nav.domContentLoadedEventEnd - nav.startTime;
+        }""")
+        )
+        throttle(page, 1)
+    return {"p50": percentile(timings, 0.5), "p95": percentile(timings, 0.95), "n": count}
+
+
+def measure_sync(page, context, base_url: str, child_ids: list[str], count: int = 100) -> dict:  # noqa: ANN001
+    """Queue `count` concern notes on the phone, then come online and time their delivery."""
+    context.set_offline(True)
+    page.evaluate(
+        """async ({ childIds, count }) => {
+        const { userId } = await OpsporStore.currentUser();
+        const today = new Date().toISOString().slice(0, 10);
+        for (let i = 0; i < count; i++) {
+            const recordId = crypto.randomUUID();
+            const body = new URLSearchParams({ type: "concern_note",
+                child_id: childIds[i % childIds.length], status: "final",
+                "data.observed_on": today, "data.text": `Note ${i} skrevet uden net` }).toString();
+            await OpsporStore.queue(userId, { record_id: recordId, url: `/records/${recordId}`, body,
+                type: "concern_note", type_label: "Bekymringsnotat", base_version: null,
+                saved_at: new Date(Date.now() + i).toISOString() });
+        }
+    }""",
+        {"childIds": child_ids, "count": count},
+    )
+    sent_bytes = []
+    context.route(
+        "**/records/*",
+        lambda route: (
+            sent_bytes.append(
+                len(route.request.post_data_buffer or b"")
+                + sum(len(k) + len(v) + 4 for k, v in route.request.headers.items())
+            ),
+            route.continue_(),
+        ),
+    )
+    start = time.perf_counter()
+    context.set_offline(False)
+    while outbox_items(page):
+        time.sleep(0.05)
+        if time.perf_counter() - start > 300:
+            break
+    elapsed = time.perf_counter() - start
+    context.unroute("**/records/*")
+    return {
+        "records": count,
+        "seconds": elapsed,
+        "per_second": count / elapsed,
+        "bytes_sent": sum(sent_bytes),
+        "requests": len(sent_bytes),
+    }
+
+
+def measure_download(base_url: str) -> dict:
+    """Compressed bytes on the wire for everything a phone fetches to work offline."""
+    with httpx.Client(base_url=base_url, headers={"Accept-Encoding": "gzip"}) as client:
+        client.post("/api/session", json={"username": HEALTH_VISITOR, "password": "demo"})
+        worker = client.get("/sw.js")
+        import json
+        import re
+
+        assets = json.loads(re.search(r"const ASSETS = (\[.*?\]);", worker.text).group(1))
+        totals = {"service worker": worker.num_bytes_downloaded, "static assets": 0, "pages": 0}
+        for url in [*assets, "/offline"]:
+            totals["static assets"] += client.get(url).num_bytes_downloaded
+        manifest = client.get("/api/offline/manifest")
+        totals["manifest"] = manifest.num_bytes_downloaded
+        urls = manifest.json()["urls"]
+        for url in urls:
+            totals["pages"] += client.get(url).num_bytes_downloaded
+    return {
+        **totals,
+        "page_count": len(urls),
+        "children": manifest.json()["children"],
+        "total": sum(v for k, v in totals.items()),
+    }
+
+
+def main() -> None:
+    with bench_server("sqlite") as server:
+        grow_caseload_to(server, HEALTH_VISITOR, 25)
+        download = measure_download(server.url)
+        with server_database(server) as db:
+            from backend.people.models import Caseload, User
+
+            user = db.exec(select(User).where(User.username == HEALTH_VISITOR)).one()
+            child_ids = [c.child_id for c in db.exec(select(Caseload).where(Caseload.user_id == user.id))]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(**PHONE)
+            page = context.new_page()
+            sign_in(page, server.url, HEALTH_VISITOR)
+            download_for_offline(page, server.url)
+            saves = measure_offline_saves(page, server.url, child_ids[0])
+            context.set_offline(True)
+            opening = measure_kept_page_opening(page, server.url, child_ids[1])
+            context.set_offline(False)
+            page.goto(server.url + "/outbox")  # send the 50 drafts from the first measurement
+            while outbox_items(page):
+                time.sleep(0.1)
+            sync = measure_sync(page, context, server.url, child_ids)
+            browser.close()
+    print("Offline benchmarks (Chromium, phone viewport, SQLite server on the same 2-core machine)")
+    print(
+        f"  save while offline → 'gemt på telefonen', 4× CPU throttling: p50 {saves['p50']:.0f} ms, "
+        f"p95 {saves['p95']:.0f} ms over {saves['n']} saves (target < 100 ms)"
+    )
+    print(
+        f"  open a kept child page offline (DOMContentLoaded), 4× throttling: p50 {opening['p50']:.0f} ms, "
+        f"p95 {opening['p95']:.0f} ms over {opening['n']} loads (target < 300 ms)"
+    )
+    print(
+        f"  sync: {sync['records']} queued records delivered in {sync['seconds']:.1f} s "
+        f"({sync['per_second']:.1f} records/s), {sync['bytes_sent']:,} bytes sent "
+        f"in {sync['requests']} requests"
+    )
+    print(
+        f"  download before working offline ({download['children']} children, "
+        f"{download['page_count']} pages): {download['total']:,} bytes compressed — "
+        f"pages {download['pages']:,}, static assets {download['static assets']:,}, "
+        f"service worker {download['service worker']:,}, manifest {download['manifest']:,}"
+    )
+
+
+if __name__ == "__main__":
+    main()

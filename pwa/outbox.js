@@ -1,0 +1,228 @@
+// Opspor's storage on the phone, shared by the page and the service worker.
+//
+// Everything belongs to one signed-in user: each user has an IndexedDB database of their own
+// ("opspor-u-<user id>") with the outbox (writes not yet confirmed by the server, one per
+// record), drafts (forms being filled in), the record versions the server confirmed, and a few
+// facts (last sync). A small shared database ("opspor-meta") says who is signed in now and holds
+// that session's CSRF token for replays. Pages are cached per user as well ("opspor-pages-<id>").
+"use strict";
+
+const OpsporStore = (() => {
+  const META_DB = "opspor-meta";
+  const USER_STORES = ["outbox", "drafts", "versions", "facts"];
+  const userDb = (userId) => `opspor-u-${userId}`;
+  const pageCache = (userId) => `opspor-pages-${userId}`;
+
+  const request = (req) => new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+
+  const open = (name, stores) => new Promise((resolve, reject) => {
+    const req = indexedDB.open(name, 1);
+    req.onupgradeneeded = () => {
+      for (const store of stores) {
+        if (!req.result.objectStoreNames.contains(store)) req.result.createObjectStore(store);
+      }
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+    req.onblocked = () => reject(new Error("database blocked"));
+  });
+
+  // One transaction; the connection is closed afterwards (so a database can be deleted).
+  async function run(name, stores, store, mode, work) {
+    const db = await open(name, stores);
+    try {
+      return await new Promise((resolve, reject) => {
+        const tx = db.transaction(store, mode);
+        let result;
+        Promise.resolve(work(tx.objectStore(store))).then(
+          (value) => { result = value; },
+          (error) => { reject(error); tx.abort(); },
+        );
+        tx.oncomplete = () => resolve(result);
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error || new Error("aborted"));
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  const user = (userId) => ({
+    get: (store, key) => run(userDb(userId), USER_STORES, store, "readonly", (s) => request(s.get(key))),
+    put: (store, key, value) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.put(value, key))),
+    delete: (store, key) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.delete(key))),
+    all: (store) => run(userDb(userId), USER_STORES, store, "readonly", async (s) => {
+      const [keys, values] = await Promise.all([request(s.getAllKeys()), request(s.getAll())]);
+      return keys.map((key, i) => ({ key, value: values[i] }));
+    }),
+    clear: (store) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.clear())),
+  });
+
+  const meta = {
+    get: () => run(META_DB, ["current"], "current", "readonly", (s) => request(s.get("current"))),
+    set: (value) => run(META_DB, ["current"], "current", "readwrite", (s) => request(s.put(value, "current"))),
+  };
+
+  async function currentUser() {
+    try {
+      return (await meta.get()) || {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  // --- The outbox -----------------------------------------------------------------------
+
+  // At most one pending write per record: a later save replaces the earlier one, keeping the
+  // base version the server last confirmed (a draft and then the final is one write).
+  async function queue(userId, item) {
+    const store = user(userId);
+    const earlier = await store.get("outbox", item.record_id);
+    const pending = earlier && earlier.state === "pending";
+    const base = pending ? earlier.base_version : item.base_version;
+    const entry = { ...item, base_version: base, body: withBase(item.body, base),
+      first_saved_at: pending ? earlier.first_saved_at : item.saved_at, state: "pending",
+      attempts: 0, error: null };
+    await store.put("outbox", item.record_id, entry);
+    return entry;
+  }
+
+  function withBase(body, base) {
+    const params = new URLSearchParams(body);
+    params.delete("base_version");
+    if (base) params.set("base_version", String(base));
+    return params.toString();
+  }
+
+  function isValid(item) {
+    return item && typeof item.url === "string" && item.url.startsWith("/records/")
+      && typeof item.body === "string" && typeof item.record_id === "string";
+  }
+
+  async function send(item, csrf, timeoutMs) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(item.url, {
+        method: "POST", body: item.body, credentials: "same-origin", signal: controller.signal,
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json",
+          "X-CSRF-Token": csrf || "", "X-Opspor-Replay": "1" },
+      });
+      let json = null;
+      try { json = await response.json(); } catch (error) { json = null; }
+      return { status: response.status, json };
+    } catch (error) {
+      return { status: 0, json: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // Send what is waiting, oldest first, one replay at a time across tabs and the worker.
+  // An item leaves the outbox only when the server confirmed it (200/201/202); 409 and 422 stay
+  // as items to resolve; a missing session or a dead network stops the round for later.
+  async function replay(userId, csrf, { timeoutMs = 15000, onProgress = () => {} } = {}) {
+    const work = () => replayRound(userId, csrf, timeoutMs, onProgress);
+    if (self.navigator && navigator.locks) {
+      return navigator.locks.request(`opspor-outbox-${userId}`, { ifAvailable: true },
+        (lock) => (lock ? work() : { busy: true }));
+    }
+    return work();
+  }
+
+  // What a server answer means for a waiting write.
+  function classify(status, json) {
+    if (status === 200 || status === 201 || status === 202) return "sent";
+    if (status === 401) return "login";
+    if (status === 403 && json && /Sikkerhedstjek/.test(json.detail || "")) return "login";
+    if ([400, 403, 404, 409, 413, 422].includes(status)) return "resolve";
+    return "retry";  // no network, a timeout, or the server failing (5xx)
+  }
+
+  async function replayRound(userId, csrf, timeoutMs, onProgress) {
+    const store = user(userId);
+    const entries = await store.all("outbox");
+    const outcome = { sent: 0, stopped: null, needsLogin: false };
+    for (const { key, value } of entries) {
+      if (!isValid(value) && !(value && value.state === "quarantined")) {
+        await store.put("outbox", key, { record_id: key, state: "quarantined",
+          raw: String(JSON.stringify(value)).slice(0, 2000) });
+      }
+    }
+    const items = entries.map((entry) => entry.value)
+      .filter((item) => isValid(item) && item.state === "pending")
+      .sort((a, b) => String(a.first_saved_at).localeCompare(String(b.first_saved_at)));
+    for (const item of items) {
+      onProgress(item);
+      const { status, json } = await send(item, csrf, timeoutMs);
+      const meaning = classify(status, json);
+      if (meaning === "sent") {
+        await store.delete("outbox", item.record_id);
+        if (json && json.version) await store.put("versions", item.record_id, json.version);
+        await store.delete("drafts", item.record_id);
+        await store.put("facts", "last_sent_at", new Date().toISOString());
+        outcome.sent += 1;
+      } else if (meaning === "resolve") {
+        await store.put("outbox", item.record_id, { ...item, state: status === 409 ? "conflict" : "invalid",
+          status, error: json, attempts: (item.attempts || 0) + 1 });
+      } else {
+        await store.put("outbox", item.record_id, { ...item, attempts: (item.attempts || 0) + 1,
+          last_try_at: new Date().toISOString() });
+        outcome.stopped = meaning === "login" ? "login" : "network";
+        outcome.needsLogin = meaning === "login";
+        break;
+      }
+    }
+    await store.put("facts", "needs_login", outcome.needsLogin);
+    return outcome;
+  }
+
+  // --- Deleting data from the phone -------------------------------------------------------
+
+  // Pages of children who left the user's scope, and everything older than the data lifetime.
+  // The outbox and drafts are never touched here.
+  async function purgePages(userId, keepChildIds, maxAgeDays) {
+    const cache = await caches.open(pageCache(userId));
+    const keep = keepChildIds ? new Set(keepChildIds) : null;
+    const oldest = maxAgeDays ? Date.now() - maxAgeDays * 86400000 : null;
+    let removed = 0;
+    for (const req of await cache.keys()) {
+      const response = await cache.match(req);
+      const child = response && response.headers.get("X-Opspor-Child");
+      const cachedAt = response && Date.parse(response.headers.get("X-Opspor-Cached-At") || "");
+      const gone = keep && child && !keep.has(child);
+      const stale = oldest && (!cachedAt || cachedAt < oldest);
+      if (gone || stale) {
+        await cache.delete(req);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  async function wipeUser(userId) {
+    await caches.delete(pageCache(userId));
+    for (const key of await caches.keys()) {
+      if (key.startsWith("opspor-static-")) await caches.delete(key);
+    }
+    await new Promise((resolve) => {
+      const req = indexedDB.deleteDatabase(userDb(userId));
+      req.onsuccess = req.onerror = req.onblocked = () => resolve();
+    });
+    await meta.set({ userId: null, csrf: null });
+  }
+
+  async function storePage(userId, url, response) {
+    const body = await response.blob();
+    const headers = new Headers(response.headers);
+    headers.set("X-Opspor-Cached-At", new Date().toISOString());
+    const cache = await caches.open(pageCache(userId));
+    await cache.put(url, new Response(body, { status: 200, headers }));
+  }
+
+  return { user, meta, currentUser, queue, replay, purgePages, wipeUser, storePage, pageCache,
+    isValid, classify };
+})();

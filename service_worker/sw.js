@@ -1,0 +1,168 @@
+// Opspor's service worker (scope /). The server writes in the release and the asset URLs.
+//
+// - Static assets (content-hashed URLs) are precached and served from the cache.
+// - Pages are network first; a signed-in page is kept in that user's own cache, and without
+//   network the kept copy is shown, marked with the time it was kept.
+// - Writes never go through here: the page keeps them in the user's outbox (IndexedDB) and
+//   replays them; Background Sync lets this worker replay them too. Updating the worker never
+//   touches the outbox or drafts.
+"use strict";
+
+const RELEASE = "__RELEASE__";
+const ASSETS = __ASSET_URLS__;
+const STATIC_CACHE = `opspor-static-${RELEASE}`;
+const OFFLINE_PAGE = "/offline";
+const NETWORK_TIMEOUT_MS = 8000;
+
+importScripts("__OUTBOX_URL__");
+
+// Pages a device may keep: never admin pages (they may show CPR numbers).
+const KEEPABLE = [
+  /^\/$/, /^\/children$/, /^\/children\/[0-9a-f-]{36}$/, /^\/tasks$/, /^\/outbox$/,
+  /^\/conflicts$/, /^\/forms\/[a-z_]+$/, /^\/records\/[0-9a-f-]{36}(\/edit)?$/,
+];
+const keepable = (url) => KEEPABLE.some((pattern) => pattern.test(url.pathname));
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll([...ASSETS, OFFLINE_PAGE])));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) {
+      if (key.startsWith("opspor-static-") && key !== STATIC_CACHE) await caches.delete(key);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "activate-update") self.skipWaiting();
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (request.mode === "navigate") {
+    event.respondWith(page(event, request, url));
+  }
+});
+
+async function page(event, request, url) {
+  try {
+    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    const owner = response.headers.get("X-Opspor-User");
+    if (response.status === 200 && owner && keepable(url)) {
+      event.waitUntil(OpsporStore.storePage(owner, url.pathname + url.search, response.clone()));
+    }
+    return response;
+  } catch (error) {
+    return (await keptPage(url)) || (await caches.match(OFFLINE_PAGE)) ||
+      new Response("Ingen forbindelse", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  }
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then((value) => { clearTimeout(timer); resolve(value); },
+      (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+// The signed-in user's kept copy of a page, marked with when it was kept.
+async function keptPage(url) {
+  const { userId } = await OpsporStore.currentUser();
+  if (!userId || !keepable(url)) return null;
+  const cache = await caches.open(OpsporStore.pageCache(userId));
+  let hit = await cache.match(url.pathname + url.search);
+  if (!hit && url.pathname.startsWith("/forms/") && url.searchParams.get("child")) {
+    hit = await cache.match(`${url.pathname}?child=${url.searchParams.get("child")}`);
+  }
+  if (!hit) return null;
+  const keptAt = hit.headers.get("X-Opspor-Cached-At") || "";
+  const html = (await hit.text()).replace("</head>",
+    `<meta name="opspor-kept-at" content="${keptAt.replace(/[^0-9TZ:.+-]/g, "")}"></head>`);
+  return new Response(html, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+// Background Sync: replay the signed-in user's outbox, then tell the open pages.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "opspor-outbox") event.waitUntil(replayOutbox());
+});
+
+async function replayOutbox() {
+  const { userId, csrf } = await OpsporStore.currentUser();
+  if (!userId) return;
+  const outcome = await OpsporStore.replay(userId, csrf);
+  for (const client of await self.clients.matchAll({ type: "window" })) {
+    client.postMessage({ type: "outbox-replayed", outcome });
+  }
+  if (outcome && outcome.stopped === "network") throw new Error("retry later");
+}
+
+// --- Reminders: a push carries {title, body, url, tag} — counts and a link, never a child's
+// name or CPR. Clicking the notification focuses an open Opspor window on the link (the task
+// list), or opens one.
+const PUSH_DEFAULT = { title: "Opspor", body: "Du har opgaver, der venter.", url: "/tasks", tag: "opspor" };
+// The icon's content-hashed URL, from the asset list sw.js is served with.
+const PUSH_ICON = (typeof ASSETS !== "undefined" && ASSETS.find((u) => u.endsWith("/icons/icon-192.png"))) || undefined;
+
+// Only links inside the app are followed (a push cannot send the user elsewhere).
+const sameOriginPath = (url) => {
+  try {
+    const target = new URL(url || "/tasks", self.location.origin);
+    return target.origin === self.location.origin ? target.pathname + target.search : "/tasks";
+  } catch (_error) {
+    return "/tasks";
+  }
+};
+
+self.addEventListener("push", (event) => {
+  let message = PUSH_DEFAULT;
+  if (event.data) {
+    try {
+      message = { ...PUSH_DEFAULT, ...event.data.json() };
+    } catch (_error) {
+      message = { ...PUSH_DEFAULT, body: event.data.text() || PUSH_DEFAULT.body };
+    }
+  }
+  event.waitUntil(
+    self.registration.showNotification(String(message.title), {
+      body: String(message.body),
+      tag: String(message.tag),
+      renotify: true,
+      icon: PUSH_ICON,
+      badge: PUSH_ICON,
+      lang: "da",
+      data: { url: sameOriginPath(message.url) },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const path = sameOriginPath(event.notification.data && event.notification.data.url);
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      for (const client of windows) {
+        if (new URL(client.url).origin !== self.location.origin) continue;
+        if ("navigate" in client) {
+          try {
+            const navigated = await client.navigate(path);
+            if (navigated) return navigated.focus();
+          } catch (_error) {
+            // An uncontrolled window cannot be navigated: focus it below or open a new one.
+          }
+        }
+        return client.focus();
+      }
+      return self.clients.openWindow(path);
+    })()
+  );
+});

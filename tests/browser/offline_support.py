@@ -1,0 +1,98 @@
+"""Helpers for the offline tests: sign in, wait for the service worker, look into the phone."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from backend.db import make_engine, new_session
+from backend.people.models import Child, User
+from tests.support import ADBB_ITEMS, LiveServer
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str = "demo") -> None:
+    page.goto(base_url + "/login")
+    page.get_by_label("Brugernavn").fill(username)
+    page.get_by_label("Adgangskode").fill(password)
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.get_by_role("heading", name=re.compile("^I dag"))).to_be_visible()
+
+
+def wait_for_service_worker(page: Page) -> None:
+    """Until the service worker controls the page.
+
+    The worker claims open pages when it activates; a page that loaded in the moment between
+    can stay uncontrolled, and then the next navigation is (as for a person using the app).
+    """
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+
+
+def eventually(check, timeout: float = 15.0, interval: float = 0.25):  # noqa: ANN001, ANN201
+    """Poll `check()` until it returns something truthy (page promises are awaited by evaluate)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def download_for_offline(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    wait_for_service_worker(page)
+    page.get_by_role("button", name="Hent til offline").click()
+    expect(page.locator("[data-download-status]")).to_contain_text("Klar til brug uden net", timeout=60_000)
+
+
+def wait_for_failed_navigation(page: Page) -> None:
+    page.wait_for_url("chrome-error://chromewebdata/", timeout=15_000)
+
+
+def outbox_items(page: Page) -> list[dict]:
+    """The signed-in user's outbox, read from the phone's IndexedDB."""
+    return page.evaluate("""async () => {
+        const { userId } = await OpsporStore.currentUser();
+        return (await OpsporStore.user(userId).all("outbox")).map((e) => e.value);
+    }""")
+
+
+def kept_urls(page: Page) -> list[str]:
+    return page.evaluate("""async () => {
+        const { userId } = await OpsporStore.currentUser();
+        const cache = await caches.open(OpsporStore.pageCache(userId));
+        return (await cache.keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search);
+    }""")
+
+
+def fill_adbb(page: Page, scores: list[int] | None = None) -> None:
+    page.get_by_role("group", name=re.compile("^Anledning")).get_by_label(re.compile("2. screening")).check()
+    for key, score in zip(ADBB_ITEMS, scores or [1, 0, 0, 0, 0, 0, 0, 0], strict=True):
+        page.locator(f"input[name='data.items.{key}'][value='{score}']").check()
+    page.get_by_role("group", name=re.compile("^Handling")).get_by_label("Ingen yderligere handling").check()
+
+
+@contextmanager
+def server_database(server: LiveServer):
+    """A session on the live server's database that sees its writes as they happen."""
+    engine = make_engine(server.env["OPSPOR_DATABASE_URL"], sqlite_write_lock_up_front=False)
+    try:
+        with new_session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def child_named(db: Session, first_name: str) -> Child:
+    return db.exec(select(Child).where(Child.name.startswith(first_name))).one()
+
+
+def user_id(db: Session, username: str) -> str:
+    return db.exec(select(User.id).where(User.username == username)).one()

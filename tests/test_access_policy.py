@@ -1,0 +1,115 @@
+"""The access matrix of domain §7: every role × child category × child route."""
+
+import pyotp
+import pytest
+
+from backend.auth.passwords import hash_password
+from backend.people.models import Child, Municipality, Placement, Role, RoleAssignment, Unit, User
+from tests.support import children_of_unit, give_totp, login, moved_child, unit_named
+
+CHILD_ROUTES = ["/children/{id}", "/api/children/{id}"]
+
+# username → {child category: expected status}
+MATRIX = {
+    "demo-sundhedsplejerske": {"hv": 200, "cm": 404, "inst": 404, "moved": 404, "other": 404},
+    "demo-dagplejer": {"hv": 404, "cm": 200, "inst": 404, "moved": 200, "other": 404},
+    "demo-dagplejepaedagog": {"hv": 404, "cm": 200, "inst": 404, "moved": 200, "other": 404},
+    "demo-paedagog": {"hv": 404, "cm": 404, "inst": 200, "moved": 404, "other": 404},
+    "demo-leder": {"hv": 200, "cm": 200, "inst": 200, "moved": 200, "other": 404},
+    "demo-admin": {"hv": 404, "cm": 404, "inst": 404, "moved": 404, "other": 404},
+    "leder-kun-dagpleje": {"hv": 404, "cm": 200, "inst": 404, "moved": 200, "other": 404},
+}
+
+
+@pytest.fixture
+def children(db, demo) -> dict[str, str]:
+    moved = moved_child(db)
+    cm = next(c for c in children_of_unit(db, "Dagplejen Syd") if c.id != moved.id)
+    other_municipality = Municipality(name="Anden Kommune")
+    db.add(other_municipality)
+    db.flush()
+    other_unit = Unit(municipality_id=other_municipality.id, kind="health_visiting", name="Andet")
+    other_child = Child(
+        municipality_id=other_municipality.id, name="Fremmed Barn", birth_date=moved.birth_date
+    )
+    db.add_all([other_unit, other_child])
+    db.flush()
+    # Even placed in a demo unit id, a child of another municipality stays out of scope.
+    db.add(
+        Placement(
+            child_id=other_child.id, unit_id=unit_named(db, "Dagplejen Syd").id, starts_on=moved.birth_date
+        )
+    )
+    leader = User(
+        municipality_id=unit_named(db, "Dagplejen Syd").municipality_id,
+        username="leder-kun-dagpleje",
+        display_name="Leder",
+        is_demo=False,
+        password_hash=hash_password("demo"),
+    )
+    db.add(leader)
+    db.flush()
+    db.add(RoleAssignment(user_id=leader.id, role=Role.leader, unit_id=unit_named(db, "Dagplejen Syd").id))
+    db.commit()
+    leader_secret = give_totp(db, leader.id)
+    return {
+        "leader_secret": leader_secret,
+        "hv": children_of_unit(db, "Sundhedsplejen Nord")[0].id,
+        "cm": cm.id,
+        "inst": children_of_unit(db, "Børnehuset Solsikken")[0].id,
+        "moved": moved.id,
+        "other": other_child.id,
+    }
+
+
+@pytest.mark.parametrize("username", sorted(MATRIX))
+def test_child_routes_follow_the_access_matrix(client, children, username: str) -> None:
+    code = pyotp.TOTP(children["leader_secret"]).now() if not username.startswith("demo-") else None
+    login(client, username, code=code)
+    listed = {child["id"] for child in client.get("/api/children").json()}
+    for category, expected in MATRIX[username].items():
+        child_id = children[category]
+        assert (child_id in listed) == (expected == 200), (username, category, "list")
+        for route in CHILD_ROUTES:
+            response = client.get(route.format(id=child_id), headers={"accept": "text/html"})
+            assert response.status_code == expected, (username, category, route)
+
+
+def test_out_of_scope_and_unknown_answer_the_same(client, children) -> None:
+    login(client, "demo-sundhedsplejerske")
+    out_of_scope = client.get(f"/api/children/{children['inst']}")
+    unknown = client.get("/api/children/00000000-0000-0000-0000-000000000000")
+    assert out_of_scope.status_code == unknown.status_code == 404
+    assert out_of_scope.json() == unknown.json()
+
+
+def test_child_list_and_detail_never_contain_cpr(client, demo, db) -> None:
+    login(client, "demo-leder")
+    with_cpr = [c for c in db.exec(__import__("sqlmodel").select(Child)).all() if c.cpr]
+    assert with_cpr
+    body = client.get("/api/children").text
+    for child in with_cpr:
+        assert child.cpr not in body
+        assert child.cpr[:6] + "-" + child.cpr[6:] not in body
+        detail = client.get(f"/api/children/{child.id}").text
+        page = client.get(f"/children/{child.id}").text
+        assert child.cpr not in detail and child.cpr not in page
+        assert child.cpr[6:] not in page.replace(child.id, "")
+
+
+def test_children_placed_in_the_future_are_not_yet_visible(client, demo, db) -> None:
+    from datetime import timedelta
+
+    from backend.domain.dates import today
+
+    login(client, "demo-paedagog")
+    incoming = children_of_unit(db, "Dagplejen Syd")[0]
+    db.add(
+        Placement(
+            child_id=incoming.id,
+            unit_id=unit_named(db, "Børnehuset Solsikken").id,
+            starts_on=today() + timedelta(days=3),
+        )
+    )
+    db.commit()
+    assert client.get(f"/api/children/{incoming.id}").status_code == 404

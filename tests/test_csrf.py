@@ -1,0 +1,65 @@
+"""CSRF protection on every unsafe request."""
+
+import re
+
+from backend.auth import csrf
+from tests.support import app_routes, concrete, login
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def test_unsafe_json_request_without_token_is_refused(client, demo) -> None:
+    login(client, "demo-paedagog")
+    del client.headers["X-CSRF-Token"]
+    response = client.delete("/api/session")
+    assert response.status_code == 403
+    assert "Sikkerhedstjekket" in response.json()["detail"]
+
+
+def test_wrong_token_is_refused_and_right_one_accepted(client, demo) -> None:
+    token = login(client, "demo-paedagog")
+    assert client.delete("/api/session", headers={"X-CSRF-Token": token[::-1]}).status_code == 403
+    assert client.delete("/api/session", headers={"X-CSRF-Token": token}).status_code == 204
+
+
+def test_masked_page_token_is_accepted_in_a_form(client, demo) -> None:
+    login(client, "demo-paedagog")
+    del client.headers["X-CSRF-Token"]
+    page = client.get("/").text
+    masked = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/logout", data={"csrf_token": masked})
+    assert response.status_code == 303
+    assert client.get("/api/me").status_code == 401
+
+
+def test_masked_tokens_differ_on_every_render(client, demo) -> None:
+    login(client, "demo-paedagog")
+    first = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").text).group(1)
+    second = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").text).group(1)
+    assert first != second
+
+
+def test_form_post_without_token_is_refused(client, demo) -> None:
+    login(client, "demo-paedagog")
+    del client.headers["X-CSRF-Token"]
+    response = client.post("/logout", headers={"accept": "text/html"})
+    assert response.status_code == 403
+    assert "Sikkerhedstjekket" in response.text
+    assert client.get("/api/me").status_code == 200
+
+
+def test_every_unsafe_route_refuses_a_request_without_token(app, client, demo) -> None:
+    login(client, "demo-leder")
+    del client.headers["X-CSRF-Token"]
+    unsafe = [(m, p) for m, p in app_routes(app) if m in UNSAFE and (m, p) != ("POST", "/api/session")]
+    assert len(unsafe) >= 3
+    for method, path in unsafe:
+        response = client.request(method, concrete(path), headers={"accept": "application/json"})
+        assert response.status_code == 403, (method, path, response.status_code)
+
+
+def test_pre_session_token_is_bound_to_its_cookie() -> None:
+    assert csrf.pre_session_token("k", "a") != csrf.pre_session_token("k", "b")
+    token = csrf.pre_session_token("k", "a")
+    assert csrf.token_is_valid(token, csrf.mask(token))
+    assert not csrf.token_is_valid(token, csrf.mask(csrf.pre_session_token("k", "b")))

@@ -216,12 +216,27 @@ def test_known_move_asks_for_the_transition_description_until_it_is_final(client
     assert task.status == "done"
 
 
-def test_the_receiving_unit_evaluates_a_transition_three_months_after_the_start(client, demo, db) -> None:
+def test_the_receiving_unit_evaluates_a_transition_three_months_after_the_start(demo, db) -> None:
+    """A final transition without an evaluation task (saved before the record rule made one, or
+    imported) gets one from the job once the 3–4 month window opens — not before."""
+    from backend.records.models import Record
+
     child = hv_child_aged(db, 380, 400)
     starts = today() + timedelta(days=20)
-    login(client, "demo-sundhedsplejerske")
+    hv = user_named(db, "demo-sundhedsplejerske")
     data = {"to_unit_id": unit_named(db, CM).id, "starts_on": starts.isoformat()}
-    record = put_record(client, "transition", child.id, data).json()
+    transition = Record(
+        id="00000000-0000-4000-8000-000000000002",
+        type="transition",
+        child_id=child.id,
+        unit_id=unit_named(db, HV).id,
+        author_id=hv.id,
+        updated_by_id=hv.id,
+        status="final",
+        data=data,
+    )
+    db.add(transition)
+    record = {"id": transition.id}
     placement = db.exec(select(Placement).where(Placement.child_id == child.id)).one()
     placement.ends_on = starts
     db.add(placement)

@@ -180,9 +180,9 @@ def test_a_push_of_an_earlier_day_is_not_sent_late(client, demo, db, receiver) -
 
 
 def test_the_test_push_is_sent_at_once_even_at_night(client, demo, db, receiver) -> None:
-    subscribe(client, receiver, "hv-phone")
     night = datetime.combine(today(), time(23, 15), COPENHAGEN)
-    with time_machine.travel(night, tick=True):
+    with time_machine.travel(night, tick=True):  # signed in at night too, so the session is fresh
+        subscribe(client, receiver, "hv-phone")
         response = client.post("/api/push/test")
     assert response.status_code == 202
     (item,) = receiver.of("hv-phone")

@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from backend.domain.cpr import format_cpr
-from backend.people.models import Caseload, Child, Guardian, Placement, Room, Unit, User
+from backend.people.models import Caseload, Child, Guardian, Unit, User
+from backend.people.service import placement_history
 from backend.records.models import Record, RecordVersion
 from backend.records.types import TYPE_LABELS
 
@@ -97,21 +98,14 @@ def build_export(db: Session, child: Child, inclusion: Inclusion, generated_at: 
 
 
 def _placements(db: Session, child_id: str) -> list[dict]:
-    rows = db.exec(
-        select(Placement, Unit, Room)
-        .join(Unit, Unit.id == Placement.unit_id)
-        .outerjoin(Room, Room.id == Placement.room_id)
-        .where(Placement.child_id == child_id)
-        .order_by(Placement.starts_on)
-    )
     return [
         {
-            "unit": unit.name,
-            "room": room.name if room else None,
+            "unit": placement.unit_name,
+            "room": placement.room_name,
             "starts_on": placement.starts_on.isoformat(),
             "ends_on": placement.ends_on.isoformat() if placement.ends_on else None,
         }
-        for placement, unit, room in rows
+        for placement in reversed(placement_history(db, child_id))
     ]
 
 

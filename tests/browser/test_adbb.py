@@ -5,11 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import ADBB_ITEMS
 from tests.browser.offline_support import sign_in
+from tests.support import ADBB_ITEMS
 
 pytestmark = pytest.mark.browser
-
 
 
 def test_health_visitor_records_a_full_screening_with_live_total(page, live_server) -> None:

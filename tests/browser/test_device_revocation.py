@@ -8,6 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
+
 from tests.browser.offline_support import sign_in
 
 pytestmark = pytest.mark.browser
@@ -34,7 +35,6 @@ STORAGE = """async () => ({
   databases: (await indexedDB.databases()).map(d => d.name),
   workers: (await navigator.serviceWorker.getRegistrations()).length,
 })"""
-
 
 
 def wait_for(page, predicate, timeout: float = 10.0) -> dict:  # noqa: ANN001

@@ -15,12 +15,11 @@ from backend.people.models import Child, User
 from backend.records.models import Task
 from backend.records.tasks import task_title
 from tests.browser.axe import serious_violations
+from tests.browser.offline_support import sign_in
 from tests.push_receiver import PushReceiver
 from tests.support import ADBB_ITEMS, PHONE
-from tests.browser.offline_support import sign_in
 
 pytestmark = pytest.mark.browser
-
 
 
 def open_tasks_of(live_server, username: str) -> list[tuple[str, str | None]]:  # noqa: ANN001

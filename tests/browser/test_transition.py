@@ -10,11 +10,10 @@ from sqlalchemy import create_engine, text
 
 from backend.domain.dates import today
 from tests.browser.axe import serious_violations
-from tests.support import PHONE
 from tests.browser.offline_support import sign_in
+from tests.support import PHONE
 
 pytestmark = pytest.mark.browser
-
 
 
 def youngest_childminding_child(live_server) -> str:  # noqa: ANN001

@@ -15,13 +15,18 @@ A municipality report holds counts and shares only. The rules:
   away. A sum also gives hidden cells away when the visible numbers leave them 0 in all (every
   hidden part is 0) or the most they can be (every "<5" part is 4); such a sum gets one more
   hidden cell too. Cells hidden for another's sake are shown as "x", not "<5" (they may be 5 or
-  more). This is the usual cell-by-cell heuristic, not an optimal (linear-programming) audit.
+  more). Then an audit narrows every hidden cell's possible range through all the sums together
+  (two sums can pin a cell that neither pins alone); a cell whose range shrinks to one value
+  gets a neighbour hidden, until no hidden cell can be worked out exactly. Not optimal (it may
+  hide more than a linear-programming method would), and ranges are not widened to a minimum
+  width: knowing that a hidden cell is "between 4 and 8" is accepted.
 
 Cells are named by any hashable key; a sum is `Sum(total=key, parts=[keys])`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -56,6 +61,16 @@ def protect(values: Mapping[Hashable, int], sums: Iterable[Sum]) -> dict[Hashabl
     that no sum gives a hidden cell away, shown "x")."""
     sums = [s for s in sums if s.total in values and all(p in values for p in s.parts)]
     hidden = dict.fromkeys(primary(values), PRIMARY)
+    while True:
+        _quick_rules(values, sums, hidden)
+        revealed = exposed(values, sums, hidden)
+        if not revealed:
+            return hidden
+        if not _hide_next_to(values, sums, hidden, revealed):
+            return hidden  # nothing left to hide around the revealed cells
+
+
+def _quick_rules(values: Mapping[Hashable, int], sums: list[Sum], hidden: dict[Hashable, str]) -> None:
     changed = True
     while changed:
         changed = False
@@ -65,7 +80,61 @@ def protect(values: Mapping[Hashable, int], sums: Iterable[Sum]) -> dict[Hashabl
                 if key is not None:
                     hidden[key] = COMPLEMENT
                     changed = True
-    return hidden
+
+
+def exposed(values: Mapping[Hashable, int], sums: list[Sum], hidden: Mapping[Hashable, str]) -> set[Hashable]:
+    """The hidden cells whose value can be worked out exactly from everything shown: bounds are
+    narrowed sum by sum ("<5" cells lie in 0–4, "x" cells are 0 or more) until they settle."""
+    low: dict[Hashable, float] = {}
+    high: dict[Hashable, float] = {}
+    for key, value in values.items():
+        if key not in hidden:
+            low[key] = high[key] = value
+        else:
+            low[key], high[key] = 0, (THRESHOLD - 1 if hidden[key] == PRIMARY else math.inf)
+    relevant = [r for r in sums if r.total in hidden or any(p in hidden for p in r.parts)]
+    for _round in range(100):
+        changed = False
+        for relation in relevant:
+            changed |= _narrow(relation, low, high)
+        if not changed:
+            break
+    return {key for key in hidden if low[key] == high[key]}
+
+
+def _narrow(relation: Sum, low: dict[Hashable, float], high: dict[Hashable, float]) -> bool:
+    changed = False
+    total, parts = relation.total, relation.parts
+    sum_low, sum_high = sum(low[p] for p in parts), sum(high[p] for p in parts)
+    if sum_low > low[total]:
+        low[total], changed = sum_low, True
+    if sum_high < high[total]:
+        high[total], changed = sum_high, True
+    for part in parts:
+        others_high = sum_high - high[part]
+        others_low = sum_low - low[part]
+        new_low = low[total] - others_high if others_high != math.inf else -math.inf
+        new_high = high[total] - others_low
+        if new_low > low[part]:
+            low[part], changed = new_low, True
+        if new_high < high[part]:
+            high[part], changed = new_high, True
+    return changed
+
+
+def _hide_next_to(
+    values: Mapping[Hashable, int], sums: list[Sum], hidden: dict[Hashable, str], revealed: set[Hashable]
+) -> bool:
+    """Hide one more cell in a sum that holds a revealed cell: the smallest visible part there."""
+    for relation in sums:
+        members = (relation.total, *relation.parts)
+        if not any(m in revealed for m in members):
+            continue
+        key = _complement(values, relation, hidden)
+        if key is not None:
+            hidden[key] = COMPLEMENT
+            return True
+    return False
 
 
 def _reveals(values: Mapping[Hashable, int], relation: Sum, hidden: Mapping[Hashable, str]) -> bool:

@@ -50,6 +50,14 @@ class Facts:
     screenings: dict[tuple[str, str], list[rules.Screening]]  # (unit id, child id) → screenings
     transitions: list[TransitionFact]
     open_tasks: list[tuple[Task, str | None]]  # open or held tasks of the units, with assignee name
+    by_unit: dict[str, list[ChildFacts]] = field(default_factory=dict)  # unit id → its children
+
+    def __post_init__(self) -> None:
+        by_unit: dict[str, list[ChildFacts]] = defaultdict(list)
+        for child in self.children.values():
+            for unit_id in child.stays:
+                by_unit[unit_id].append(child)
+        self.by_unit = by_unit
 
 
 def unit_rounds(db: Session, unit_ids: set[str]) -> dict[str, list[EvaluationRound]]:

@@ -134,12 +134,7 @@ def unit_figures(
     last = period_end(chosen, on)
     first = last - rules.LOOK_BACK
     figures = UnitFigures(unit, chosen, previous, first, last)
-    band_day = last
-    children = [
-        c
-        for c in facts.children.values()
-        if unit.id in c.stays and rules.in_age_band(c.birth_date, band_day, age_band)
-    ]
+    children = [c for c in facts.by_unit.get(unit.id, []) if rules.in_age_band(c.birth_date, last, age_band)]
     if chosen is not None:
         _wellbeing(figures, facts, children, chosen, previous, on, named)
     if figures.is_district:

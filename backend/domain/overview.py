@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from backend.domain.dates import add_months, age_in_months
+from backend.domain.dates import age_in_months
 from backend.domain.schedules import Window, month_window, screened_on_time
 from backend.domain.settings import POSITIONS, MunicipalSettings
 from backend.domain.transition import evaluation_window
@@ -241,7 +241,3 @@ class FollowUp:
 def period_before(last: date) -> tuple[date, date]:
     """The look-back period ending on `last` (for ADBB, transitions)."""
     return last - LOOK_BACK, last
-
-
-def months_later(day: date, months: int) -> date:
-    return add_months(day, months)

@@ -10,6 +10,7 @@ from backend.reminders.scheduler import lifespan
 from backend.web import api, pages  # noqa: F401
 from backend.web.api import children as api_children
 from backend.web.api import export as api_export
+from backend.web.api import overview as api_overview
 from backend.web.api import push as api_push
 from backend.web.api import records as api_records
 from backend.web.api import session as api_session
@@ -37,6 +38,7 @@ from backend.web.pages import conflicts as conflict_pages
 from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
+from backend.web.pages import overview as overview_pages
 from backend.web.pages import pwa as pwa_pages
 from backend.web.pages import records as record_pages
 from backend.web.pages import reminders as reminder_pages
@@ -88,6 +90,8 @@ def create_app() -> FastAPI:
         admin_export_pages.router,
         pwa_pages.router,
         transition_pages.router,
+        api_overview.router,
+        overview_pages.router,
     ):
         app.include_router(router)
     app.router.routes.append(asset_route)

@@ -6,7 +6,14 @@ import importlib
 import os
 import sys
 
-BENCHMARKS = ["bench.page_weight", "bench.load", "bench.records", "bench.offline", "bench.reminders"]
+BENCHMARKS = [
+    "bench.page_weight",
+    "bench.load",
+    "bench.records",
+    "bench.offline",
+    "bench.reminders",
+    "bench.overview",
+]
 
 
 def main() -> None:

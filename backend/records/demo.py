@@ -27,6 +27,7 @@ LOADERS = [
     "backend.records.demo_loaders.meetings",
     "backend.records.demo_loaders.wellbeing",
     "backend.records.demo_loaders.transitions",
+    "backend.records.demo_loaders.overview",
     "backend.records.demo_loaders.reminders",  # keep last: it reads what the others made
 ]
 

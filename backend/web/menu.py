@@ -16,9 +16,11 @@ def menu_links(ctx: RequestContext | None) -> list[tuple[str, str]]:
         links.append((_("Faglig sparring"), "/sparring"))
     links.append((_("Påmindelser"), "/me/reminders"))
     if scope.led_unit_ids:
+        links.append((_("Ledelsesoverblik"), "/leader/overview"))
         links.append((_("Forfaldne opgaver i enheden"), "/leader/overdue"))
     if scope.is_admin:
         links.append((_("Administration"), "/admin"))
+        links.append((_("Kommunens tal"), "/admin/reports"))
         links.append((_("Logbog over adgang"), "/admin/audit"))
         links.append((_("Kommunale indstillinger"), "/admin/settings"))
         links.append((_("Totrinsbekræftelse for brugere"), "/admin/second-factor"))

@@ -111,6 +111,14 @@ def test_the_page_shows_chart_table_and_named_children(client, unit_world) -> No
     assert "<html" not in fragment and "bar-chart" in fragment
 
 
+def test_an_english_leader_reads_the_overview_in_english(client, unit_world) -> None:
+    login(client, "demo-leder")
+    client.post("/me/language", data={"language": "en", "next": "/"})
+    html = client.get(f"/leader/overview?unit={unit_world['unit'].id}").text
+    assert "Leader overview" in html and "Children to follow up" in html and "Overdue" in html
+    assert "Børn, der skal følges op" not in html
+
+
 def test_a_pedagogue_cannot_open_the_leader_overview(client, demo, db) -> None:
     login(client, "demo-paedagog")
     assert client.get("/leader/overview").status_code == 403

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
+from sqlmodel import select
 
 from backend.auth.policy import is_id
 from backend.domain import overview as rules
@@ -30,8 +31,6 @@ def age_band_param(value: str) -> str | None:
 
 def led_units(ctx: RequestContext) -> list[Unit]:
     """The units the caller leads, by name (one query)."""
-    from sqlmodel import select
-
     led = ctx.scope.led_unit_ids
     if not led:
         return []

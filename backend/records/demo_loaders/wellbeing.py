@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from backend.domain import wellbeing
-from backend.domain.dates import add_months, age_in_months
+from backend.domain.dates import add_months
 from backend.people.models import Child
 from backend.records.demo import DemoWorld
 from backend.records.kinds.dialogue_meeting import dialogue_meeting_held
@@ -80,16 +80,29 @@ def _mark(world: DemoWorld, rater: str, child: Child, overall: str, round_id: st
     world.save_as(rater, "wellbeing", child, {**_positions(overall), "round_id": round_id})
 
 
-def _past_round(world: DemoWorld, unit_key: str, raters: list[str], coordinator: str) -> None:
-    real_opens = world.today - timedelta(days=182)
+def past_round(
+    world: DemoWorld,
+    unit_key: str,
+    raters: list[str],
+    coordinator: str,
+    *,
+    days_ago: int = 182,
+    overalls: list[str] | None = None,
+    marked_days_ago: int = 1,
+) -> None:
+    """A closed round that opened `days_ago`, with every rater's marks and a joint assessment per
+    child (overall position by child index: `overalls`, else the plan's)."""
+    overalls = overalls or [plan[0] for plan in PLAN]
+    real_opens = world.today - timedelta(days=days_ago)
+    # Opened `marked_days_ago` (the write path refuses marks in a closed round), then moved to its
+    # real dates below.
     evaluation_round = _open(
-        world, unit_key, _season(real_opens), world.today - timedelta(days=1), "demo-leder"
+        world, unit_key, _season(real_opens), world.today - timedelta(days=marked_days_ago), "demo-leder"
     )
     for index, child in enumerate(world.children[unit_key]):
-        placed_since = add_months(child.birth_date, 10)
-        if age_in_months(placed_since, real_opens) < 0:
+        if add_months(child.birth_date, 10) > real_opens:
             continue  # not yet in the unit at the time
-        overall = PLAN[index % len(PLAN)][0]
+        overall = overalls[index % len(overalls)]
         for rater in raters:
             _mark(world, rater, child, overall, evaluation_round.id)
         world.save_as(coordinator, "wellbeing", child, _joint(child, overall, evaluation_round.id))
@@ -124,7 +137,7 @@ def _current_round(world: DemoWorld, unit_key: str, raters: list[str], coordinat
 
 def load(world: DemoWorld) -> None:
     childminders = ["demo-dagplejer", "demo-dagplejer-2"]
-    _past_round(world, "cm", childminders, "demo-dagplejepaedagog")
+    past_round(world, "cm", childminders, "demo-dagplejepaedagog")
     _current_round(world, "cm", childminders, "demo-dagplejepaedagog")
-    _past_round(world, "inst", ["demo-paedagog"], "demo-paedagog")
+    past_round(world, "inst", ["demo-paedagog"], "demo-paedagog")
     _current_round(world, "inst", ["demo-paedagog"], "demo-paedagog")

@@ -9,11 +9,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from backend.auth.policy import is_id
-from backend.domain.dates import today
-from backend.reports.municipality import build_report, report_csv
+from backend.reports.municipality import report_csv
 from backend.reports.overview import UnitFigures
-from backend.web.context import Forbidden, SignedIn
-from backend.web.pages.overview import age_band_param, leader_figures
+from backend.web.context import SignedIn
+from backend.web.pages.overview import age_band_param, leader_figures, municipality_report
 
 router = APIRouter(prefix="/api", tags=["overview"])
 
@@ -106,11 +105,7 @@ def municipality_csv(
     age_band: Annotated[str, Query(max_length=5)] = "",
 ) -> Response:
     """Counts and shares per unit, unit type and municipality; counts below 5 shown as `<5`."""
-    if not ctx.scope.is_admin:
-        raise Forbidden
-    band = age_band_param(age_band)
-    report = build_report(ctx.db, ctx.scope.municipality_id, today(), ctx.municipal, band)
-    ctx.audit.add("report.municipality_csv", "municipality", ctx.scope.municipality_id, age_band=band)
+    report = municipality_report(ctx, age_band_param(age_band), "report.municipality_csv")
     filename = f"opspor-kommune-{report.on.isoformat()}.csv"
     return Response(
         "\ufeff" + report_csv(report),

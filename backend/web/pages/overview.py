@@ -15,7 +15,7 @@ from backend.domain.dates import today
 from backend.domain.wellbeing import AREAS, DECISIONS
 from backend.people.models import Unit
 from backend.reports import charts
-from backend.reports.municipality import METRICS, SHARES, UNIT_KIND_LABELS, build_report
+from backend.reports.municipality import METRICS, SHARES, UNIT_KIND_LABELS, Report, build_report
 from backend.reports.overview import UnitFigures, unit_overview
 from backend.web.context import Forbidden, RequestContext, SignedIn
 from backend.web.templating import render
@@ -56,6 +56,15 @@ def leader_figures(
     return figures, rounds, units
 
 
+def municipality_report(ctx: RequestContext, age_band: str | None, action: str) -> Report:
+    """The municipality's aggregates for an administrator (403 for anyone else), audited."""
+    if not ctx.scope.is_admin:
+        raise Forbidden
+    report = build_report(ctx.db, ctx.scope.municipality_id, today(), ctx.municipal, age_band)
+    ctx.audit.add(action, "municipality", ctx.scope.municipality_id, age_band=age_band)
+    return report
+
+
 @router.get("/leader/overview")
 def leader_overview(
     ctx: SignedIn,
@@ -92,11 +101,8 @@ def municipality_report_page(
     ctx: SignedIn,
     age: Annotated[str, Query(max_length=5)] = "",
 ) -> Response:
-    if not ctx.scope.is_admin:
-        raise Forbidden
     band = age_band_param(age)
-    report = build_report(ctx.db, ctx.scope.municipality_id, today(), ctx.municipal, band)
-    ctx.audit.add("report.municipality", "municipality", ctx.scope.municipality_id, age_band=band)
+    report = municipality_report(ctx, band, "report.municipality")
     return render(
         ctx.request,
         "overview/municipality.html",

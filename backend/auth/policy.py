@@ -12,14 +12,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_
 from sqlmodel import Session, select
 
-from backend.people.models import PROFESSIONAL_ROLES, Child, Placement, Role, RoleAssignment, User
+from backend.people.models import (
+    PROFESSIONAL_ROLES,
+    Caseload,
+    Child,
+    Placement,
+    Role,
+    RoleAssignment,
+    Unit,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -62,9 +72,14 @@ def is_id(value: str | None) -> bool:
 
 
 def load_scope(db: Session, user: User) -> Scope:
+    return scope_of(user, db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)))
+
+
+def scope_of(user: User, assignments: Iterable[RoleAssignment]) -> Scope:
+    """The scope the user's role assignments give."""
     roles: dict[str, set[str]] = {}
     is_admin = False
-    for assignment in db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)):
+    for assignment in assignments:
         if assignment.role == Role.admin:
             is_admin = True
         elif assignment.unit_id:
@@ -85,32 +100,78 @@ def placed_on(on: date) -> ColumnElement[bool]:
     )
 
 
+def _placed_in_scope(scope: Scope, on: date, *columns: Any) -> Select:
+    """Children placed in the caller's units on the date, with their placement (and `columns`)."""
+    return (
+        select(Child, Placement, *columns)
+        .join(Placement, Placement.child_id == Child.id)
+        .where(placed_on(on), Placement.unit_id.in_(scope.unit_ids))
+        .where(Child.municipality_id == scope.municipality_id)
+    )
+
+
+def _searched(query: Select, search: str | None) -> Select:
+    if search:
+        term = "".join(ch for ch in search if ch.isprintable()).strip().lower()[:100]
+        query = query.where(func.lower(Child.name).contains(term, autoescape=True))
+    return query
+
+
 def children_in_scope(
     db: Session, scope: Scope, on: date, search: str | None = None, limit: int = 500
 ) -> list[tuple[Child, Placement]]:
     """The children placed in the caller's units today, with their placement, by name."""
     if not scope.unit_ids:
         return []
-    query = (
-        select(Child, Placement)
-        .join(Placement, Placement.child_id == Child.id)
-        .where(placed_on(on), Placement.unit_id.in_(scope.unit_ids))
-        .where(Child.municipality_id == scope.municipality_id)
-    )
-    if search:
-        term = "".join(ch for ch in search if ch.isprintable()).strip().lower()[:100]
-        query = query.where(func.lower(Child.name).contains(term, autoescape=True))
+    query = _searched(_placed_in_scope(scope, on), search)
     return list(db.exec(query.order_by(Child.name).limit(limit)))
+
+
+@dataclass
+class ScopedChildren:
+    """`children_in_scope` with the units they are placed in and which are the caller's own
+    caseload (`mine`), from one query."""
+
+    rows: list[tuple[Child, Placement]]
+    units: dict[str, Unit]
+    mine: set[str]
+
+
+def children_in_scope_with_units(
+    db: Session, scope: Scope, on: date, search: str | None = None, limit: int = 500
+) -> ScopedChildren:
+    result = ScopedChildren([], {}, set())
+    if not scope.unit_ids:
+        return result
+    mine = (
+        exists()
+        .where(Caseload.user_id == scope.user_id, Caseload.child_id == Child.id)
+        .correlate(Child)
+        .label("mine")
+    )
+    query = _searched(
+        _placed_in_scope(scope, on, Unit, mine).join(Unit, Unit.id == Placement.unit_id), search
+    )
+    for child, placement, unit, is_mine in db.exec(query.order_by(Child.name).limit(limit)):
+        result.rows.append((child, placement))
+        result.units[unit.id] = unit
+        if is_mine:
+            result.mine.add(child.id)
+    return result
 
 
 def child_in_scope(db: Session, scope: Scope, child_id: str, on: date) -> tuple[Child, Placement] | None:
     """The child with its current placement when the caller may see it, else None (→ 404)."""
     if not scope.unit_ids or not is_id(child_id):
         return None
-    query = (
-        select(Child, Placement)
-        .join(Placement, Placement.child_id == Child.id)
-        .where(Child.id == child_id, placed_on(on), Placement.unit_id.in_(scope.unit_ids))
-        .where(Child.municipality_id == scope.municipality_id)
-    )
-    return db.exec(query).first()
+    return db.exec(_placed_in_scope(scope, on).where(Child.id == child_id)).first()
+
+
+def child_in_scope_with_unit(
+    db: Session, scope: Scope, child_id: str, on: date
+) -> tuple[Child, Placement, Unit] | None:
+    """`child_in_scope` with the unit the child is placed in, from the same query."""
+    if not scope.unit_ids or not is_id(child_id):
+        return None
+    query = _placed_in_scope(scope, on, Unit).join(Unit, Unit.id == Placement.unit_id)
+    return db.exec(query.where(Child.id == child_id)).first()

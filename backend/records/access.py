@@ -10,14 +10,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope, child_in_scope, is_id
-from backend.people.models import Child
-from backend.records.models import Record
+from backend.people.models import Child, User
+from backend.records.models import EvaluationRound, Record
 
 
 def own_unit_records(scope: Scope) -> ColumnElement[bool]:
@@ -34,18 +36,56 @@ def _shared_condition(scope: Scope) -> ColumnElement[bool]:
     return Record.shared_with_unit_id.in_(scope.unit_ids)
 
 
+def _child_records_condition(scope: Scope, current_unit_id: str) -> ColumnElement[bool]:
+    condition = _shared_condition(scope)
+    if current_unit_id in scope.unit_ids:
+        own = and_(own_unit_records(scope), Record.unit_id == current_unit_id)
+        condition = or_(own, condition)
+    return condition
+
+
 def records_of_child(db: Session, scope: Scope, child_id: str, current_unit_id: str) -> list[Record]:
     """The child's records the caller may see, newest first.
 
     Own records are those of the child's current unit (when the caller works there); records an
     earlier unit wrote stay with it. Descriptions handed over to the caller's units are added.
     """
-    condition = _shared_condition(scope)
-    if current_unit_id in scope.unit_ids:
-        own = and_(own_unit_records(scope), Record.unit_id == current_unit_id)
-        condition = or_(own, condition)
-    query = select(Record).where(Record.child_id == child_id, condition)
+    query = select(Record).where(
+        Record.child_id == child_id, _child_records_condition(scope, current_unit_id)
+    )
     return list(db.exec(query.order_by(Record.updated_at.desc())))
+
+
+@dataclass
+class ChildRecords:
+    """The child's records the caller may see (as `records_of_child`), with the names of their
+    authors and editors and the evaluation rounds they belong to, from one query."""
+
+    records: list[Record]
+    names: dict[str, str]
+    rounds: dict[str, EvaluationRound]
+
+
+def child_records(db: Session, scope: Scope, child_id: str, current_unit_id: str) -> ChildRecords:
+    author, editor = aliased(User), aliased(User)
+    query = (
+        select(Record, author.display_name, editor.display_name, EvaluationRound)
+        .outerjoin(author, author.id == Record.author_id)
+        .outerjoin(editor, editor.id == Record.updated_by_id)
+        .outerjoin(EvaluationRound, EvaluationRound.id == Record.round_id)
+        .where(Record.child_id == child_id, _child_records_condition(scope, current_unit_id))
+        .order_by(Record.updated_at.desc())
+    )
+    result = ChildRecords([], {}, {})
+    for record, author_name, editor_name, evaluation_round in db.exec(query):
+        result.records.append(record)
+        if author_name is not None:
+            result.names[record.author_id] = author_name
+        if editor_name is not None and record.updated_by_id:
+            result.names[record.updated_by_id] = editor_name
+        if evaluation_round is not None:
+            result.rounds[evaluation_round.id] = evaluation_round
+    return result
 
 
 def visible_record(db: Session, scope: Scope, record_id: str, on: date) -> Record | None:

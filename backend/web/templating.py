@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from backend.config import PROJECT_DIR
 from backend.domain.dates import COPENHAGEN, age_in_months, today
-from backend.i18n import DEFAULT_LANGUAGE, current_language, gettext, ngettext
+from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext
 from backend.records.types import get_path
 from backend.records.views import key_date, record_summary
 from backend.web.assets import asset_url
@@ -29,13 +29,13 @@ env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[
 
 
 def _date(value: date | None, fmt: str = "d. MMM y") -> str:
-    return format_date(value, fmt, locale=current_language.get()) if value else ""
+    return format_date(value, fmt, locale=babel_locale(current_language.get())) if value else ""
 
 
 def _datetime(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:
     if not value:
         return ""
-    return format_datetime(value, fmt, tzinfo=COPENHAGEN, locale=current_language.get())
+    return format_datetime(value, fmt, tzinfo=COPENHAGEN, locale=babel_locale(current_language.get()))
 
 
 def age_text(birth_date: date, on: date | None = None) -> str:

@@ -50,6 +50,7 @@ class Result:
     p99_ms: float
     non2xx: int
     errors: int
+    cpu_ms: float = 0.0  # the server process's CPU time per request (less noisy than req/s here)
 
     @property
     def rate(self) -> float:
@@ -133,6 +134,19 @@ def opspor_command(port: int) -> list[str]:
 
 
 # -- measuring ------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid: int, run) -> Result:  # noqa: ANN001
+    before = cpu_seconds(pid)
+    result = run()
+    result.cpu_ms = 1000 * (cpu_seconds(pid) - before) / max(result.requests, 1)
+    return result
 
 
 def run_wrk(
@@ -270,7 +284,7 @@ def main() -> None:
         item_id = seed(bare_url)[0]
         bare_port, opspor_port = free_port(), free_port()
         bare_base, opspor_base = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{opspor_port}"
-        stack.enter_context(
+        bare_proc = stack.enter_context(
             process(
                 [
                     sys.executable,
@@ -332,18 +346,24 @@ def main() -> None:
         json_headers = {"Content-Type": "application/json"}
         rows = []
         for endpoint in endpoints:
-            bare = run_wrk(
-                bare_base, endpoint.bare, json_headers, args.seconds, args.connections, endpoint.body
+            bare = measured(
+                bare_proc.pid,
+                lambda e=endpoint: run_wrk(
+                    bare_base, e.bare, json_headers, args.seconds, args.connections, e.body
+                ),
             )
             spied = args.profile / f"{endpoint.slug}.txt" if args.profile else None
             with sampling(opspor.pid, spied, args.seconds):
-                ours = run_wrk(
-                    opspor_base,
-                    endpoint.opspor,
-                    {**headers, **json_headers},
-                    args.seconds,
-                    args.connections,
-                    endpoint.body,
+                ours = measured(
+                    opspor.pid,
+                    lambda e=endpoint: run_wrk(
+                        opspor_base,
+                        e.opspor,
+                        {**headers, **json_headers},
+                        args.seconds,
+                        args.connections,
+                        e.body,
+                    ),
                 )
             rows.append((endpoint, bare, ours, spied))
             print(f"  measured {endpoint.label}", file=sys.stderr, flush=True)
@@ -354,13 +374,14 @@ def main() -> None:
     )
     print(
         f"  {'endpoint':<30} {'bare req/s':>10} {'p50':>8} {'p99':>8} | {'Opspor req/s':>12} "
-        f"{'p50':>8} {'p99':>8} | {'ratio':>5}"
+        f"{'p50':>8} {'p99':>8} | {'ratio':>5} | CPU ms/request bare, Opspor"
     )
     for endpoint, bare, ours, _ in rows:
         ratio = ours.rate / bare.rate if bare.rate else 0.0
         print(
             f"  {endpoint.label:<30} {bare.rate:>10.0f} {bare.p50_ms:>6.1f}ms {bare.p99_ms:>6.1f}ms | "
-            f"{ours.rate:>12.0f} {ours.p50_ms:>6.1f}ms {ours.p99_ms:>6.1f}ms | {ratio:>5.2f}"
+            f"{ours.rate:>12.0f} {ours.p50_ms:>6.1f}ms {ours.p99_ms:>6.1f}ms | {ratio:>5.2f} | "
+            f"{bare.cpu_ms:.1f}, {ours.cpu_ms:.1f}"
         )
         for who, result in (("bare", bare), ("Opspor", ours)):
             if result.non2xx or result.errors:

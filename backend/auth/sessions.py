@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, delete, select
 
 from backend.auth.models import WebSession
@@ -71,6 +72,16 @@ def load_session(db: Session, settings: Settings, token: str | None) -> WebSessi
     return _live(db, settings, db.get(WebSession, token_hash(token)))
 
 
+#: Built once: every request runs it.
+_SIGNED_IN = (
+    select(WebSession, User, Municipality.settings, RoleAssignment)
+    .join(User, User.id == WebSession.user_id)
+    .outerjoin(Municipality, Municipality.id == User.municipality_id)
+    .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+    .where(WebSession.id == bindparam("session_id"))
+)
+
+
 @dataclass
 class SignedInUser:
     session: WebSession
@@ -84,13 +95,7 @@ def load_signed_in(db: Session, settings: Settings, token: str | None) -> Signed
     municipality's settings, in one query (every request asks for them); None as `load_session`."""
     if not token or len(token) > 100:
         return None
-    rows = db.exec(
-        select(WebSession, User, Municipality.settings, RoleAssignment)
-        .join(User, User.id == WebSession.user_id)
-        .outerjoin(Municipality, Municipality.id == User.municipality_id)
-        .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(WebSession.id == token_hash(token))
-    ).all()
+    rows = db.exec(_SIGNED_IN, params={"session_id": token_hash(token)}).all()
     if not rows:
         return None
     record, user, municipal_settings, _ = rows[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -66,18 +66,44 @@ class ChildRecords:
     rounds: dict[str, EvaluationRound]
 
 
+_AUTHOR, _EDITOR = aliased(User), aliased(User)
+_CHILD_RECORDS = (
+    select(Record, _AUTHOR.display_name, _EDITOR.display_name, EvaluationRound)
+    .outerjoin(_AUTHOR, _AUTHOR.id == Record.author_id)
+    .outerjoin(_EDITOR, _EDITOR.id == Record.updated_by_id)
+    .outerjoin(EvaluationRound, EvaluationRound.id == Record.round_id)
+    .where(Record.child_id == bindparam("child_id"))
+    .order_by(Record.updated_at.desc())
+)
+_UNIT_IDS = bindparam("unit_ids", expanding=True)
+_SHARED = Record.shared_with_unit_id.in_(_UNIT_IDS)
+_OWN = and_(
+    Record.unit_id == bindparam("current_unit_id"),
+    or_(
+        Record.abuse_path.is_(False),
+        Record.author_id == bindparam("user_id"),
+        Record.unit_id.in_(bindparam("led_unit_ids", expanding=True)),
+    ),
+)
+#: As `records_of_child`'s condition, built once: handed-over records only, or also the own unit's.
+_CHILD_RECORDS_SHARED = _CHILD_RECORDS.where(_SHARED)
+_CHILD_RECORDS_OWN_OR_SHARED = _CHILD_RECORDS.where(or_(_OWN, _SHARED))
+
+
 def child_records(db: Session, scope: Scope, child_id: str, current_unit_id: str) -> ChildRecords:
-    author, editor = aliased(User), aliased(User)
-    query = (
-        select(Record, author.display_name, editor.display_name, EvaluationRound)
-        .outerjoin(author, author.id == Record.author_id)
-        .outerjoin(editor, editor.id == Record.updated_by_id)
-        .outerjoin(EvaluationRound, EvaluationRound.id == Record.round_id)
-        .where(Record.child_id == child_id, _child_records_condition(scope, current_unit_id))
-        .order_by(Record.updated_at.desc())
-    )
+    if not scope.unit_ids:
+        return ChildRecords([], {}, {})
+    own = current_unit_id in scope.unit_ids
+    query = _CHILD_RECORDS_OWN_OR_SHARED if own else _CHILD_RECORDS_SHARED
+    params = {
+        "child_id": child_id,
+        "unit_ids": sorted(scope.unit_ids),
+        "current_unit_id": current_unit_id,
+        "user_id": scope.user_id,
+        "led_unit_ids": sorted(scope.led_unit_ids) or [""],
+    }
     result = ChildRecords([], {}, {})
-    for record, author_name, editor_name, evaluation_round in db.exec(query):
+    for record, author_name, editor_name, evaluation_round in db.exec(query, params=params):
         result.records.append(record)
         if author_name is not None:
             result.names[record.author_id] = author_name

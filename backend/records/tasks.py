@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import and_, bindparam, exists, or_
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope, placed_on
@@ -169,25 +169,50 @@ def task_url(task: Task) -> str:
     return f"/tasks/{task.id}"
 
 
+_TASKS_LIMIT = 500
+#: Built once (every "I dag" and child page runs it); parameters as in `open_tasks_for`.
+_OPEN_TASKS = (
+    select(Task, Child.name)
+    .outerjoin(Child, Child.id == Task.child_id)
+    .outerjoin(Placement, and_(Placement.child_id == Task.child_id, placed_on(bindparam("on"))))
+    .where(
+        Task.status == "open",
+        or_(
+            Task.assignee_id == bindparam("user_id"),
+            and_(Task.assignee_id.is_(None), Task.unit_id.in_(bindparam("led_unit_ids", expanding=True))),
+        ),
+    )
+    .where(
+        or_(
+            Task.child_id.is_(None),
+            Placement.unit_id == Task.unit_id,
+            exists().where(Record.id == Task.record_id, Record.shared_with_unit_id == Task.unit_id),
+        )
+    )
+    .order_by(Task.due_on, Task.created_at)
+)
+_OPEN_TASKS_OF_CHILD = _OPEN_TASKS.where(Task.child_id == bindparam("child_id"))
+_OPEN_TASKS_FIRST = _OPEN_TASKS.limit(_TASKS_LIMIT)
+_OPEN_TASKS_OF_CHILD_FIRST = _OPEN_TASKS_OF_CHILD.limit(_TASKS_LIMIT)
+
+
 def open_tasks_for(
-    db: Session, scope: Scope, on: date, *, child_id: str | None = None, limit: int = 500
+    db: Session, scope: Scope, on: date, *, child_id: str | None = None, limit: int = _TASKS_LIMIT
 ) -> list[TaskView]:
     """The caller's open tasks, soonest first: their own, plus their led units' unassigned ones.
 
     A task about a child counts only while the child is placed in the task's unit, or while the
     task's record is a transition description handed over to that unit (a child still to come).
     """
-    mine = Task.assignee_id == scope.user_id
-    led = and_(Task.assignee_id.is_(None), Task.unit_id.in_(scope.led_unit_ids or {""}))
-    handed_over = exists().where(Record.id == Task.record_id, Record.shared_with_unit_id == Task.unit_id)
-    query = (
-        select(Task, Child.name)
-        .outerjoin(Child, Child.id == Task.child_id)
-        .outerjoin(Placement, and_(Placement.child_id == Task.child_id, placed_on(on)))
-        .where(Task.status == "open", or_(mine, led))
-        .where(or_(Task.child_id.is_(None), Placement.unit_id == Task.unit_id, handed_over))
-    )
-    if child_id is not None:
-        query = query.where(Task.child_id == child_id)
-    rows = db.exec(query.order_by(Task.due_on, Task.created_at).limit(limit))
+    params = {
+        "user_id": scope.user_id,
+        "led_unit_ids": sorted(scope.led_unit_ids) or [""],
+        "on": on,
+        "child_id": child_id,
+    }
+    if limit != _TASKS_LIMIT:
+        query = _OPEN_TASKS if child_id is None else _OPEN_TASKS_OF_CHILD
+        rows = db.exec(query.limit(limit), params=params)
+    else:
+        rows = db.exec(_OPEN_TASKS_FIRST if child_id is None else _OPEN_TASKS_OF_CHILD_FIRST, params=params)
     return [TaskView(task, name) for task, name in rows]

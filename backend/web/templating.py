@@ -42,7 +42,13 @@ def _template_ngettext(singular: str, plural: str, n: int) -> Markup:
     return escape(ngettext(str(singular), str(plural), n))
 
 
+def _labels(table: dict[Any, str]) -> dict[Any, str]:
+    """A fixed table of Danish labels (`N_()` texts) translated, for option lists."""
+    return {key: gettext(label) for key, label in table.items()}
+
+
 env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.filters["labels"] = _labels
 
 
 def _date(value: date | None, fmt: str = "d. MMM y") -> str:

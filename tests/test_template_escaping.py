@@ -9,6 +9,7 @@ fails here) without anyone listing it.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,14 @@ import pytest
 from jinja2 import Environment, Template
 from jinja2.runtime import Macro
 from markupsafe import Markup
+from sqlmodel import select
 
 from backend.config import PROJECT_DIR
+from backend.domain.dates import today
+from backend.records.models import KeptWrite
 from backend.web import templating
-from tests.escaping_support import HOSTILE, Fuzz, FuzzWith, injections
+from tests.escaping_support import HOSTILE, HOSTILE_PARTS, Fuzz, FuzzWith, injections
+from tests.support import children_of_unit, login, moved_child, put_record, unit_named
 
 TEMPLATES = PROJECT_DIR / "templates"
 ALL_TEMPLATES = sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html"))
@@ -155,3 +160,95 @@ def test_unknown_field_keys_get_a_neutral_label_never_the_key() -> None:
 def test_the_template_folder_is_walked_not_listed(tmp_path: Path) -> None:
     """A new template is covered by being there: the list comes from the folder."""
     assert ALL_TEMPLATES == sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html"))
+
+
+# --- End to end: the real routes, the real database, the leader's and professionals' pages ----
+
+
+def _kept_for_leader(db, child, data: dict) -> KeptWrite:  # noqa: ANN001
+    """A kept write stored as the old code stored it: `data` exactly as the client sent it."""
+    from tests.support import user_named
+
+    kept = KeptWrite(
+        reason="out_of_scope",
+        record_id=str(uuid.uuid4()),
+        record_type="concern_note",
+        child_id=child.id,
+        unit_id=unit_named(db, "Sundhedsplejen Nord").id,
+        author_id=user_named(db, "demo-sundhedsplejerske").id,
+        body={"type": "concern_note", "child_id": child.id, "status": "final", "data": data},
+        body_hash=uuid.uuid4().hex,
+    )
+    db.add(kept)
+    db.commit()
+    return kept
+
+
+def test_h1_a_kept_write_with_a_key_its_type_does_not_know_is_refused(client, demo, db) -> None:
+    child = moved_child(db)
+    on = today().isoformat()
+    login(client, "demo-sundhedsplejerske")
+    # The audit's proof: a professional writes about a child who left, with a key that is markup.
+    refused = put_record(client, "concern_note", child.id, {"observed_on": on, "text": "x", HOSTILE: "y"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "Nogle felter er ikke udfyldt rigtigt."
+    assert db.exec(select(KeptWrite)).all() == []
+
+
+def test_h1_hostile_kept_writes_are_text_on_the_leaders_page(client, demo, db) -> None:
+    child = moved_child(db)
+    on = today().isoformat()
+    login(client, "demo-sundhedsplejerske")
+    # Hostile values in known fields are kept, and shown as text.
+    kept = put_record(client, "concern_note", child.id, {"observed_on": on, "text": HOSTILE})
+    assert kept.status_code == 202
+    # A write kept before this fix, with the hostile key stored, is shown safely as well.
+    legacy = _kept_for_leader(db, child, {"observed_on": on, HOSTILE: HOSTILE, f"text.{HOSTILE}": "z"})
+    login(client, "demo-leder")
+    assert injections(client.get("/conflicts").text) == []
+    for kept_id in (kept.json()["kept_id"], legacy.id):
+        page = client.get(f"/conflicts/{kept_id}")
+        assert page.status_code == 200
+        assert injections(page.text) == [], kept_id
+        assert "&lt;meta http-equiv=" in page.text
+    assert "Ukendt felt" in client.get(f"/conflicts/{legacy.id}").text
+
+
+def test_m1_unit_room_guardian_and_position_names_are_text_on_the_forms(client, demo, db) -> None:
+    from backend.people.models import Guardian, Municipality, Room
+
+    meta, form, img = HOSTILE_PARTS[0], HOSTILE_PARTS[1], HOSTILE_PARTS[2]
+    receiving = unit_named(db, "Børnehuset Solsikken")
+    receiving.name = f"Solsikken {meta}"
+    db.add(receiving)
+    db.add(Room(unit_id=receiving.id, name=f"Stue {form}"))
+    child = next(c for c in children_of_unit(db, "Dagplejen Syd") if c.id != moved_child(db).id)
+    guardian = db.exec(select(Guardian).where(Guardian.child_id == child.id)).first()
+    guardian.name = f"Mor {img}"
+    db.add(guardian)
+    municipality = db.exec(select(Municipality)).one()
+    municipality.settings = {
+        **(municipality.settings or {}),
+        "position_labels": {"thriving": f"Godt {img}", "extra_attention": f"Undren {meta}", "concern": "Uro"},
+    }
+    db.add(municipality)
+    db.commit()
+
+    login(client, "demo-dagplejepaedagog")
+    pages = {
+        "transition": client.get(f"/forms/transition?child={child.id}"),
+        "consent": client.get(f"/forms/consent?child={child.id}&kind=transition_handover"),
+        "wellbeing": client.get(f"/forms/wellbeing?child={child.id}"),
+    }
+    login(client, "demo-admin")
+    pages["admin child"] = client.get("/admin/children/new")
+    shown = {
+        "transition": ["Solsikken &lt;meta", "Godt &#34;&gt;&lt;img"],
+        "consent": ["Mor &#34;&gt;&lt;img"],
+        "admin child": ["Solsikken &lt;meta", "Stue &lt;form action="],
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        assert injections(page.text) == [], name
+        for text in shown.get(name, []):
+            assert text in page.text, (name, text)

@@ -159,7 +159,7 @@ def test_unknown_field_keys_get_a_neutral_label_never_the_key() -> None:
 
 def test_the_template_folder_is_walked_not_listed(tmp_path: Path) -> None:
     """A new template is covered by being there: the list comes from the folder."""
-    assert ALL_TEMPLATES == sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html"))
+    assert sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")) == ALL_TEMPLATES
 
 
 # --- End to end: the real routes, the real database, the leader's and professionals' pages ----

@@ -18,11 +18,11 @@ SURROGATE_MESSAGE = "Indeholder et tegn, der ikke kan gemmes."
 
 
 def _put_raw(client, child_id: str, data_json: str, record_id: str | None = None):  # noqa: ANN001, ANN202
-    """PUT a record whose `data` is given as raw JSON text (so it can hold what json.dumps won't)."""
-    body = (
-        '{"type": "concern_note", "child_id": "%s", "base_version": null, "status": "final", "data": %s}'
-        % (child_id, data_json)
-    )
+    """PUT a record whose `data` is given as raw JSON text (so it can hold what json.dumps won't);
+    TODAY in it stands for today's date."""
+    data_json = data_json.replace("TODAY", today().isoformat())
+    head = {"type": "concern_note", "child_id": child_id, "base_version": None, "status": "final"}
+    body = json.dumps(head)[:-1] + ', "data": ' + data_json + "}"
     return client.put(
         f"/api/records/{record_id or uuid.uuid4()}",
         content=body.encode("utf-8", "surrogatepass"),
@@ -76,12 +76,12 @@ def test_a_stale_write_with_an_unknown_key_is_refused_not_kept_as_a_conflict_cop
 @pytest.mark.parametrize(
     ("data_json", "field"),
     [
-        ('{"observed_on": "%s", "text": "a\\ud800b"}', "data.text"),
-        ('{"observed_on": "%s", "text": "a\\uDFFFb"}', "data.text"),
-        ('{"observed_on": "%s", "text": "\\udc00\\ud800"}', "data.text"),
-        ('{"observed_on": "%s", "text": ["x", "\\ud800"]}', "data.text.1"),
-        ('{"observed_on": "%s", "te\\ud800xt": "a"}', "data"),
-        ('{"observed_on": "%s", "text": "a\ud800b"}', "data.text"),  # raw bytes, not an escape
+        ('{"observed_on": "TODAY", "text": "a\\ud800b"}', "data.text"),
+        ('{"observed_on": "TODAY", "text": "a\\uDFFFb"}', "data.text"),
+        ('{"observed_on": "TODAY", "text": "\\udc00\\ud800"}', "data.text"),
+        ('{"observed_on": "TODAY", "text": ["x", "\\ud800"]}', "data.text.1"),
+        ('{"observed_on": "TODAY", "te\\ud800xt": "a"}', "data"),
+        ('{"observed_on": "TODAY", "text": "a\ud800b"}', "data.text"),  # raw bytes, not an escape
     ],
 )
 def test_a_lone_surrogate_in_record_data_is_a_danish_422_naming_the_field(
@@ -89,7 +89,7 @@ def test_a_lone_surrogate_in_record_data_is_a_danish_422_naming_the_field(
 ) -> None:
     child = children_of_unit(db, "Sundhedsplejen Nord")[0]
     login(client, "demo-sundhedsplejerske")
-    response = _put_raw(client, child.id, data_json % today().isoformat())
+    response = _put_raw(client, child.id, data_json)
     assert response.status_code == 422
     assert response.json() == {
         "detail": "Nogle felter er ikke udfyldt rigtigt.",
@@ -101,7 +101,7 @@ def test_a_lone_surrogate_in_record_data_is_a_danish_422_naming_the_field(
 def test_a_lone_surrogate_in_a_write_that_would_be_kept_is_a_422_too(client, demo, db) -> None:
     child = moved_child(db)
     login(client, "demo-sundhedsplejerske")
-    response = _put_raw(client, child.id, '{"observed_on": "%s", "text": "\\ud800"}' % today().isoformat())
+    response = _put_raw(client, child.id, '{"observed_on": "TODAY", "text": "\\ud800"}')
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "data.text"
     assert db.exec(select(KeptWrite)).all() == []
@@ -110,13 +110,12 @@ def test_a_lone_surrogate_in_a_write_that_would_be_kept_is_a_422_too(client, dem
 def test_a_surrogate_pair_is_an_ordinary_character(client, demo, db) -> None:
     child = children_of_unit(db, "Sundhedsplejen Nord")[0]
     login(client, "demo-sundhedsplejerske")
-    response = _put_raw(
-        client, child.id, '{"observed_on": "%s", "text": "Synger \\ud83c\\udfb5"}' % today().isoformat()
-    )
+    pair = '{"observed_on": "TODAY", "text": "Synger \\ud83c\\udfb5"}'
+    response = _put_raw(client, child.id, pair)
     assert response.status_code == 201
     assert db.exec(select(Record)).one().data["text"] == "Synger 🎵"
     # An escaped backslash followed by "ud800" is plain text, not a surrogate.
-    plain = _put_raw(client, child.id, '{"observed_on": "%s", "text": "C:\\\\ud800"}' % today().isoformat())
+    plain = _put_raw(client, child.id, '{"observed_on": "TODAY", "text": "C:\\\\ud800"}')
     assert plain.status_code == 201 and plain.json()["data"]["text"] == "C:\\ud800"
 
 

@@ -9,8 +9,6 @@ their type and the types to the municipality.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +16,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from backend.domain import disclosure
+from backend.domain.csv_file import write_csv
 from backend.domain.settings import POSITIONS, MunicipalSettings
 from backend.domain.wellbeing import SEVERITY
 from backend.people.models import Unit, UnitKind
@@ -208,11 +207,10 @@ def protect_rows(units: list[tuple[str, str, dict[str, int]]], on: date) -> Repo
 
 
 def report_csv(report: Report) -> str:
-    """The report as CSV (semicolon-separated, as Danish spreadsheets expect), with a header row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    """The report as CSV (semicolon-separated, as Danish spreadsheets expect), with a header row;
+    unit names are text and neutralised against formula injection (`backend/domain/csv_file.py`)."""
     keys = METRIC_KEYS + [s[0] for s in SHARES]
-    writer.writerow(["level", "unit_type", "unit", *keys])
-    for row in report.rows:
-        writer.writerow([row.level, row.kind, row.name, *(row.cells[k] for k in keys)])
-    return buffer.getvalue()
+    return write_csv(
+        ["level", "unit_type", "unit", *keys],
+        ([row.level, row.kind, row.name, *(row.cells[k] for k in keys)] for row in report.rows),
+    )

@@ -128,6 +128,8 @@ def test_actions_on_another_admin_wait_for_a_second_admins_approval(client, db, 
         "deactivate": client.post(f"/admin/users/{admin2.id}/deactivate"),
     }
     assert {key: r.status_code for key, r in requests.items()} == dict.fromkeys(requests, 303)
+    # Asking again for the same thing makes no second request.
+    assert client.post(f"/admin/users/{admin2.id}/deactivate").status_code == 303
     # Nothing has happened yet.
     db.expire_all()
     assert db.get(TotpCredential, admin2.id) is not None

@@ -60,6 +60,16 @@ def perform(ctx: AdminContext, settings: Settings, action: str, target: User, pa
     Raises AdminError (Danish, naming the field) when the action cannot be done or asked for."""
     params = _checked(ctx, action, target, params)
     if rules.needs_second_admin(ctx.user.id, target.id, org.is_admin(ctx.db, target.id)):
+        waiting = ctx.db.exec(
+            select(AdminApproval).where(
+                AdminApproval.target_id == target.id,
+                AdminApproval.action == action,
+                AdminApproval.status == "pending",
+            )
+        )
+        same = next((a for a in waiting if a.params == params), None)
+        if same is not None:  # asked for already: one request, one e-mail
+            return Outcome("pending", same)
         approval = AdminApproval(
             municipality_id=target.municipality_id,
             action=action,

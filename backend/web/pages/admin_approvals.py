@@ -52,8 +52,7 @@ def approve(ctx: Admin, approval_id: str) -> Response:
     try:
         with ctx.db.begin_nested():
             duties.approve(ctx, ctx.settings, approval)
-    except AdminError as error:
-        ctx.db.refresh(approval)
+    except AdminError as error:  # e.g. the last active admin: nothing was changed
         return _page(ctx, error.message, 422)
     response = RedirectResponse("/admin/approvals?ok=approved", status_code=303)
     return send_after_response(ctx.db, ctx.settings, response)

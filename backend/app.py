@@ -25,6 +25,7 @@ from backend.web.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.web.pages import account as account_pages
+from backend.web.pages import admin_approvals as admin_approvals_pages
 from backend.web.pages import admin_caseloads as admin_caseloads_pages
 from backend.web.pages import admin_children as admin_children_pages
 from backend.web.pages import admin_export as admin_export_pages
@@ -84,6 +85,7 @@ def create_app() -> FastAPI:
         api_export.router,
         admin_home_pages.router,
         admin_org_pages.router,
+        admin_approvals_pages.router,
         admin_children_pages.router,
         admin_caseloads_pages.router,
         admin_import_pages.router,

@@ -67,8 +67,9 @@ def world(client, demo, db) -> dict:  # noqa: ANN001
     unit = add_unit(db, "Målingsplejen", kind="health_visiting")
     hv = add_user(db, "hv-maaling", "health_visitor", None)
     add_user(db, "hv-kollega", "health_visitor", None)
-    from backend.people.models import RoleAssignment, User
     from sqlmodel import select
+
+    from backend.people.models import RoleAssignment, User
 
     for user in db.exec(select(User).where(User.username.in_(["hv-maaling", "hv-kollega"]))):
         db.add(RoleAssignment(user_id=user.id, role="health_visitor", unit_id=unit.id))

@@ -10,6 +10,7 @@ from backend.reminders.scheduler import lifespan
 from backend.web import api, pages  # noqa: F401
 from backend.web.api import children as api_children
 from backend.web.api import export as api_export
+from backend.web.api import metrics as api_metrics
 from backend.web.api import overview as api_overview
 from backend.web.api import push as api_push
 from backend.web.api import records as api_records
@@ -18,6 +19,8 @@ from backend.web.api import sync as api_sync
 from backend.web.api import system as api_system
 from backend.web.assets import asset_route
 from backend.web.errors import UnexpectedErrorMiddleware, install_error_handlers
+from backend.web.observability import ObservabilityMiddleware
+from backend.web.signin_gate import SignInGateMiddleware
 from backend.web.middleware import (
     BodySizeLimitMiddleware,
     RejectNulBytesMiddleware,
@@ -61,6 +64,7 @@ def create_app() -> FastAPI:
     )
     for router in (
         api_system.router,
+        api_metrics.router,
         api_session.router,
         api_children.router,
         api_records.router,
@@ -101,4 +105,6 @@ def create_app() -> FastAPI:
     app.add_middleware(RejectNulBytesMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SignInGateMiddleware, slots=settings.password_hash_workers)
+    app.add_middleware(ObservabilityMiddleware)
     return app

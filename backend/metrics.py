@@ -62,6 +62,11 @@ PASSWORD_HASHES_WAITING = Counter(
     "opspor_password_hash_waits",
     "Password hashings that had to wait for a free slot in the bounded pool.",
 )
+PASSWORD_HASHES_AT_ONCE = Gauge(
+    "opspor_password_hashes_most_at_once",
+    "The most password hashings that ever ran at the same time in one process (the pool's bound).",
+    multiprocess_mode="max",
+)
 
 
 def render_latest() -> tuple[bytes, str]:

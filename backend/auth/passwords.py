@@ -41,7 +41,9 @@ class HashingSlots:
             self._semaphore.acquire()
         with self._lock:
             self.running += 1
-            self.most_at_once = max(self.most_at_once, self.running)
+            if self.running > self.most_at_once:
+                self.most_at_once = self.running
+                metrics.PASSWORD_HASHES_AT_ONCE.set(self.most_at_once)
         try:
             yield
         finally:

@@ -145,7 +145,9 @@ def send_pending(
                 record(engine, list(zip(claimed, outcomes, strict=True)), instance, now or utcnow())
                 for outcome in outcomes:
                     result.count(outcome)
-                    metrics.push_delivery(outcome.status if outcome.status in ("sent", "retry", "gone") else "failed")
+                    metrics.push_delivery(
+                        outcome.status if outcome.status in ("sent", "retry", "gone") else "failed"
+                    )
     finally:
         if own_http:
             http.close()

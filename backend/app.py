@@ -19,13 +19,12 @@ from backend.web.api import sync as api_sync
 from backend.web.api import system as api_system
 from backend.web.assets import asset_route
 from backend.web.errors import UnexpectedErrorMiddleware, install_error_handlers
-from backend.web.observability import ObservabilityMiddleware
-from backend.web.signin_gate import SignInGateMiddleware
 from backend.web.middleware import (
     BodySizeLimitMiddleware,
     RejectNulBytesMiddleware,
     SecurityHeadersMiddleware,
 )
+from backend.web.observability import ObservabilityMiddleware
 from backend.web.pages import account as account_pages
 from backend.web.pages import admin_caseloads as admin_caseloads_pages
 from backend.web.pages import admin_children as admin_children_pages
@@ -50,6 +49,7 @@ from backend.web.pages import sparring as sparring_pages
 from backend.web.pages import tasks as task_pages
 from backend.web.pages import totp as totp_pages
 from backend.web.pages import transitions as transition_pages
+from backend.web.signin_gate import SignInGateMiddleware
 
 
 def create_app() -> FastAPI:

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+
 from tests.ops_support import Server, load_demo, per_process, sample, wait_for
 from tests.support import children_of_unit, login
 

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?=
 
-.PHONY: run test lint bench bench-page-weight bench-load chromium node-deps messages clean
+.PHONY: run test lint bench bench-page-weight bench-load bench-load-200 chromium nginx node-deps messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,18 @@ chromium:
 	fi
 	@/usr/bin/chromium --version 2>/dev/null | grep -i chromium || true
 
+## Debian's nginx for the proxy test (tests/test_deploy_nginx.py), like chromium
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's nginx for the proxy test..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null \
+	      || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null); \
+	  else \
+	    echo "The proxy test needs Debian's nginx: run 'sudo apt-get install -y nginx-light'." >&2; \
+	  fi; \
+	fi
+
 node-deps: tests/node/node_modules/.package-lock.json
 
 tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
@@ -44,7 +56,7 @@ tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/p
 	touch $@
 
 ## Install everything the tests need and run the whole suite
-test: $(VENV)/.dev chromium node-deps
+test: $(VENV)/.dev chromium nginx node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

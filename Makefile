@@ -67,6 +67,11 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev chromium
 	$(BIN)/python -m bench.run_all
 
+## 200 locust users against PostgreSQL and `opspor serve --workers 2` (OPSPOR_BENCH_DATABASE_URL to override)
+bench-load-200: $(VENV)/.dev
+	OPSPOR_BENCH_DATABASE_URL=$${OPSPOR_BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m bench.load --users 200 --seconds 90 --workers 2 --database postgresql
+
 messages: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg --no-location -o backend/locale/messages.pot .
 

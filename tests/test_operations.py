@@ -205,3 +205,41 @@ def _hashes_at_once(server: Server) -> float:
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.delenv("OPSPOR_METRICS_TOKEN", raising=False)
+
+
+def test_push_deliveries_and_job_runs_are_counted(client, demo) -> None:
+    from tests.push_receiver import PushReceiver
+    from tests.test_push_delivery import make_tasks, push_morning, run_at, subscribe
+
+    sent_before = _metric_value("opspor_push_deliveries_total", outcome="sent")
+    runs_before = _metric_value("opspor_job_runs_total", job="due_work", outcome="ok")
+    receiver = PushReceiver()
+    try:
+        make_tasks()
+        subscribe(client, receiver, "hv-phone")
+        run_at(push_morning())
+        assert len(receiver.of("hv-phone")) == 1
+    finally:
+        receiver.close()
+    assert _metric_value("opspor_push_deliveries_total", outcome="sent") == sent_before + 1
+    assert _metric_value("opspor_job_runs_total", job="due_work", outcome="ok") == runs_before + 1
+
+
+def test_an_unexpected_error_is_logged_with_the_route_template_not_the_path(
+    client, demo, monkeypatch, caplog
+) -> None:
+    import uuid
+
+    from backend.web.api import records as records_api
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("fault injected by the test")
+
+    login(client, "demo-sundhedsplejerske")
+    monkeypatch.setattr(records_api, "visible_record", broken)
+    record_id = str(uuid.uuid4())
+    with caplog.at_level("ERROR", logger="opspor"):
+        response = client.get(f"/api/records/{record_id}")
+    assert response.status_code == 500
+    assert "unhandled error on GET /api/records/{record_id}" in caplog.text
+    assert record_id not in caplog.text

@@ -199,7 +199,10 @@ class UnexpectedErrorMiddleware:
                     raise
                 await _unavailable_response(scope)(scope, receive, send)
                 return
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            from backend.web.observability import route_template
+
+            # The route template, never the path: paths hold ids.
+            log.exception("unhandled error on %s %s", scope.get("method"), route_template(scope))
             if started:
                 raise
             if wants_json(Request(scope)):

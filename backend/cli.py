@@ -156,8 +156,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if workers < 1:
         print("--workers skal være mindst 1.", file=sys.stderr)
         return 2
-    # Every worker writes its metrics into one fresh directory (before prometheus_client loads).
-    metrics_dir = tempfile.mkdtemp(prefix="opspor-metrics-")
+    # Every worker writes its metrics into one fresh directory (before prometheus_client loads);
+    # directories of servers that died without cleaning up are removed.
+    _remove_dead_metrics_dirs(tempfile.gettempdir())
+    metrics_dir = tempfile.mkdtemp(prefix=f"opspor-metrics-{os.getpid()}-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     _migrate()
     log_config = {
@@ -193,6 +195,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _remove_dead_metrics_dirs(directory: str) -> None:
+    import shutil
+    from pathlib import Path
+
+    for path in Path(directory).glob("opspor-metrics-*-*"):
+        pid = path.name.split("-")[2]
+        if not pid.isdigit() or not path.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            continue
 
 
 def cmd_reminders_run(_args: argparse.Namespace) -> int:

@@ -243,3 +243,25 @@ def test_an_unexpected_error_is_logged_with_the_route_template_not_the_path(
     assert response.status_code == 500
     assert "unhandled error on GET /api/records/{record_id}" in caplog.text
     assert record_id not in caplog.text
+
+
+def test_serve_removes_metrics_directories_of_dead_servers(tmp_path) -> None:
+    from backend.cli import _remove_dead_metrics_dirs
+
+    dead_pid = _a_dead_pid()
+    dead = tmp_path / f"opspor-metrics-{dead_pid}-abc"
+    alive = tmp_path / f"opspor-metrics-{os.getpid()}-def"
+    for directory in (dead, alive):
+        directory.mkdir()
+        (directory / "counter_1.db").write_bytes(b"x")
+    _remove_dead_metrics_dirs(str(tmp_path))
+    assert not dead.exists() and alive.exists()
+
+
+def _a_dead_pid() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    process.wait()
+    return process.pid

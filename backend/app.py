@@ -21,6 +21,7 @@ from backend.web.assets import asset_route
 from backend.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from backend.web.middleware import (
     BodySizeLimitMiddleware,
+    RejectLoneSurrogatesMiddleware,
     RejectNulBytesMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -101,6 +102,7 @@ def create_app() -> FastAPI:
     app.router.routes.append(asset_route)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(RejectLoneSurrogatesMiddleware)  # inside the size limit: reads bounded bodies
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulBytesMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)

@@ -187,6 +187,24 @@ def test_two_instances_behind_nginx(db_url, db, tmp_path) -> None:
             else:
                 pytest.fail("no read reached the other instance")
 
+            # The session's CSRF token is good on both instances: write through each of them.
+            version = 1
+            for _ in range(6):
+                before = _served_by(servers, "PUT", put_route)
+                update = {
+                    **body,
+                    "base_version": version,
+                    "data": {**body["data"], "text": f"Rettet {version}"},
+                }
+                response = client.put(f"/api/records/{record_id}", json=update)
+                assert response.status_code == 200, response.text
+                version = response.json()["version"]
+                if _served_by(servers, "PUT", put_route)[reader] > before[reader]:
+                    break
+            else:
+                pytest.fail("no write reached the other instance")
+            assert all(count >= 1 for count in _served_by(servers, "PUT", put_route))
+
         # The audit trail has the client's address as nginx saw it, not the header it sent.
         signin = db.exec(select(AuditEvent).where(AuditEvent.action == "signin.success")).all()
         assert [event.ip for event in signin] == ["127.0.0.1"]

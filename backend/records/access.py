@@ -28,7 +28,7 @@ def own_unit_records(scope: Scope) -> ColumnElement[bool]:
     return and_(Record.unit_id.in_(scope.unit_ids), or_(not_abuse, abuse_allowed))
 
 
-def _shared_condition(scope: Scope) -> ColumnElement[bool]:
+def shared_with(scope: Scope) -> ColumnElement[bool]:
     if not scope.unit_ids:
         return false()
     return Record.shared_with_unit_id.in_(scope.unit_ids)
@@ -40,7 +40,7 @@ def records_of_child(db: Session, scope: Scope, child_id: str, current_unit_id: 
     Own records are those of the child's current unit (when the caller works there); records an
     earlier unit wrote stay with it. Descriptions handed over to the caller's units are added.
     """
-    condition = _shared_condition(scope)
+    condition = shared_with(scope)
     if current_unit_id in scope.unit_ids:
         own = and_(own_unit_records(scope), Record.unit_id == current_unit_id)
         condition = or_(own, condition)
@@ -82,7 +82,7 @@ def incoming_children(db: Session, scope: Scope) -> list[Child]:
     query = (
         select(Child)
         .join(Record, Record.child_id == Child.id)
-        .where(_shared_condition(scope))
+        .where(shared_with(scope))
         .distinct()
         .order_by(Child.name)
     )
@@ -130,6 +130,6 @@ def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:
     query = (
         select(Child)
         .join(Record, Record.child_id == Child.id)
-        .where(Child.id == child_id, _shared_condition(scope))
+        .where(Child.id == child_id, shared_with(scope))
     )
     return db.exec(query).first()

@@ -19,19 +19,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from backend.auth.policy import placed_on
+from backend.auth.policy import Scope
 from backend.config import get_settings
 from backend.db import utcnow
 from backend.domain import schedules
 from backend.domain.dates import COPENHAGEN
 from backend.domain.settings import MunicipalSettings, load_settings
-from backend.people.models import Municipality, Placement, Role, RoleAssignment, Unit, User
+from backend.people.models import Municipality, RoleAssignment, User
 from backend.records.models import Task
+from backend.records.tasks import open_tasks_for
 from backend.reminders import messages
 from backend.reminders.models import PushSend, PushSubscription, ReminderDelivery
 from backend.reminders.preferences import ReminderPreferences, preferences_of
@@ -92,35 +92,23 @@ def _subscribers(db: Session) -> dict[str, User]:
 
 
 def _user_plans(db: Session, municipality_id: str, users: list[User], on: date) -> list[UserPlan]:
-    """Each user's open tasks, as `open_tasks_for` lists them: their own, plus the unassigned
-    tasks of the units they lead, about children still placed in the task's unit."""
-    plans = {u.id: UserPlan(u, preferences_of(u.preferences)) for u in users}
-    leaders: dict[str, set[str]] = defaultdict(set)
-    for user_id, unit_id in db.exec(
-        select(RoleAssignment.user_id, RoleAssignment.unit_id).where(
-            RoleAssignment.role == Role.leader, RoleAssignment.user_id.in_(set(plans))
+    """Each user's open tasks, exactly as `open_tasks_for` lists them (the task access policy)."""
+    roles: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for user_id, unit_id, role in db.exec(
+        select(RoleAssignment.user_id, RoleAssignment.unit_id, RoleAssignment.role).where(
+            RoleAssignment.user_id.in_({u.id for u in users}), RoleAssignment.unit_id.is_not(None)
         )
     ).all():
-        leaders[unit_id].add(user_id)
-    query = (
-        select(Task)
-        .join(Unit, Unit.id == Task.unit_id)
-        .outerjoin(Placement, and_(Placement.child_id == Task.child_id, placed_on(on)))
-        .where(Unit.municipality_id == municipality_id, Task.status == "open")
-        .where(
-            or_(
-                Task.assignee_id.in_(set(plans)),
-                and_(Task.assignee_id.is_(None), Task.unit_id.in_(set(leaders) or {""})),
-            )
-        )
-        .where(or_(Task.child_id.is_(None), Placement.unit_id == Task.unit_id))
-    )
-    for task in db.exec(query).all():
-        owners = {task.assignee_id} if task.assignee_id else leaders.get(task.unit_id, set())
-        for user_id in owners:
-            if user_id in plans:
-                plans[user_id].tasks.append(task)
-    return list(plans.values())
+        roles[user_id][unit_id].add(role)
+    plans = []
+    for user in users:
+        plan = UserPlan(user, preferences_of(user.preferences))
+        if roles.get(user.id):
+            by_unit = {unit: frozenset(r) for unit, r in roles[user.id].items()}
+            scope = Scope(user_id=user.id, municipality_id=municipality_id, roles_by_unit=by_unit)
+            plan.tasks = [view.task for view in open_tasks_for(db, scope, on, limit=10_000)]
+        plans.append(plan)
+    return plans
 
 
 def _plan_user(

@@ -107,6 +107,11 @@ def test_the_receiving_unit_never_sees_drafts_before_consent_or_edits_after_it(c
     for version in (1, 3):
         assert receiver.get(f"/records/{record_id}/versions/{version}").status_code == 404
     assert receiver.get(f"/records/{record_id}/edit").status_code == 403
+    # Replaying the consented write (its exact body) answers with the consented version, not the edit.
+    replay = put_record(
+        receiver, "transition", child.id, _with_text(db, CONSENTED), base_version=1, record_id=record_id
+    )
+    assert replay.status_code == 200 and EDITED not in replay.text and replay.json()["version"] == 2
 
     # The author is told plainly that a new consent is needed, with the way to get it.
     page = author.get(f"/records/{record_id}").text
@@ -197,3 +202,34 @@ def test_once_the_child_has_started_the_receiving_unit_still_reads_the_consented
     assert shared["version"] == 2 and shared["data"]["parents_part"]["about_child"] == CONSENTED
     for text in (everything, api_child.text):
         assert EDITED not in text and REMOVED not in text
+
+
+def test_the_migration_gives_handovers_made_before_it_their_consented_version(client, demo, db) -> None:
+    """A description handed over by the old code and edited after the consent: after the
+    migration the consent names the version it covered and only that version is shared."""
+    import importlib
+
+    from sqlalchemy import text
+
+    from backend.db import get_engine
+
+    child = cm_child(db)
+    author = new_client(client.app, SUPERVISOR)
+    record_id, given = _consented_description(author, db, child)
+    put_record(author, "transition", child.id, _with_text(db, EDITED), base_version=2, record_id=record_id)
+    consent_record = db.get(Record, given["id"])
+    consent_record.derived = {k: v for k, v in consent_record.derived.items() if k != "scope_version"}
+    db.add(consent_record)
+    db.commit()
+    db.close()
+
+    migration = importlib.import_module("backend.migrations.versions.0009_consented_version")
+    with get_engine().begin() as connection:
+        connection.execute(text("UPDATE record SET shared_version = NULL WHERE id = :id"), {"id": record_id})
+        migration._backfill(connection)  # what `upgrade` runs once the column is there
+    db.expire_all()
+    assert db.get(Record, record_id).shared_version == 2
+    assert db.get(Record, given["id"]).derived["scope_version"] == 2
+    receiver = new_client(client.app, RECEIVER)
+    shown = receiver.get(f"/api/records/{record_id}").json()
+    assert shown["version"] == 2 and EDITED not in receiver.get(f"/records/{record_id}").text

@@ -231,3 +231,30 @@ def test_deactivating_an_account_leaves_its_tasks_to_the_leaders(app, demo_full,
     listed = {t["id"] for t in leader.get("/api/tasks").json()}
     assert {t.id for t in tasks if t.kind != "round_assessment"} <= listed
     assert re.search("Aftale fra dialogmøde", leader.get("/tasks").text)
+
+
+def test_the_reminder_planner_counts_exactly_the_tasks_each_person_may_see(app, demo_full, db) -> None:
+    """The push digests read the tasks in bulk, with the same rule as the task list."""
+    from backend.auth.policy import load_scope
+    from backend.records.tasks import open_tasks_for
+    from backend.reminders.planner import _user_plans
+
+    tasks = _open_tasks_of(db, PEDAGOGUE)
+    admin = new_client(app, "demo-admin")
+    user = user_named(db, PEDAGOGUE)
+    assert (
+        admin.post(f"/admin/users/{user.id}/roles/{_role(db, PEDAGOGUE, INST).id}/delete").status_code == 303
+    )
+    db.expire_all()
+    people = [
+        user_named(db, name) for name in ("demo-leder", PEDAGOGUE, "demo-dagplejepaedagog", "demo-dagplejer")
+    ]
+    plans = {
+        plan.user.username: {t.id for t in plan.tasks}
+        for plan in _user_plans(db, user.municipality_id, people, today())
+    }
+    for person in people:
+        listed = {v.task.id for v in open_tasks_for(db, load_scope(db, person), today(), limit=10_000)}
+        assert plans[person.username] == listed, person.username
+    assert plans[PEDAGOGUE] == set()
+    assert {t.id for t in tasks} <= plans["demo-leder"]

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, exists, false, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope, child_in_scope, is_id
-from backend.people.models import Child
+from backend.people.models import Child, Role, RoleAssignment
 from backend.records.models import Record, RecordVersion
 
 
@@ -32,6 +33,25 @@ def shared_with(scope: Scope) -> ColumnElement[bool]:
     if not scope.unit_ids:
         return false()
     return Record.shared_with_unit_id.in_(scope.unit_ids)
+
+
+def holds_role(user: object, unit: object, role: str | None = None) -> ColumnElement[bool]:
+    """The user (an id, or a column naming one) has a role — or this role — in the unit (a column)."""
+    held = aliased(RoleAssignment)  # never correlated with a roles table of the enclosing query
+    condition = exists().where(held.user_id == user, held.unit_id == unit)
+    if role:
+        condition = condition.where(held.role == role)
+    return condition.correlate_except(held)
+
+
+def record_readable_by(user: object) -> ColumnElement[bool]:
+    """`own_unit_records` or `shared_with`, for a user given as an id or a column — so one query
+    can answer for many users (the reminder planner): the same rule, read from the roles table."""
+    abuse_allowed = or_(
+        Record.abuse_path.is_(False), Record.author_id == user, holds_role(user, Record.unit_id, Role.leader)
+    )
+    own = and_(holds_role(user, Record.unit_id), abuse_allowed)
+    return or_(own, holds_role(user, Record.shared_with_unit_id))
 
 
 def records_of_child(db: Session, scope: Scope, child_id: str, current_unit_id: str) -> list[Record]:

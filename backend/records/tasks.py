@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_
+from sqlalchemy import ColumnElement, and_, exists, not_, or_
 from sqlmodel import Session, select
 
 from backend.audit import AuditTrail
 from backend.auth.policy import Scope, is_id, placed_on
 from backend.db import utcnow
 from backend.i18n import N_
-from backend.people.models import Child, Placement, RoleAssignment, User
-from backend.records.access import own_unit_records, shared_with
+from backend.people.models import Child, Placement, Role, RoleAssignment, User
+from backend.records.access import holds_role, record_readable_by
 from backend.records.models import Record, Task
 
 #: Kinds that involve the parents; held while an abuse-path concern is open (domain §6).
@@ -183,25 +183,26 @@ def task_url(task: Task) -> str:
 
 
 def task_in_scope(scope: Scope, on: date) -> ColumnElement[bool]:
-    """The access policy for tasks (domain §7), as a condition on `Task`.
+    """The access policy for tasks (domain §7), as a condition on `Task`: `task_visible_to`."""
+    return task_visible_to(scope.user_id, on)
 
-    A task is the caller's when it is assigned to them, or unassigned in a unit they lead — and
-    only while they work in the task's unit: a removed role takes the unit's tasks with it. A
-    task about a child counts only while the child is placed in the task's unit, or while the
-    task's record is a transition description handed over to that unit (a child still to come).
-    A task pointing at a record counts only while the caller may see that record.
+
+def task_visible_to(user: object, on: date) -> ColumnElement[bool]:
+    """Whether the user (an id, or a column naming one) may see a task.
+
+    A task is the user's when it is assigned to them, or unassigned in a unit they lead — and
+    only while they have a role in the task's unit: a removed role takes the unit's tasks with
+    it. A task about a child counts only while the child is placed in the task's unit, or while
+    the task's record is a transition description handed over to that unit (a child still to
+    come). A task pointing at a record counts only while the user may read that record.
     """
-    if not scope.unit_ids:
-        return false()
-    mine = and_(Task.assignee_id == scope.user_id, Task.unit_id.in_(scope.unit_ids))
-    led = and_(Task.assignee_id.is_(None), Task.unit_id.in_(scope.led_unit_ids or {""}))
+    mine = and_(Task.assignee_id == user, holds_role(user, Task.unit_id))
+    led = and_(Task.assignee_id.is_(None), holds_role(user, Task.unit_id, Role.leader))
     handed_over = exists().where(Record.id == Task.record_id, Record.shared_with_unit_id == Task.unit_id)
     placed = exists().where(
         Placement.child_id == Task.child_id, Placement.unit_id == Task.unit_id, placed_on(on)
     )
-    hidden_record = exists().where(
-        Record.id == Task.record_id, not_(or_(own_unit_records(scope), shared_with(scope)))
-    )
+    hidden_record = exists().where(Record.id == Task.record_id, not_(record_readable_by(user)))
     return and_(
         or_(mine, led),
         or_(Task.child_id.is_(None), placed, handed_over),

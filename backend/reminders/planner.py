@@ -19,19 +19,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import and_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from backend.auth.policy import Scope
 from backend.config import get_settings
 from backend.db import utcnow
 from backend.domain import schedules
 from backend.domain.dates import COPENHAGEN
 from backend.domain.settings import MunicipalSettings, load_settings
-from backend.people.models import Municipality, RoleAssignment, User
+from backend.people.models import Municipality, Role, RoleAssignment, Unit, User
 from backend.records.models import Task
-from backend.records.tasks import open_tasks_for
+from backend.records.tasks import task_visible_to
 from backend.reminders import messages
 from backend.reminders.models import PushSend, PushSubscription, ReminderDelivery
 from backend.reminders.preferences import ReminderPreferences, preferences_of
@@ -92,23 +93,27 @@ def _subscribers(db: Session) -> dict[str, User]:
 
 
 def _user_plans(db: Session, municipality_id: str, users: list[User], on: date) -> list[UserPlan]:
-    """Each user's open tasks, exactly as `open_tasks_for` lists them (the task access policy)."""
-    roles: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for user_id, unit_id, role in db.exec(
-        select(RoleAssignment.user_id, RoleAssignment.unit_id, RoleAssignment.role).where(
-            RoleAssignment.user_id.in_({u.id for u in users}), RoleAssignment.unit_id.is_not(None)
-        )
-    ).all():
-        roles[user_id][unit_id].add(role)
-    plans = []
-    for user in users:
-        plan = UserPlan(user, preferences_of(user.preferences))
-        if roles.get(user.id):
-            by_unit = {unit: frozenset(r) for unit, r in roles[user.id].items()}
-            scope = Scope(user_id=user.id, municipality_id=municipality_id, roles_by_unit=by_unit)
-            plan.tasks = [view.task for view in open_tasks_for(db, scope, on, limit=10_000)]
-        plans.append(plan)
-    return plans
+    """Each user's open tasks, as `open_tasks_for` lists them (the same `task_visible_to` rule):
+    their own, plus the unassigned tasks of the units they lead — in two queries for everyone."""
+    plans = {u.id: UserPlan(u, preferences_of(u.preferences)) for u in users}
+    open_in_municipality = and_(
+        Task.status == "open",
+        Task.unit_id.in_(select(Unit.id).where(Unit.municipality_id == municipality_id)),
+    )
+    assigned = select(Task, Task.assignee_id).where(
+        open_in_municipality, Task.assignee_id.in_(set(plans)), task_visible_to(Task.assignee_id, on)
+    )
+    leader = aliased(RoleAssignment)
+    leaders = (
+        select(Task, leader.user_id)
+        .join(leader, and_(leader.unit_id == Task.unit_id, leader.role == Role.leader))
+        .where(open_in_municipality, Task.assignee_id.is_(None), leader.user_id.in_(set(plans)))
+        .where(task_visible_to(leader.user_id, on))
+    )
+    for query in (assigned, leaders):
+        for task, user_id in db.exec(query.order_by(Task.due_on, Task.created_at)).all():
+            plans[user_id].tasks.append(task)
+    return list(plans.values())
 
 
 def _plan_user(

@@ -88,6 +88,13 @@ def test_an_ex_member_sees_none_of_the_units_tasks_and_the_leader_gets_them(app,
     leaders_tasks = {t["id"]: t for t in leader.get("/api/tasks").json()}
     assert agreement.id in leaders_tasks and leaders_tasks[agreement.id]["title"] == child_name
     assert leader.get(f"/tasks/{agreement.id}").status_code == 200
+    # A round task follows the caseload: the leader hands it on there, not on the task page.
+    round_page = leader.get(f"/tasks/{round_task.id}")
+    assert round_page.status_code == 200 and "Giv videre" not in round_page.text
+    refused = leader.post(
+        f"/tasks/{round_task.id}/assign", data={"assignee": user_named(db, "demo-leder").id}
+    )
+    assert refused.status_code == 422 and "Opgaven følger barnets ansvarlige fagperson." in refused.text
     assert {e.object_id for e in events(db, "task.reassigned")} == {t.id for t in tasks}
 
 

@@ -223,7 +223,7 @@ def test_the_migration_gives_handovers_made_before_it_their_consented_version(cl
     db.commit()
     db.close()
 
-    migration = importlib.import_module("backend.migrations.versions.0009_consented_version")
+    migration = importlib.import_module("backend.migrations.versions.0010_consented_version")
     with get_engine().begin() as connection:
         connection.execute(text("UPDATE record SET shared_version = NULL WHERE id = :id"), {"id": record_id})
         migration._backfill(connection)  # what `upgrade` runs once the column is there

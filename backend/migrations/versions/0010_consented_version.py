@@ -1,7 +1,7 @@
 """consented_version: the receiving unit reads only the version the parents consented to
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 01:45:00
 
 Adds `record.shared_version`, and for handovers made before it: stores on each given handover
@@ -18,8 +18,8 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

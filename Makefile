@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?=
 
-.PHONY: run test lint bench bench-server bench-page-weight bench-load chromium wrk node-deps messages clean
+.PHONY: run test lint bench bench-server bench-page-weight bench-load bench-load-200 chromium nginx wrk node-deps messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,18 @@ chromium:
 	fi
 	@/usr/bin/chromium --version 2>/dev/null | grep -i chromium || true
 
+## Debian's nginx for the proxy test (tests/test_deploy_nginx.py), like chromium
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's nginx for the proxy test..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null \
+	      || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null); \
+	  else \
+	    echo "The proxy test needs Debian's nginx: run 'sudo apt-get install -y nginx-light'." >&2; \
+	  fi; \
+	fi
+
 wrk:
 	@if ! command -v wrk >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -55,7 +67,7 @@ tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/p
 	touch $@
 
 ## Install everything the tests need and run the whole suite
-test: $(VENV)/.dev chromium node-deps
+test: $(VENV)/.dev chromium nginx node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -69,6 +81,11 @@ bench: $(VENV)/.dev chromium wrk
 ## Opspor against a bare FastAPI + SQLAlchemy + Jinja2 app, side by side (wrk; BENCH_SECONDS per endpoint)
 bench-server: $(VENV)/.dev wrk
 	OPSPOR_BENCH_SECONDS=$${BENCH_SECONDS:-12} $(BIN)/python -m bench.server
+
+## 200 locust users against PostgreSQL and `opspor serve --workers 2` (OPSPOR_BENCH_DATABASE_URL to override)
+bench-load-200: $(VENV)/.dev
+	OPSPOR_BENCH_DATABASE_URL=$${OPSPOR_BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m bench.load --users 200 --seconds 90 --workers 2 --database postgresql
 
 messages: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg --no-location -o backend/locale/messages.pot .

@@ -8,6 +8,7 @@ import re
 import pyotp
 import pytest
 
+from tests.support import login
 from tests.test_totp import _csrf, _local_user, _password_step
 
 # --- L-2: no open redirect after second-factor enrolment --------------------------------------
@@ -65,3 +66,64 @@ def test_safe_next_refuses_every_hostile_value(value: str) -> None:
     from backend.web.pages.auth import safe_next
 
     assert safe_next(value) == "/"
+
+
+# --- L-5: integers from the address or a form are bounded, never a 500 ------------------------
+
+BAD_NUMBERS = [str(2**64), str(2**63), "-1", "0", "²", "①", "1e3", "0x10", "12abc", " ", "9" * 30]
+
+
+def test_the_audit_page_refuses_bad_before_values_in_danish(client, demo) -> None:
+    login(client, "demo-admin")
+    for value in BAD_NUMBERS:
+        response = client.get("/admin/audit", params={"before": value})
+        if value == " ":  # blank: the first page
+            assert response.status_code == 200
+            continue
+        assert response.status_code == 400, (value, response.status_code)
+        assert "Feltet før (before) skal være et helt tal" in response.text, value
+    assert client.get("/admin/audit", params={"before": str(2**63 - 1)}).status_code == 200
+    assert client.get("/admin/audit", params={"before": "5"}).status_code == 200
+
+
+def test_number_fields_with_odd_digits_are_refused_not_crashed(client, db, demo) -> None:
+    from backend.domain.settings import MunicipalSettings
+    from backend.domain.settings_form import settings_to_form
+    from tests.support import child_aged
+    from tests.test_admin_children import _register
+
+    login(client, "demo-admin")
+    page = client.get("/admin/retention").text
+    values = dict(re.findall(r'name="([a-z_-]+)" inputmode="numeric" value="(\d+)"', page))
+    values["records-adbb-years_after"] = "²"
+    refused = client.post("/admin/retention/settings", data=values)
+    assert refused.status_code == 422 and "Skal være et helt tal." in refused.text
+
+    form = {k: v for k, v in settings_to_form(MunicipalSettings()).items() if v != ""}
+    assert client.post("/admin/settings", data=form | {"offline_days": "²"}).status_code == 422
+
+    assert _register(client, db, cpr="²" * 10).status_code == 422
+    for index in ("²", "99999999999999999999"):
+        response = _register(client, db, name="", **{f"guardian-{index}-name": "Ole"})
+        assert response.status_code == 422, index
+
+    login(client, "demo-sundhedsplejerske")
+    child = child_aged(db, "Sundhedsplejen Nord", 3, 12)
+    page = client.get(f"/forms/adbb?child={child.id}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    record_id = re.search(r'action="/records/([0-9a-f-]{36})"', page).group(1)
+    fields = {"csrf_token": token, "type": "adbb", "child_id": child.id, "status": "final"}
+    for extra in ({"base_version": "²"}, {"data.items.²": "3"}, {"data.items.eye_contact": "²"}):
+        response = client.post(f"/records/{record_id}", data=fields | extra, headers={"accept": "text/html"})
+        assert response.status_code in (400, 422), (extra, response.status_code)
+
+
+def test_an_odd_digit_code_at_the_second_step_is_wrong_not_a_crash(client, demo, db) -> None:
+    from tests.test_totp import _code_step
+
+    user = _local_user(db)
+    from tests.support import give_totp
+
+    give_totp(db, user.id)
+    _password_step(client)
+    assert _code_step(client, "²²²²²²").status_code == 401

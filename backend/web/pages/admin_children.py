@@ -19,6 +19,7 @@ from backend.admin.caseloads import professionals_of_unit
 from backend.admin.export import records_of, review_reason
 from backend.admin.organisation import units_of
 from backend.domain.dates import today
+from backend.domain.numbers import is_digits
 from backend.people.models import Caseload, Child, Room, User
 from backend.web.pages.admin_common import Admin, Fields, done_message
 from backend.web.templating import render
@@ -112,7 +113,7 @@ def _guardian_rows(values: dict[str, str], count: int) -> list[int]:
     used = {
         int(key.split("-")[1])
         for key in values
-        if key.startswith("guardian-") and key.split("-")[1].isdigit()
+        if key.startswith("guardian-") and is_digits(key.split("-")[1]) and len(key.split("-")[1]) <= 2
     }
     return list(range(max(count, max(used, default=-1) + 1)))
 

@@ -127,3 +127,44 @@ def test_an_odd_digit_code_at_the_second_step_is_wrong_not_a_crash(client, demo,
     give_totp(db, user.id)
     _password_step(client)
     assert _code_step(client, "²²²²²²").status_code == 401
+
+
+# --- L-6: the audit's device is the server-issued device cookie's -----------------------------
+
+
+def test_a_device_header_that_disagrees_with_the_cookie_is_ignored(client, demo, db) -> None:
+    from sqlmodel import select
+
+    from backend.audit import AuditEvent
+    from tests.support import children_of_unit
+
+    login(client, "demo-sundhedsplejerske")
+    issued = client.cookies.get("opspor_device")
+    assert issued
+    child = children_of_unit(db, "Sundhedsplejen Nord")[0]
+    client.get(f"/children/{child.id}", headers={"X-Opspor-Device": "someone-elses-phone"})
+    client.cookies.delete("opspor_device")
+    client.get(f"/children/{child.id}", headers={"X-Opspor-Device": "someone-elses-phone"})
+    reads = db.exec(
+        select(AuditEvent.device_id)
+        .where(AuditEvent.child_id == child.id, AuditEvent.action == "child.read")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert reads == [issued, None]
+
+
+def test_a_revoked_device_named_only_in_the_header_is_still_refused(client, demo, db) -> None:
+    from backend.auth.models import Device
+    from backend.db import utcnow
+
+    login(client, "demo-sundhedsplejerske")
+    issued = client.cookies.get("opspor_device")
+    device = db.get(Device, issued)
+    device.revoked_at = utcnow()
+    db.add(device)
+    db.commit()
+    client.cookies.delete("opspor_device")
+    response = client.get("/api/children", headers={"X-Opspor-Device": issued})
+    assert response.status_code == 401 and "spærret" in response.json()["detail"]
+    db.expire_all()
+    assert db.get(Device, issued).wiped_at is None  # a header alone does not prove the phone was wiped

@@ -168,3 +168,25 @@ def test_a_revoked_device_named_only_in_the_header_is_still_refused(client, demo
     assert response.status_code == 401 and "spærret" in response.json()["detail"]
     db.expire_all()
     assert db.get(Device, issued).wiped_at is None  # a header alone does not prove the phone was wiped
+
+
+# --- L-9: the export's reason for releasing held-back notes travels in the body ---------------
+
+
+def test_the_export_reason_is_posted_never_taken_from_the_url(client, db, demo) -> None:
+    from tests.admin_support import events
+    from tests.support import children_of_unit
+
+    login(client, "demo-admin")
+    child = children_of_unit(db, "Sundhedsplejen Nord")[0]
+    url = f"/api/export/children/{child.id}"
+    in_url = client.get(url, params={"include": "x", "reason": "Mor har ringet"})
+    assert in_url.status_code == 400 and "POST" in in_url.json()["detail"]
+    assert events(db, "export.child") == []
+    assert client.get(url).status_code == 200  # the plain export stays a GET
+    posted = client.post(url, json={"include": [], "reason": "Mor har ringet"})
+    assert posted.status_code == 200 and posted.json()["child"]["id"] == child.id
+    del client.headers["X-CSRF-Token"]
+    assert client.post(url, json={"include": [], "reason": "x"}).status_code == 403  # CSRF holds
+    page = client.get(f"/admin/export/children/{child.id}").text
+    assert 'method="post"' in page and "/api/export" not in page.split("<form", 1)[-1].split(">", 1)[0]

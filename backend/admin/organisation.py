@@ -156,6 +156,13 @@ def issue_password_link(ctx: AdminContext, user: User) -> str:
     return token
 
 
+def password_link_url(base_url: str, token: str) -> str:
+    """The link a person opens to set a password. The token is in the fragment (`#t=`): browsers
+    never send a fragment to the server, so it cannot reach an access log, a proxy's log or a
+    Referer header; the page's script posts it (static/set-password.js)."""
+    return f"{base_url.rstrip('/')}/set-password#t={token}"
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.i18n import N_
 from backend.web.context import DEVICE_COOKIE, CsrfRejected, DeviceRevoked, Forbidden, NotSignedIn
+from backend.web.logging import redact_target
 
 log = logging.getLogger("opspor")
 
@@ -193,7 +194,8 @@ class UnexpectedErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            path = redact_target(str(scope.get("path", "")))  # a password link's token stays out
+            log.exception("unhandled error on %s %s", scope.get("method"), path)
             if started:
                 raise
             if wants_json(Request(scope)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
@@ -41,7 +41,22 @@ def _back(child: Child, ok: str) -> RedirectResponse:
 
 
 @router.get("/admin/children")
-def children_page(ctx: Admin, q: str = Query("", max_length=100)) -> Response:
+def children_page(ctx: Admin) -> Response:
+    """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log."""
+    return _children_page(ctx, "")
+
+
+@router.get("/admin/children/search")
+def search_page_reloaded() -> Response:
+    return RedirectResponse("/admin/children", status_code=303)
+
+
+@router.post("/admin/children/search")
+def search_children(ctx: Admin, fields: Fields) -> Response:
+    return _children_page(ctx, fields.get("q", "").strip()[:100])
+
+
+def _children_page(ctx: Admin, q: str) -> Response:
     cpr_search = bool(_CPR_LIKE.search(q))
     rows = [] if cpr_search else service.search_children(ctx.db, ctx.user.municipality_id, today(), q)
     for row in rows:

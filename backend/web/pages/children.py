@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import Response
 
 from backend.auth.policy import child_in_scope, children_in_scope
@@ -55,7 +56,17 @@ def today_page(ctx: SignedIn) -> Response:
 
 
 @router.get("/children")
-def children_page(ctx: SignedIn, q: str = Query("", max_length=100)) -> Response:
+def children_page(ctx: SignedIn) -> Response:
+    """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log."""
+    return _children_page(ctx, "")
+
+
+@router.post("/children")
+def search_children(ctx: SignedIn, q: Annotated[str, Form(max_length=100)] = "") -> Response:
+    return _children_page(ctx, q.strip())
+
+
+def _children_page(ctx: SignedIn, q: str) -> Response:
     rows = children_in_scope(ctx.db, ctx.scope, today(), search=q or None)
     _audit_listed(ctx, rows)
     incoming = [] if q else incoming_children(ctx.db, ctx.scope)

@@ -42,7 +42,10 @@ def _back(child: Child, ok: str) -> RedirectResponse:
 
 @router.get("/admin/children")
 def children_page(ctx: Admin) -> Response:
-    """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log."""
+    """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log.
+    An old-style `?q=` address is not searched: the browser is sent to the plain list."""
+    if "q" in ctx.request.query_params:
+        return RedirectResponse("/admin/children", status_code=303)
     return _children_page(ctx, "")
 
 

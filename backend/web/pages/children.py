@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from backend.auth.policy import child_in_scope, children_in_scope
 from backend.domain.dates import today
@@ -57,7 +57,10 @@ def today_page(ctx: SignedIn) -> Response:
 
 @router.get("/children")
 def children_page(ctx: SignedIn) -> Response:
-    """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log."""
+    """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log.
+    An old-style `?q=` address is not searched: the browser is sent to the plain list."""
+    if "q" in ctx.request.query_params:
+        return RedirectResponse("/children", status_code=303)
     return _children_page(ctx, "")
 
 

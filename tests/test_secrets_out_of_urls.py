@@ -190,3 +190,103 @@ def test_the_export_reason_is_posted_never_taken_from_the_url(client, db, demo) 
     assert client.post(url, json={"include": [], "reason": "x"}).status_code == 403  # CSRF holds
     page = client.get(f"/admin/export/children/{child.id}").text
     assert 'method="post"' in page and "/api/export" not in page.split("<form", 1)[-1].split(">", 1)[0]
+
+
+# --- M-5: searches that may carry personal data are POSTed; the log redacts q anyway -----------
+
+
+def test_a_childs_name_is_searched_by_post_and_the_url_carries_no_term(client, db, demo) -> None:
+    from tests.support import children_of_unit
+
+    login(client, "demo-leder")
+    child = children_of_unit(db, "Dagplejen Syd")[0]
+    term = child.name.split()[0]
+    page = client.get("/children").text
+    form = re.search(r"<form[^>]*role=\"search\"[^>]*>", page).group(0)
+    assert 'method="post"' in form and 'action="/children"' in form
+    assert 'hx-post="/children"' in page and "hx-get" not in page.split('role="search"', 1)[1][:600]
+
+    found = client.post("/children", data={"q": term})
+    assert found.status_code == 200 and child.name in found.text
+    assert found.url.path == "/children" and not found.url.query
+    fragment = client.post("/children", data={"q": term}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and child.name in fragment.text
+    assert client.get(f"/children?q={term}").headers["location"] == "/children"
+
+    csrf = client.headers.pop("X-CSRF-Token")
+    assert client.post("/children", data={"q": term}).status_code == 403
+    assert client.post("/children", data={"q": term, "csrf_token": csrf}).status_code == 200
+
+
+def test_the_admin_searches_children_by_post(client, db, demo) -> None:
+    from tests.support import children_of_unit
+
+    login(client, "demo-admin")
+    child = children_of_unit(db, "Dagplejen Syd")[0]
+    page = client.get("/admin/children").text
+    assert re.search(r'<form method="post" action="/admin/children/search" role="search"', page)
+    found = client.post("/admin/children/search", data={"q": child.name})
+    assert found.status_code == 200 and child.name in found.text and not found.url.query
+    assert client.get(f"/admin/children?q={child.name}").headers["location"] == "/admin/children"
+    assert client.get("/admin/children/search").headers["location"] == "/admin/children"
+
+
+def _access_line(target: str) -> str:
+    """A line as uvicorn's access logger writes it, through the filter `opspor serve` installs."""
+    import logging
+
+    from backend.web.logging import RedactSecretQueries
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", target, "1.1", 200), None,
+    )  # fmt: skip
+    assert RedactSecretQueries().filter(record)
+    return record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("target", "secret", "kept"),
+    [
+        ("/children?q=Agnes+Hansen", "Agnes", "/children?q=[skjult]"),
+        ("/admin/children?q=010203-1234&page=2", "1234", "/admin/children?q=[skjult]&page=2"),
+        ("/admin/children?Q=Agnes", "Agnes", "/admin/children?Q=[skjult]"),
+        ("/set-password/abcDEF123_-x", "abcDEF123", "/set-password/[skjult]"),
+        ("/auth/oidc/callback?code=s3cr3t&state=xyz", "s3cr3t", "/auth/oidc/callback?[skjult]"),
+        ("/api/export/children/1?include=a&reason=Mor+ringede", "Mor", "reason=[skjult]"),
+        ("/login?next=%2Fchildren%3Fq%3DAgnes", "Agnes", "/login?next=[skjult]"),
+        ("/api/children/0102031234", "0102031234", "/api/children/[CPR]"),
+        ("/admin/audit?before=5&action=child", "", "/admin/audit?before=5&action=child"),
+    ],
+)
+def test_the_access_log_redacts_terms_reasons_tokens_and_cpr(target: str, secret: str, kept: str) -> None:
+    line = _access_line(target)
+    assert kept in line
+    assert not secret or secret not in line
+
+
+# --- M-4: a password link's token never travels in a URL the server sees -----------------------
+
+
+def test_the_password_link_carries_its_token_in_the_fragment(client, db, demo) -> None:
+    login(client, "demo-admin")
+    response = client.post("/admin/users", data={"display_name": "A B", "username": "ab"})
+    link = re.search(r'value="(http://127\.0\.0\.1/set-password[^"]*)"', response.text).group(1)
+    assert re.fullmatch(r"http://127\.0\.0\.1/set-password#t=[A-Za-z0-9_-]{40,}", link)
+    token = link.split("#t=")[1]
+
+    client.cookies.clear()
+    del client.headers["X-CSRF-Token"]
+    landing = client.get("/set-password")
+    assert landing.status_code == 200 and landing.headers["referrer-policy"] == "no-referrer"
+    assert re.search(r'<script src="/static/[0-9a-f]+/set-password\.js" defer></script>', landing.text)
+    assert "<script>" not in landing.text  # no inline script: the CSP allows none
+    assert client.post("/set-password/open", data={"token": token}).status_code == 403  # CSRF
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', landing.text).group(1)
+    opened = client.post("/set-password/open", data={"token": token, "csrf_token": csrf})
+    assert opened.status_code == 200 and 'action="/set-password"' in opened.text
+    assert opened.headers["cache-control"] == "no-store"
+    # An old-style link still lands on the same page, its token moved out of the path.
+    old = client.get(f"/set-password/{token}")
+    assert old.status_code == 303 and old.headers["location"] == f"/set-password#t={token}"
+    assert client.get("/set-password/%3Cscript%3E").headers["location"] == "/set-password"

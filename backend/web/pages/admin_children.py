@@ -50,7 +50,7 @@ def children_page(ctx: Admin) -> Response:
 
 
 @router.get("/admin/children/search")
-def search_page_reloaded() -> Response:
+def search_page_reloaded(_ctx: Admin) -> Response:
     return RedirectResponse("/admin/children", status_code=303)
 
 

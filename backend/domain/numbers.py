@@ -11,6 +11,8 @@ import re
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 #: The largest value a signed 64-bit database column holds.
 MAX_BIGINT = 2**63 - 1
+#: The largest value an INTEGER column holds on PostgreSQL (ids such as the audit log's).
+MAX_INT = 2**31 - 1
 
 
 def is_digits(text: object) -> bool:
@@ -18,7 +20,7 @@ def is_digits(text: object) -> bool:
     return isinstance(text, str) and _ASCII_DIGITS.fullmatch(text) is not None
 
 
-def parse_int(text: object, low: int = 0, high: int = MAX_BIGINT) -> int | None:
+def parse_int(text: object, low: int = 0, high: int = MAX_INT) -> int | None:
     """The number `text` spells with ASCII digits (an optional leading minus) within low..high, else None."""
     if not isinstance(text, str) or len(text) > 20:
         return None

@@ -6,14 +6,14 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from backend.admin.audit_log import audit_page
-from backend.domain.numbers import parse_int
+from backend.domain.numbers import MAX_INT, parse_int
 from backend.i18n import N_
 from backend.web.context import Forbidden, SignedIn
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-BAD_BEFORE = N_("Feltet før (before) skal være et helt tal fra 1 og op.")
+BAD_BEFORE = N_("Feltet før (before) skal være et helt tal fra 1 til 2147483647.")
 
 
 @router.get("/admin/audit")
@@ -26,7 +26,7 @@ def audit_log(
 ) -> Response:
     if not ctx.scope.is_admin:
         raise Forbidden
-    before_id = parse_int(before.strip(), low=1) if before.strip() else None
+    before_id = parse_int(before.strip(), low=1, high=MAX_INT) if before.strip() else None
     if before.strip() and before_id is None:
         raise HTTPException(400, BAD_BEFORE)
     rows, next_before = audit_page(ctx, child_id, username, action, before_id)

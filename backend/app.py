@@ -20,10 +20,12 @@ from backend.web.assets import asset_route
 from backend.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from backend.web.middleware import (
     BodySizeLimitMiddleware,
+    RejectLoneSurrogatesMiddleware,
     RejectNulBytesMiddleware,
     SecurityHeadersMiddleware,
 )
 from backend.web.pages import account as account_pages
+from backend.web.pages import admin_approvals as admin_approvals_pages
 from backend.web.pages import admin_caseloads as admin_caseloads_pages
 from backend.web.pages import admin_children as admin_children_pages
 from backend.web.pages import admin_export as admin_export_pages
@@ -83,6 +85,7 @@ def create_app() -> FastAPI:
         api_export.router,
         admin_home_pages.router,
         admin_org_pages.router,
+        admin_approvals_pages.router,
         admin_children_pages.router,
         admin_caseloads_pages.router,
         admin_import_pages.router,
@@ -97,6 +100,7 @@ def create_app() -> FastAPI:
     app.router.routes.append(asset_route)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(RejectLoneSurrogatesMiddleware)  # inside the size limit: reads bounded bodies
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RejectNulBytesMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)

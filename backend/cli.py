@@ -115,6 +115,40 @@ def _emergency_admin_problem(db, municipality_id: str, roles: list[str]) -> str:
     return ""
 
 
+def cmd_password_link(args: argparse.Namespace) -> int:
+    """A one-time password link printed for the operator (for a person without an e-mail address:
+    the admin screens never show a link). Audited; earlier unused links stop working."""
+    from backend.admin import organisation as org
+    from backend.admin.duties import password_link_url
+    from backend.audit import AuditTrail
+    from backend.config import get_settings
+    from backend.db import new_session
+    from backend.people.models import User
+
+    _migrate()
+    with new_session() as db:
+        user = db.exec(select(User).where(User.username == args.username.lower())).first()
+        if user is None or not user.active:
+            print(f"Brugeren {args.username} findes ikke eller er deaktiveret.", file=sys.stderr)
+            return 2
+        trail = AuditTrail()
+        operator = _Operator(db, trail)
+        token = org.issue_password_link(operator, user)
+        trail.add("user.password_link_printed", "user", user.id, via="cli")
+        trail.flush(db)
+        db.commit()
+    print(f"Engangslink til {args.username} (virker én gang og i {org.LINK_VALID.days} dage):")
+    print(password_link_url(get_settings(), token))
+    return 0
+
+
+class _Operator:
+    """The admin context of a command run by the operator (no signed-in user)."""
+
+    def __init__(self, db, audit) -> None:  # noqa: ANN001
+        self.db, self.audit, self.user = db, audit, None
+
+
 def cmd_reset_second_factor(args: argparse.Namespace) -> int:
     """Remove a user's second factor (lost phone and recovery codes); audited, sessions ended."""
     from backend.audit import AuditTrail
@@ -231,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset.add_argument("username")
     reset.set_defaults(handler=cmd_reset_second_factor)
+
+    link = commands.add_parser(
+        "password-link",
+        help="Lav et engangslink til adgangskode og vis det her (til en bruger uden e-mailadresse)",
+    )
+    link.add_argument("username")
+    link.set_defaults(handler=cmd_password_link)
 
     reminders = commands.add_parser("reminders", help="Påmindelser")
     reminder_commands = reminders.add_subparsers(dest="reminders_command", required=True)

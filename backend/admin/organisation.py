@@ -111,8 +111,8 @@ def user_of(db: Session, municipality_id: str, user_id: str) -> User | None:
 
 def create_user(
     ctx: AdminContext, municipality_id: str, username: str, display_name: str, email: str
-) -> tuple[User, str]:
-    """A new local user without a password, and the one-time link (token) to set one."""
+) -> User:
+    """A new local user without a password (`backend/admin/duties.py` e-mails the link to set one)."""
     username = username.strip().lower()
     display_name = clean_line(display_name, 200)
     email = clean_line(email, 320)
@@ -133,7 +133,7 @@ def create_user(
     ctx.db.add(user)
     ctx.db.flush()
     ctx.audit.add("user.create", "user", user.id)
-    return user, issue_password_link(ctx, user)
+    return user
 
 
 def issue_password_link(ctx: AdminContext, user: User) -> str:
@@ -154,13 +154,6 @@ def issue_password_link(ctx: AdminContext, user: User) -> str:
     )
     ctx.audit.add("user.password_link", "user", user.id)
     return token
-
-
-def password_link_url(base_url: str, token: str) -> str:
-    """The link a person opens to set a password. The token is in the fragment (`#t=`): browsers
-    never send a fragment to the server, so it cannot reach an access log, a proxy's log or a
-    Referer header; the page's script posts it (static/set-password.js)."""
-    return f"{base_url.rstrip('/')}/set-password#t={token}"
 
 
 def _token_hash(token: str) -> str:
@@ -204,6 +197,10 @@ def roles_of(db: Session, user_id: str) -> list[RoleAssignment]:
 
 
 def add_role(ctx: AdminContext, user: User, role: str, unit_id: str) -> None:
+    from backend.domain.admin_duties import grant_refusal
+
+    if ctx.user is not None and (refusal := grant_refusal(ctx.user.id, user.id)):
+        raise AdminError(refusal, "role")  # nobody gives themselves a role (separation of duties)
     if role not in ROLE_LABELS:
         raise AdminError("Vælg en rolle.", "role")
     unit = None

@@ -150,6 +150,10 @@ def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> 
             errors=[{"field": "type", "message": "Type og barn kan ikke ændres på en gemt registrering."}],
         )
     if envelope.base_version != existing.version:
+        try:
+            envelope = _valid_for_keeping(envelope)
+        except FieldError as error:
+            return SaveResult(422, errors=error.errors)
         kept = _keep(
             actor,
             "conflict",
@@ -281,6 +285,10 @@ def _outside_scope(actor: Actor, record_id: str, envelope: Envelope, digest: str
     unit_id = _former_unit(actor, envelope.child_id)
     if unit_id is None:
         return SaveResult(404, detail="Barnet findes ikke.")
+    try:
+        envelope = _valid_for_keeping(envelope)
+    except FieldError as error:
+        return SaveResult(422, errors=error.errors)
     kept = _keep(actor, "out_of_scope", record_id, envelope, digest, unit_id)
     return SaveResult(
         202,
@@ -304,6 +312,14 @@ def _former_unit(actor: Actor, child_id: str | None) -> str | None:
         .order_by(Placement.starts_on.desc())
     )
     return actor.db.exec(query).first()
+
+
+def _valid_for_keeping(envelope: Envelope) -> Envelope:
+    """A write about to be kept, checked against its type's schema like any write (FieldError
+    if not) and reduced to what the schema knows: a kept write is shown to a leader later, so
+    nothing the client made up (keys, shapes) is stored with it."""
+    data = parse_data(envelope.type, envelope.data)
+    return envelope.model_copy(update={"data": data.model_dump(mode="json", exclude_none=True)})
 
 
 def _keep(

@@ -27,12 +27,22 @@ def _log_with(server: LiveServer, marker: str, timeout: float = 15) -> str:
 
 
 def _password_link(server: LiveServer, username: str) -> str:
+    """Invite `username` as the admin; the link from the e-mail the person is sent."""
+    from sqlmodel import select
+
+    from backend.notify.models import OutgoingEmail
+    from tests.browser.offline_support import server_database
+
+    address = f"{username}@kommune.example"
     with httpx.Client(base_url=server.url) as admin:
         response = admin.post("/api/session", json={"username": "demo-admin", "password": "demo"})
         admin.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-        created = admin.post("/admin/users", data={"display_name": "Ny Kollega", "username": username})
+        form = {"display_name": "Ny Kollega", "username": username, "email": address}
+        created = admin.post("/admin/users", data=form)
         assert created.status_code == 200, created.text[:300]
-    return re.search(r'value="(http://[^"]+/set-password#t=[^"]+)"', created.text).group(1)
+    with server_database(server) as db:
+        email = db.exec(select(OutgoingEmail).where(OutgoingEmail.to_address == address)).one()
+    return re.search(r"http://\S+/set-password#t=[A-Za-z0-9_-]+", email.body).group(0)
 
 
 def test_password_link_and_search_stay_out_of_urls_and_the_log(page, live_server) -> None:

@@ -195,17 +195,18 @@ def _claimed_device_ids(request: Request) -> set[str]:
 
 def _check_device(db: Session, request: Request, user: User | None) -> None:
     """The one place a revoked device is refused; a known device's last contact is kept."""
-    from backend.auth.models import Device
+    from backend.admin.devices import named_devices
     from backend.db import utcnow
 
-    # One lookup per named device (usually one: the cookie's), whether it is known or not.
-    devices = {claimed: db.get(Device, claimed) for claimed in _claimed_device_ids(request)}
-    if any(device is not None and device.revoked_at is not None for device in devices.values()):
+    claimed = _claimed_device_ids(request)
+    # The devices the request names (the cookie's and the header's), in one query.
+    devices = named_devices(db, claimed)
+    if any(device.revoked_at is not None for device in devices.values()):
         raise DeviceRevoked
     device_id = _device_id(request)
     if user is None or device_id is None:
         return
-    device = devices[device_id] if device_id in devices else db.get(Device, device_id)
+    device = devices.get(device_id)  # the cookie's id is among the claimed ones
     now = utcnow()
     if device is not None and device.user_id == user.id and now - device.last_seen_at > _DEVICE_TOUCH_EVERY:
         device.last_seen_at = now

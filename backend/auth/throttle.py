@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
@@ -31,3 +31,9 @@ def record_attempt(db: Session, username: str, ip: str, succeeded: bool) -> None
     if succeeded:
         db.exec(delete(LoginAttempt).where(LoginAttempt.username == username.lower()))
     db.add(LoginAttempt(username=username.lower()[:150], ip=ip[:45], succeeded=succeeded))
+
+
+def purge_old_attempts(db: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Delete the attempts too old to count towards a lockout (a periodic job); returns how many."""
+    since = (now or utcnow()) - timedelta(minutes=settings.login_lockout_minutes)
+    return db.exec(delete(LoginAttempt).where(LoginAttempt.at < since)).rowcount

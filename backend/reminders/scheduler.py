@@ -188,6 +188,19 @@ def _run_retention(engine: Engine, now: datetime) -> object:
     return result
 
 
+def _run_session_purge(engine: Engine, now: datetime) -> object:
+    from backend.auth.sessions import purge_expired_sessions
+    from backend.auth.throttle import purge_old_attempts
+    from backend.config import get_settings
+
+    settings = get_settings()
+    with new_session(engine) as db:
+        sessions = purge_expired_sessions(db, settings, now)
+        attempts = purge_old_attempts(db, settings, now)
+        db.commit()
+    return {"sessions": sessions, "attempts": attempts}
+
+
 def _register_builtin_jobs() -> None:
     """The app's own jobs, registered first so tasks exist before reminders are planned."""
     if "due_work" in PERIODIC_JOBS:
@@ -199,6 +212,7 @@ def _register_builtin_jobs() -> None:
         "email": PeriodicJob("email", timedelta(minutes=1), _run_email, exclusive=False),
         "reminder_cleanup": PeriodicJob("reminder_cleanup", timedelta(days=1), _run_cleanup),
         "retention": PeriodicJob("retention", timedelta(days=1), _run_retention, lease=timedelta(hours=1)),
+        "session_purge": PeriodicJob("session_purge", timedelta(hours=1), _run_session_purge),
     }
     others = dict(PERIODIC_JOBS)
     PERIODIC_JOBS.clear()

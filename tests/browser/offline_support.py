@@ -64,6 +64,26 @@ def outbox_items(page: Page) -> list[dict]:
     }""")
 
 
+def drafts_text(page: Page) -> str:
+    """The field values of the signed-in user's form drafts on the phone, one a line."""
+    return page.evaluate("""async () => {
+        const { userId } = await OpsporStore.currentUser();
+        return (await OpsporStore.user(userId).all("drafts"))
+            .flatMap((e) => [...new URLSearchParams(e.value.fields)].map(([, value]) => value)).join("\\n");
+    }""")
+
+
+def user_fact(page: Page, key: str):  # noqa: ANN201
+    """One of the signed-in user's facts on the phone (e.g. "last_sync_at"), or None."""
+    return page.evaluate(
+        """async (key) => {
+        const { userId } = await OpsporStore.currentUser();
+        return (await OpsporStore.user(userId).get("facts", key)) ?? null;
+    }""",
+        key,
+    )
+
+
 def kept_urls(page: Page) -> list[str]:
     return page.evaluate("""async () => {
         const { userId } = await OpsporStore.currentUser();

@@ -17,11 +17,13 @@ from backend.records.models import KeptWrite, Record, RecordVersion
 from tests.browser.offline_support import (
     child_named,
     download_for_offline,
+    drafts_text,
     eventually,
     fill_adbb,
     outbox_items,
     server_database,
     sign_in,
+    user_fact,
 )
 
 pytestmark = pytest.mark.browser
@@ -283,7 +285,7 @@ def test_another_user_on_the_same_phone_neither_sees_nor_sends_the_first_users_w
     save_note_offline(page, live_server.url, child, "Mette's note")
     page.goto(f"{live_server.url}/forms/adbb?child={child.id}")
     page.get_by_label("Til stede").fill("Halvfærdig kladde")
-    page.wait_for_timeout(600)  # the draft is saved as one types
+    assert eventually(lambda: "Halvfærdig kladde" in drafts_text(page))  # saved as one types
     unfail_record_posts(browser_context)
 
     browser_context.clear_cookies()  # the phone is handed to a colleague
@@ -292,7 +294,7 @@ def test_another_user_on_the_same_phone_neither_sees_nor_sends_the_first_users_w
     expect(page.locator(".draft-offer")).to_have_count(0)
     page.goto(live_server.url + "/outbox")
     expect(page.get_by_text("Intet venter. Alt er sendt.")).to_be_visible()
-    page.wait_for_timeout(1000)
+    assert eventually(lambda: user_fact(page, "last_sync_at"))  # her phone's sending has run
     assert new_records() == []
     page.locator("details.usermenu > summary").click()
     page.get_by_role("button", name="Log ud").click()
@@ -421,7 +423,7 @@ def test_a_half_filled_form_survives_closing_the_app(browser_context, live_serve
     sign_in(page, live_server.url, HEALTH_VISITOR)
     page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
     page.get_by_label("Hvad så eller hørte du?").fill("Halvt skrevet, så ringede telefonen")
-    page.wait_for_timeout(600)
+    assert eventually(lambda: "Halvt skrevet, så ringede telefonen" in drafts_text(page))
     page.close()  # the app is closed (or crashes)
 
     page = browser_context.new_page()

@@ -118,7 +118,8 @@ def test_permission_is_asked_only_after_the_tap_and_a_silent_push_service_times_
     sign_in(page, live_server.url, "demo-sundhedsplejerske")
     page.goto(live_server.url + "/me/reminders")
     expect(page.get_by_role("heading", name="Påmindelser", level=1)).to_be_visible()
-    time.sleep(0.5)
+    page.wait_for_load_state("load")  # the page's scripts have run (a late ask is caught below)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     assert page.evaluate("window.__permissionAsked") == 0
     page.locator("[data-push]").evaluate("box => box.dataset.timeoutMs = '1500'")
     page.get_by_role("button", name="Slå påmindelser til").click()

@@ -24,6 +24,8 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-dev-shm-usage",
 ]
+#: For the subprocesses tests start with an environment of their own: passwords hashed cheaply.
+TEST_HASHING = {"OPSPOR_PASSWORD_HASH_PROFILE": "test"}
 PHONE = {
     "viewport": {"width": 360, "height": 740},
     "device_scale_factor": 2,

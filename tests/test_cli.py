@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from backend.auth.passwords import verify_password
 from backend.people.models import RoleAssignment, User
-from tests.support import PROJECT_DIR
+from tests.support import PROJECT_DIR, TEST_HASHING
 
 
 def _opspor(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -18,7 +18,12 @@ def _opspor(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedPro
         capture_output=True,
         text=True,
         timeout=120,
-        env={"OPSPOR_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "OPSPOR_SECRET_KEY": "x"},
+        env={
+            "OPSPOR_DATABASE_URL": db_url,
+            "PATH": "/usr/bin:/bin",
+            "OPSPOR_SECRET_KEY": "x",
+            **TEST_HASHING,
+        },
     )
 
 

@@ -15,7 +15,7 @@ from backend.domain.retention import add_years
 from backend.people.models import Caseload, Child, Guardian, Placement
 from backend.records.models import KeptWrite, Record, RecordVersion, Task
 from tests.admin_support import events, new_client, on_day
-from tests.support import PROJECT_DIR, adbb_data, children_of_unit, login, put_record
+from tests.support import PROJECT_DIR, TEST_HASHING, adbb_data, children_of_unit, login, put_record
 
 
 def _note(text: str) -> dict:
@@ -173,7 +173,7 @@ def test_the_admin_changes_retention_periods_and_bad_values_are_refused(client, 
 
 
 def test_retention_run_command(db_url, demo) -> None:
-    env = {"OPSPOR_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "OPSPOR_SECRET_KEY": "x"}
+    env = {"OPSPOR_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "OPSPOR_SECRET_KEY": "x", **TEST_HASHING}
     command = [sys.executable, "-m", "backend.cli", "retention", "run"]
     dry = subprocess.run(
         [*command, "--dry-run"],

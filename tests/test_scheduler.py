@@ -14,7 +14,7 @@ from backend.db import get_engine, utcnow
 from backend.records.models import Task
 from backend.reminders import scheduler
 from backend.reminders.models import SchedulerLease
-from tests.support import PROJECT_DIR
+from tests.support import PROJECT_DIR, TEST_HASHING
 
 
 @pytest.fixture
@@ -115,7 +115,12 @@ def test_opspor_reminders_run_makes_the_tasks_and_exits_zero(db_url, demo) -> No
         capture_output=True,
         text=True,
         timeout=120,
-        env={"OPSPOR_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "OPSPOR_SECRET_KEY": "x"},
+        env={
+            "OPSPOR_DATABASE_URL": db_url,
+            "PATH": "/usr/bin:/bin",
+            "OPSPOR_SECRET_KEY": "x",
+            **TEST_HASHING,
+        },
     )
     assert result.returncode == 0, result.stderr
     assert "due_work: SyncResult(created=" in result.stdout

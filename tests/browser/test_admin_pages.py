@@ -14,6 +14,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
+def live_server(shared_live_server):  # noqa: ANN001, ANN201
+    """These tests only read (the bad move is refused): they share one started server."""
+    return shared_live_server
+
+
+@pytest.fixture
 def a11y_page(browser):  # noqa: ANN001, ANN201
     context = browser.new_context(**PHONE, bypass_csp=True)
     context.set_default_timeout(15_000)

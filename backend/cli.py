@@ -103,7 +103,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def _emergency_admin_problem(db, municipality_id: str, roles: list[str]) -> str:  # noqa: ANN001
+def _emergency_admin_problem(db, municipality_id: str, roles: list[str]) -> str:
     """Why this cannot be the emergency admin ("" when it can): one per municipality, an admin."""
     from backend.people.models import User
 

@@ -21,7 +21,7 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 def run(users: int, seconds: int, database: str, locustfile: Path = LOCUSTFILE) -> list[dict]:
     with bench_server(database) as server, tempfile.TemporaryDirectory() as out:
         prefix = Path(out) / "stats"
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [
                 sys.executable,
                 "-m",

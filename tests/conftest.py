@@ -81,7 +81,7 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = base.set(database=name).render_as_string(hide_password=False)
-    except Exception:  # noqa: BLE001 - no CREATEDB right: use the given database as it is
+    except Exception:
         created = False
         url = PG_URL
         engine = make_engine(url)
@@ -98,7 +98,7 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
-def _public_tables(connection) -> list[str]:  # noqa: ANN001
+def _public_tables(connection) -> list[str]:
     query = text(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
     )
@@ -214,7 +214,7 @@ _SERIAL_COLUMNS = text(
 )
 
 
-def _in_dependency_order(connection, tables: list[str]) -> list[str]:  # noqa: ANN001
+def _in_dependency_order(connection, tables: list[str]) -> list[str]:
     """The tables ordered so that every table comes after those its foreign keys point at."""
     edges = connection.execute(
         text(
@@ -283,14 +283,14 @@ def app_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 @pytest.fixture
-def app(app_env: str):  # noqa: ANN201
+def app(app_env: str):
     from backend.app import create_app
 
     return create_app()
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     from fastapi.testclient import TestClient
 
     with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as test_client:
@@ -298,7 +298,7 @@ def client(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def db(app_env: str):  # noqa: ANN201
+def db(app_env: str):
     """A session for the test's own reads and setup; on SQLite it does not hold the write lock
     while the app serves requests (commit after writing, as the app would)."""
     from backend.db import make_engine, new_session
@@ -358,7 +358,7 @@ def shared_live_server(
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(
             "Debian's chromium is missing: run `make test` (it installs it) or `apt-get install -y chromium`."
@@ -372,7 +372,7 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def browser_context(browser):  # noqa: ANN001, ANN201
+def browser_context(browser):
     context = browser.new_context(**PHONE)
     context.set_default_timeout(15_000)
     yield context
@@ -380,5 +380,5 @@ def browser_context(browser):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def page(browser_context):  # noqa: ANN001, ANN201
+def page(browser_context):
     return browser_context.new_page()

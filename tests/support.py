@@ -116,7 +116,7 @@ class LiveServer:
     def start(self, timeout: float = 30) -> None:
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"opspor-live-{self.port}.log"
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port)],
                 cwd=PROJECT_DIR,
                 env=self.env,
@@ -151,7 +151,7 @@ class LiveServer:
         self.stop()
 
 
-def app_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def app_routes(app) -> list[tuple[str, str]]:
     """(method, path) of every route the app serves, included routers and all."""
     from fastapi.routing import iter_route_contexts
 

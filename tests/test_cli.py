@@ -11,7 +11,7 @@ from tests.support import PROJECT_DIR, TEST_HASHING
 
 
 def _opspor(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "backend.cli", *args],
         cwd=PROJECT_DIR,
         input=stdin,

@@ -13,7 +13,7 @@ from backend.config import get_settings
 
 
 @pytest.fixture
-def profile(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def profile(monkeypatch: pytest.MonkeyPatch):
     """Set OPSPOR_PASSWORD_HASH_PROFILE for one test (the suite itself runs with "test")."""
 
     def use(name: str) -> None:
@@ -35,7 +35,7 @@ def test_production_is_the_default_profile(monkeypatch: pytest.MonkeyPatch) -> N
         get_settings.cache_clear()
 
 
-def test_production_hashes_are_argon2id_at_full_strength(profile) -> None:  # noqa: ANN001
+def test_production_hashes_are_argon2id_at_full_strength(profile) -> None:
     profile("production")
     hashed = passwords.hash_password("en-lang-adgangskode")
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
@@ -46,14 +46,14 @@ def test_production_hashes_are_argon2id_at_full_strength(profile) -> None:  # no
     assert (hasher.memory_cost, hasher.time_cost, hasher.parallelism, hasher.type) == (65536, 3, 4, Type.ID)
 
 
-def test_the_test_profile_is_tiny_and_still_argon2id(profile) -> None:  # noqa: ANN001
+def test_the_test_profile_is_tiny_and_still_argon2id(profile) -> None:
     profile("test")
     hashed = passwords.hash_password("demo")
     assert hashed.startswith("$argon2id$v=19$m=8,t=1,p=1$")
     assert passwords.verify_password(hashed, "demo") and not passwords.verify_password(hashed, "Demo")
 
 
-def test_a_hash_verifies_under_either_profile(profile) -> None:  # noqa: ANN001
+def test_a_hash_verifies_under_either_profile(profile) -> None:
     """A hash carries its parameters: a strong hash verifies in tests, a test hash in production."""
     profile("production")
     strong = passwords.hash_password("demo")
@@ -64,7 +64,7 @@ def test_a_hash_verifies_under_either_profile(profile) -> None:  # noqa: ANN001
     assert passwords.verify_password(tiny, "demo")
 
 
-def test_unknown_users_and_broken_hashes_are_refused(profile) -> None:  # noqa: ANN001
+def test_unknown_users_and_broken_hashes_are_refused(profile) -> None:
     for name in ("production", "test"):
         profile(name)
         assert not passwords.verify_password(None, "opspor-no-such-user")

@@ -18,7 +18,7 @@ from tests.support import PROJECT_DIR, TEST_HASHING
 
 
 @pytest.fixture
-def extra_jobs():  # noqa: ANN201
+def extra_jobs():
     before = dict(scheduler.PERIODIC_JOBS)
     yield scheduler.PERIODIC_JOBS
     scheduler.PERIODIC_JOBS.clear()
@@ -26,12 +26,12 @@ def extra_jobs():  # noqa: ANN201
 
 
 @pytest.fixture
-def loop_starts(monkeypatch):  # noqa: ANN001, ANN201
+def loop_starts(monkeypatch):
     """Every start of the scheduler's loop, recorded (the loop itself still runs)."""
     starts: list[bool] = []
     real_loop = scheduler._loop
 
-    def recorded(stop):  # noqa: ANN001, ANN202
+    def recorded(stop):
         starts.append(True)
         return real_loop(stop)
 
@@ -83,7 +83,7 @@ def test_other_periodic_jobs_plug_in_and_run_once_per_interval(app_env, db, extr
 
 
 def test_a_failing_job_is_recorded_and_does_not_stop_the_others(app_env, db, extra_jobs) -> None:
-    def broken(_engine, _now) -> None:  # noqa: ANN001
+    def broken(_engine, _now) -> None:
         raise RuntimeError("disk full")
 
     ran: list[bool] = []
@@ -109,7 +109,7 @@ def test_a_job_held_by_another_instance_is_skipped_until_its_lease_runs_out(app_
 
 
 def test_opspor_reminders_run_makes_the_tasks_and_exits_zero(db_url, demo) -> None:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "backend.cli", "reminders", "run"],
         cwd=PROJECT_DIR,
         capture_output=True,

@@ -33,7 +33,7 @@ def _wrong_code(secret: str) -> str:
     )
 
 
-def _local_user(db, username: str = "karin", emergency_admin: bool = False, role: str = Role.health_visitor):  # noqa: ANN001, ANN202
+def _local_user(db, username: str = "karin", emergency_admin: bool = False, role: str = Role.health_visitor):
     unit = unit_named(db, "Sundhedsplejen Nord")
     user = User(
         municipality_id=unit.municipality_id,
@@ -53,24 +53,24 @@ def _csrf(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def _password_step(client, username: str = "karin", password: str = PASSWORD, next_url: str = "/"):  # noqa: ANN001, ANN202
+def _password_step(client, username: str = "karin", password: str = PASSWORD, next_url: str = "/"):
     token = _csrf(client.get("/login").text)
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token, "next": next_url}
     )
 
 
-def _code_step(client, code: str):  # noqa: ANN001, ANN202
+def _code_step(client, code: str):
     page = client.get("/login/code")
     assert page.status_code == 200, page.status_code
     return client.post("/login/code", data={"code": code, "csrf_token": _csrf(page.text)})
 
 
-def _sign_out(client) -> None:  # noqa: ANN001
+def _sign_out(client) -> None:
     assert client.post("/logout", data={"csrf_token": _csrf(client.get("/").text)}).status_code == 303
 
 
-def _enrol(client) -> tuple[str, list[str]]:  # noqa: ANN001
+def _enrol(client) -> tuple[str, list[str]]:
     """The enrolment step after a right password: returns the secret and the recovery codes."""
     page = client.get("/login/enrol").text
     secret = re.search(r'id="totp-secret">([^<]+)<', page).group(1).replace(" ", "")
@@ -79,7 +79,7 @@ def _enrol(client) -> tuple[str, list[str]]:  # noqa: ANN001
     return secret, re.findall(r"<li><code>([a-z0-9-]+)</code></li>", done.text)
 
 
-def _actions(db, action: str) -> list[AuditEvent]:  # noqa: ANN001
+def _actions(db, action: str) -> list[AuditEvent]:
     db.expire_all()
     return list(db.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
@@ -255,7 +255,7 @@ def test_demo_users_need_no_second_factor(client, demo) -> None:
 
 
 @pytest.fixture
-def sso_on(monkeypatch):  # noqa: ANN001, ANN201
+def sso_on(monkeypatch):
     from backend.config import get_settings
 
     monkeypatch.setattr(get_settings(), "oidc_issuer", "http://127.0.0.1:9/kommunens-login")

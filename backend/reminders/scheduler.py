@@ -127,7 +127,7 @@ def run_jobs(
             continue
         try:
             results[job.name] = job.run(engine, started)
-        except Exception as error:  # noqa: BLE001 - one failing job must not stop the others
+        except Exception as error:
             log.exception("periodic job %s failed", job.name)
             results[job.name] = error
             if job.exclusive:
@@ -228,9 +228,9 @@ async def _loop(stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             await asyncio.to_thread(run_jobs, stop=stop)
-        except Exception:  # noqa: BLE001 - the loop must survive a failing database
+        except Exception:
             log.exception("scheduler tick failed")
-        await asyncio.sleep(TICK_SECONDS + random.uniform(0, 5))  # noqa: S311 - jitter between instances
+        await asyncio.sleep(TICK_SECONDS + random.uniform(0, 5))
 
 
 @asynccontextmanager
@@ -241,7 +241,7 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
 
     try:
         await asyncio.to_thread(ensure_vapid_key_at_start, get_engine())
-    except Exception:  # noqa: BLE001 - the app still serves; the key is made on first use
+    except Exception:
         log.exception("could not make the VAPID key at start")
     stop = threading.Event()
     task = asyncio.create_task(_loop(stop)) if get_settings().run_scheduler else None

@@ -33,7 +33,7 @@ def wait_for_service_worker(page: Page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
 
 
-def eventually(check, timeout: float = 15.0, interval: float = 0.25):  # noqa: ANN001, ANN201
+def eventually(check, timeout: float = 15.0, interval: float = 0.25):
     """Poll `check()` until it returns something truthy (page promises are awaited by evaluate)."""
     import time
 
@@ -73,7 +73,7 @@ def drafts_text(page: Page) -> str:
     }""")
 
 
-def user_fact(page: Page, key: str):  # noqa: ANN201
+def user_fact(page: Page, key: str):
     """One of the signed-in user's facts on the phone (e.g. "last_sync_at"), or None."""
     return page.evaluate(
         """async (key) => {

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.browser
 HEALTH_VISITOR = "demo-sundhedsplejerske"
 
 
-def records_of(server, child_id: str) -> list[Record]:  # noqa: ANN001
+def records_of(server, child_id: str) -> list[Record]:
     with server_database(server) as db:
         return list(db.exec(select(Record).where(Record.child_id == child_id)))
 
@@ -39,7 +39,7 @@ def records_of(server, child_id: str) -> list[Record]:  # noqa: ANN001
 class NewRecords:
     """The records of a child written after this was made (the demo data has some already)."""
 
-    def __init__(self, server, child_id: str) -> None:  # noqa: ANN001
+    def __init__(self, server, child_id: str) -> None:
         self.server, self.child_id = server, child_id
         self.before = {r.id for r in records_of(server, child_id)}
 
@@ -47,7 +47,7 @@ class NewRecords:
         return [r for r in records_of(self.server, self.child_id) if r.id not in self.before]
 
 
-def save_screening_and_note(page, base_url: str, child) -> None:  # noqa: ANN001
+def save_screening_and_note(page, base_url: str, child) -> None:
     """Fill in and save an ADBB screening and a concern note for the child, offline."""
     page.goto(f"{base_url}/children/{child.id}")
     expect(page.locator("#sync-status")).to_contain_text("Offline")
@@ -122,7 +122,7 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
     sign_in(page, live_server.url, HEALTH_VISITOR)
     dropped, posts = [], []
 
-    def drop_answer(route) -> None:  # noqa: ANN001
+    def drop_answer(route) -> None:
         if route.request.method == "POST":
             posts.append(route.request.url)
         if route.request.method == "POST" and not dropped:
@@ -145,7 +145,7 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
     assert len(notes) == 1 and notes[0].version == 1
 
 
-def save_note_offline(page, base_url: str, child, text: str) -> None:  # noqa: ANN001
+def save_note_offline(page, base_url: str, child, text: str) -> None:
     page.goto(f"{base_url}/forms/concern_note?child={child.id}")
     page.get_by_label("Hvad så eller hørte du?").fill(text)
     page.get_by_role("button", name="Afslut og gem").click()
@@ -153,7 +153,7 @@ def save_note_offline(page, base_url: str, child, text: str) -> None:  # noqa: A
     expect(page.get_by_text(re.compile("^Gemt på telefonen"))).to_be_visible()
 
 
-def fail_record_posts(context) -> None:  # noqa: ANN001
+def fail_record_posts(context) -> None:
     """The server is there for pages but every save fails (503): writes wait in the outbox."""
     context.route(
         re.compile(r".*/records/[0-9a-f-]{36}$"),
@@ -163,7 +163,7 @@ def fail_record_posts(context) -> None:  # noqa: ANN001
     )
 
 
-def unfail_record_posts(context) -> None:  # noqa: ANN001
+def unfail_record_posts(context) -> None:
     context.unroute(re.compile(r".*/records/[0-9a-f-]{36}$"))
 
 
@@ -330,7 +330,7 @@ def test_draft_then_final_offline_is_one_write(page, browser_context, live_serve
         assert db.exec(select(func.count()).select_from(KeptWrite)).one() == 0
 
 
-def move_child_to_childminding(server, child_id: str) -> None:  # noqa: ANN001
+def move_child_to_childminding(server, child_id: str) -> None:
     from backend.people.models import Placement
     from tests.support import unit_named
 

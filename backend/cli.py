@@ -115,6 +115,40 @@ def _emergency_admin_problem(db, municipality_id: str, roles: list[str]) -> str:
     return ""
 
 
+def cmd_password_link(args: argparse.Namespace) -> int:
+    """A one-time password link printed for the operator (for a person without an e-mail address:
+    the admin screens never show a link). Audited; earlier unused links stop working."""
+    from backend.admin import organisation as org
+    from backend.admin.duties import password_link_url
+    from backend.audit import AuditTrail
+    from backend.config import get_settings
+    from backend.db import new_session
+    from backend.people.models import User
+
+    _migrate()
+    with new_session() as db:
+        user = db.exec(select(User).where(User.username == args.username.lower())).first()
+        if user is None or not user.active:
+            print(f"Brugeren {args.username} findes ikke eller er deaktiveret.", file=sys.stderr)
+            return 2
+        trail = AuditTrail()
+        operator = _Operator(db, trail)
+        token = org.issue_password_link(operator, user)
+        trail.add("user.password_link_printed", "user", user.id, via="cli")
+        trail.flush(db)
+        db.commit()
+    print(f"Engangslink til {args.username} (virker én gang og i {org.LINK_VALID.days} dage):")
+    print(password_link_url(get_settings(), token))
+    return 0
+
+
+class _Operator:
+    """The admin context of a command run by the operator (no signed-in user)."""
+
+    def __init__(self, db, audit) -> None:
+        self.db, self.audit, self.user = db, audit, None
+
+
 def cmd_reset_second_factor(args: argparse.Namespace) -> int:
     """Remove a user's second factor (lost phone and recovery codes); audited, sessions ended."""
     from backend.audit import AuditTrail
@@ -140,25 +174,77 @@ def cmd_reset_second_factor(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """N server processes on one port (uvicorn's workers); the scheduler's leases keep every
+    periodic job at once per period across them."""
     import logging
+    import shutil
+    import tempfile
 
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from backend.config import get_settings
     from backend.web.logging import RedactSecretQueries
 
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        print("--workers skal være mindst 1.", file=sys.stderr)
+        return 2
+    # Every worker writes its metrics into one fresh directory (before prometheus_client loads);
+    # directories of servers that died without cleaning up are removed.
+    _remove_dead_metrics_dirs(tempfile.gettempdir())
+    metrics_dir = tempfile.mkdtemp(prefix=f"opspor-metrics-{os.getpid()}-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     _migrate()
+    log_config = {
+        **LOGGING_CONFIG,
+        "loggers": {
+            **LOGGING_CONFIG["loggers"],
+            "opspor.access": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        },
+    }
+    trusted = get_settings().trusted_proxies
     config = uvicorn.Config(
         "backend.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
+        workers=workers,
         proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        forwarded_allow_ips=[ip.strip() for ip in trusted.split(",") if ip.strip()] or ["127.0.0.1"],
+        access_log=False,  # backend/web/observability.py logs one line per request instead
+        log_config=log_config,
         log_level="info",
     )
     logging.getLogger("uvicorn.access").addFilter(RedactSecretQueries())
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    try:
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            sock = config.bind_socket()
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _remove_dead_metrics_dirs(directory: str) -> None:
+    import shutil
+    from pathlib import Path
+
+    for path in Path(directory).glob("opspor-metrics-*-*"):
+        pid = path.name.split("-")[2]
+        if not pid.isdigit() or not path.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            continue
 
 
 def cmd_reminders_run(_args: argparse.Namespace) -> int:
@@ -199,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="Start webserveren (migrerer først)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=None, help="Antal serverprocesser (standard: antal kerner)"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     commands.add_parser("migrate", help="Opdatér databasen").set_defaults(handler=cmd_migrate)
@@ -231,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset.add_argument("username")
     reset.set_defaults(handler=cmd_reset_second_factor)
+
+    link = commands.add_parser(
+        "password-link",
+        help="Lav et engangslink til adgangskode og vis det her (til en bruger uden e-mailadresse)",
+    )
+    link.add_argument("username")
+    link.set_defaults(handler=cmd_password_link)
 
     reminders = commands.add_parser("reminders", help="Påmindelser")
     reminder_commands = reminders.add_subparsers(dest="reminders_command", required=True)

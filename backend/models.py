@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from backend.admin.models import AdminApproval
 from backend.audit import AuditEvent
 from backend.auth.models import (
     Device,
@@ -35,6 +36,7 @@ from backend.reminders.models import (
 )
 
 __all__ = [
+    "AdminApproval",
     "AuditEvent",
     "Caseload",
     "Child",

@@ -53,12 +53,15 @@ def test_an_invited_user_sets_a_password_with_a_one_time_link(client, db, demo) 
         data={
             "display_name": "Ny Dagplejer",
             "username": "ny.dagplejer",
+            "email": "ny@dagpleje.example",
             "role": "childminder",
             "unit_id": unit.id,
         },
     )
     assert response.status_code == 200
-    link = re.search(r'value="(http://127\.0\.0\.1/set-password/[^"]+)"', response.text).group(1)
+    # The link goes to the person by e-mail (issue 12, M-6), never to the admin's screen.
+    assert "/set-password/" not in response.text and "ny@dagpleje.example" in response.text
+    link = _emailed_link(db, "ny@dagpleje.example")
     user = user_named(db, "ny.dagplejer")
     assert user.password_hash is None
     assert (
@@ -85,10 +88,18 @@ def test_an_invited_user_sets_a_password_with_a_one_time_link(client, db, demo) 
     assert db.exec(select(PasswordToken).where(PasswordToken.user_id == user.id)).one().used_at is not None
 
 
+def _emailed_link(db, address: str) -> str:
+    from backend.notify.models import OutgoingEmail
+
+    db.expire_all()
+    email = db.exec(select(OutgoingEmail).where(OutgoingEmail.to_address == address)).one()
+    return re.search(r"(http://127\.0\.0\.1/set-password/\S+)", email.body).group(1)
+
+
 def test_the_link_token_is_stored_only_as_a_hash(client, db, demo) -> None:
     login(client, "demo-admin")
-    response = client.post("/admin/users", data={"display_name": "A B", "username": "ab"})
-    token = re.search(r"/set-password/([^\"]+)\"", response.text).group(1)
+    client.post("/admin/users", data={"display_name": "A B", "username": "ab", "email": "ab@example.dk"})
+    token = _emailed_link(db, "ab@example.dk").rsplit("/", 1)[1]
     stored = db.exec(select(PasswordToken)).one()
     assert token not in stored.id and stored.id != token
 

@@ -111,8 +111,8 @@ def user_of(db: Session, municipality_id: str, user_id: str) -> User | None:
 
 def create_user(
     ctx: AdminContext, municipality_id: str, username: str, display_name: str, email: str
-) -> tuple[User, str]:
-    """A new local user without a password, and the one-time link (token) to set one."""
+) -> User:
+    """A new local user without a password (`backend/admin/duties.py` e-mails the link to set one)."""
     username = username.strip().lower()
     display_name = clean_line(display_name, 200)
     email = clean_line(email, 320)
@@ -133,7 +133,7 @@ def create_user(
     ctx.db.add(user)
     ctx.db.flush()
     ctx.audit.add("user.create", "user", user.id)
-    return user, issue_password_link(ctx, user)
+    return user
 
 
 def issue_password_link(ctx: AdminContext, user: User) -> str:
@@ -197,6 +197,10 @@ def roles_of(db: Session, user_id: str) -> list[RoleAssignment]:
 
 
 def add_role(ctx: AdminContext, user: User, role: str, unit_id: str) -> None:
+    from backend.domain.admin_duties import grant_refusal
+
+    if ctx.user is not None and (refusal := grant_refusal(ctx.user.id, user.id)):
+        raise AdminError(refusal, "role")  # nobody gives themselves a role (separation of duties)
     if role not in ROLE_LABELS:
         raise AdminError("Vælg en rolle.", "role")
     unit = None

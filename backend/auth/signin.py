@@ -34,7 +34,7 @@ class SignInRefused(Exception):
 
 
 WRONG_CREDENTIALS = "Forkert brugernavn eller adgangskode."
-THROTTLED = "For mange mislykkede forsøg. Vent et kvarter, og prøv igen."
+THROTTLED = N_("For mange mislykkede forsøg. Vent lidt, og prøv igen.")
 DEMO_ONLY = "Demo-brugerne virker kun, når Opspor kører i demotilstand."
 SSO_ONLY = N_("Log ind med kommunens login. Lokalt login er slået fra, når kommunens login er i brug.")
 CODE_MISSING = N_("Skriv koden fra din godkendelsesapp.")
@@ -54,7 +54,10 @@ def check_password_sign_in(ctx: RequestContext, username: str, password: str) ->
         ctx.audit.add("signin.throttled", "user", detail_username=username)
         raise SignInRefused(THROTTLED, status=429)
     user = ctx.db.exec(select(User).where(User.username == username.lower())).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # Always one real hash check (a dummy hash for unknown, inactive or password-less accounts):
+    # the answer takes as long whether or not the username exists.
+    password_ok = verify_password(user.password_hash if user and user.active else None, password)
+    if user is None or not user.active or not password_ok:
         record_attempt(ctx.db, username, ip, succeeded=False)
         ctx.audit.add("signin.failure", "user", user.id if user else None, reason="credentials")
         raise SignInRefused(WRONG_CREDENTIALS)

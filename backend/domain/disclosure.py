@@ -21,13 +21,18 @@ A municipality report holds counts and shares only. The rules:
   hide more than a linear-programming method would), and ranges are not widened to a minimum
   width: knowing that a hidden cell is "between 4 and 8" is accepted.
 
-Cells are named by any hashable key; a sum is `Sum(total=key, parts=[keys])`.
+Cells are named by any hashable key; a sum is `Sum(total=key, parts=[keys])`. A cell that is
+never published but can be worked out from published ones (a report's children outside every age
+band: the unfiltered count minus the bands) is passed in `unpublished`: it is protected like any
+other cell (below 5 it counts as hidden), but hiding it protects nothing, so it is never chosen
+as the complementary cell.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping
+from collections import deque
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 THRESHOLD = 5
@@ -56,27 +61,32 @@ def primary(values: Mapping[Hashable, int]) -> set[Hashable]:
     return {key for key, value in values.items() if is_small(value)}
 
 
-def protect(values: Mapping[Hashable, int], sums: Iterable[Sum]) -> dict[Hashable, str]:
+def protect(
+    values: Mapping[Hashable, int], sums: Iterable[Sum], unpublished: Collection[Hashable] = ()
+) -> dict[Hashable, str]:
     """Every cell to hide, as key → `PRIMARY` (below 5, shown "<5") or `COMPLEMENT` (hidden so
     that no sum gives a hidden cell away, shown "x")."""
     sums = [s for s in sums if s.total in values and all(p in values for p in s.parts)]
     hidden = dict.fromkeys(primary(values), PRIMARY)
+    fixed = frozenset(unpublished)
     while True:
-        _quick_rules(values, sums, hidden)
+        _quick_rules(values, sums, hidden, fixed)
         revealed = exposed(values, sums, hidden)
         if not revealed:
             return hidden
-        if not _hide_next_to(values, sums, hidden, revealed):
+        if not _hide_next_to(values, sums, hidden, revealed, fixed):
             return hidden  # nothing left to hide around the revealed cells
 
 
-def _quick_rules(values: Mapping[Hashable, int], sums: list[Sum], hidden: dict[Hashable, str]) -> None:
+def _quick_rules(
+    values: Mapping[Hashable, int], sums: list[Sum], hidden: dict[Hashable, str], fixed: frozenset
+) -> None:
     changed = True
     while changed:
         changed = False
         for relation in sums:
             if _reveals(values, relation, hidden):
-                key = _complement(values, relation, hidden)
+                key = _complement(values, relation, hidden, fixed)
                 if key is not None:
                     hidden[key] = COMPLEMENT
                     changed = True
@@ -93,12 +103,29 @@ def exposed(values: Mapping[Hashable, int], sums: list[Sum], hidden: Mapping[Has
         else:
             low[key], high[key] = 0, (THRESHOLD - 1 if hidden[key] == PRIMARY else math.inf)
     relevant = [r for r in sums if r.total in hidden or any(p in hidden for p in r.parts)]
-    for _round in range(100):
-        changed = False
-        for relation in relevant:
-            changed |= _narrow(relation, low, high)
-        if not changed:
-            break
+    # A work list: a sum is narrowed again only when one of its cells' bounds changed.
+    by_member: dict[Hashable, list[int]] = {}
+    for index, relation in enumerate(relevant):
+        for member in (relation.total, *relation.parts):
+            by_member.setdefault(member, []).append(index)
+    queue = deque(range(len(relevant)))
+    queued = set(queue)
+    budget = 100 * len(relevant)
+    while queue and budget > 0:
+        budget -= 1
+        index = queue.popleft()
+        queued.discard(index)
+        relation = relevant[index]
+        members = (relation.total, *relation.parts)
+        before = [(low[m], high[m]) for m in members]
+        if not _narrow(relation, low, high):
+            continue
+        for member, (was_low, was_high) in zip(members, before, strict=True):
+            if low[member] != was_low or high[member] != was_high:
+                for other in by_member[member]:
+                    if other not in queued:
+                        queue.append(other)
+                        queued.add(other)
     return {key for key in hidden if low[key] == high[key]}
 
 
@@ -123,18 +150,26 @@ def _narrow(relation: Sum, low: dict[Hashable, float], high: dict[Hashable, floa
 
 
 def _hide_next_to(
-    values: Mapping[Hashable, int], sums: list[Sum], hidden: dict[Hashable, str], revealed: set[Hashable]
+    values: Mapping[Hashable, int],
+    sums: list[Sum],
+    hidden: dict[Hashable, str],
+    revealed: set[Hashable],
+    fixed: frozenset = frozenset(),
 ) -> bool:
-    """Hide one more cell in a sum that holds a revealed cell: the smallest visible part there."""
+    """For each revealed cell, hide one more cell in a sum that holds it: the smallest visible
+    part there (one pass over the sums, so large reports need few rounds of the audit)."""
+    covered: set[Hashable] = set()
+    hid = False
     for relation in sums:
         members = (relation.total, *relation.parts)
-        if not any(m in revealed for m in members):
+        if not any(m in revealed and m not in covered for m in members):
             continue
-        key = _complement(values, relation, hidden)
+        key = _complement(values, relation, hidden, fixed)
         if key is not None:
             hidden[key] = COMPLEMENT
-            return True
-    return False
+            covered.update(m for m in members if m in revealed)
+            hid = True
+    return hid
 
 
 def _reveals(values: Mapping[Hashable, int], relation: Sum, hidden: Mapping[Hashable, str]) -> bool:
@@ -159,14 +194,17 @@ def _reveals(values: Mapping[Hashable, int], relation: Sum, hidden: Mapping[Hash
 
 
 def _complement(
-    values: Mapping[Hashable, int], relation: Sum, hidden: Mapping[Hashable, str]
+    values: Mapping[Hashable, int],
+    relation: Sum,
+    hidden: Mapping[Hashable, str],
+    fixed: frozenset = frozenset(),
 ) -> Hashable | None:
-    """The next cell to hide in a revealing sum: the smallest visible part (ties: the first),
-    else the total (None when everything is hidden already)."""
-    visible_parts = [p for p in relation.parts if p not in hidden]
+    """The next cell to hide in a revealing sum: the smallest visible published part (ties: the
+    first), else the total (None when everything that could be hidden is hidden already)."""
+    visible_parts = [p for p in relation.parts if p not in hidden and p not in fixed]
     if visible_parts:
         return min(visible_parts, key=lambda p: values[p])
-    return relation.total if relation.total not in hidden else None
+    return relation.total if relation.total not in hidden and relation.total not in fixed else None
 
 
 def shown_count(value: int, hidden: str | None) -> str:

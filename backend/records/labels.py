@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from backend.domain import adbb, transition, wellbeing
+from backend.i18n import N_
+
+#: The label of a field the app does not know. Never the key itself: keys can come from a
+#: client, and a label is translated and shown as a heading.
+UNKNOWN_FIELD = N_("Ukendt felt")
 
 FIELD_LABELS: dict[str, str] = {
     # ADBB
@@ -82,12 +87,14 @@ FIELD_LABELS: dict[str, str] = {
 
 
 def label_for(path: str) -> str:
-    """The label of a field path (`data.items.eye_contact` or `agreements.0.what`)."""
+    """The label of a field path (`data.items.eye_contact` or `agreements.0.what`).
+
+    Always a fixed Danish label from the table (or `UNKNOWN_FIELD`), never the path itself."""
     path = path.removeprefix("data.")
     if path in FIELD_LABELS:
         return FIELD_LABELS[path]
     head = path.split(".")[0]
-    return FIELD_LABELS.get(head, path.replace("_", " "))
+    return FIELD_LABELS.get(head, UNKNOWN_FIELD)
 
 
 def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:

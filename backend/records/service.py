@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from backend import metrics
 from backend.auth.policy import child_in_scope, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
@@ -98,6 +99,12 @@ def parse_envelope(body: Any) -> Envelope:
 
 
 def save_record(actor: Actor, record_id: str, body: Any) -> SaveResult:
+    result = _decide(actor, record_id, body)
+    metrics.record_write(result.status)
+    return result
+
+
+def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
     if not is_id(record_id):
         return SaveResult(404, detail="Registreringen findes ikke.")
     try:
@@ -150,6 +157,10 @@ def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> 
             errors=[{"field": "type", "message": "Type og barn kan ikke ændres på en gemt registrering."}],
         )
     if envelope.base_version != existing.version:
+        try:
+            envelope = _valid_for_keeping(envelope)
+        except FieldError as error:
+            return SaveResult(422, errors=error.errors)
         kept = _keep(
             actor,
             "conflict",
@@ -281,6 +292,10 @@ def _outside_scope(actor: Actor, record_id: str, envelope: Envelope, digest: str
     unit_id = _former_unit(actor, envelope.child_id)
     if unit_id is None:
         return SaveResult(404, detail="Barnet findes ikke.")
+    try:
+        envelope = _valid_for_keeping(envelope)
+    except FieldError as error:
+        return SaveResult(422, errors=error.errors)
     kept = _keep(actor, "out_of_scope", record_id, envelope, digest, unit_id)
     return SaveResult(
         202,
@@ -304,6 +319,14 @@ def _former_unit(actor: Actor, child_id: str | None) -> str | None:
         .order_by(Placement.starts_on.desc())
     )
     return actor.db.exec(query).first()
+
+
+def _valid_for_keeping(envelope: Envelope) -> Envelope:
+    """A write about to be kept, checked against its type's schema like any write (FieldError
+    if not) and reduced to what the schema knows: a kept write is shown to a leader later, so
+    nothing the client made up (keys, shapes) is stored with it."""
+    data = parse_data(envelope.type, envelope.data)
+    return envelope.model_copy(update={"data": data.model_dump(mode="json", exclude_none=True)})
 
 
 def _keep(

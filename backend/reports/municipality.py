@@ -9,8 +9,6 @@ their type and the types to the municipality.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
@@ -18,10 +16,12 @@ from datetime import date
 from sqlmodel import Session, select
 
 from backend.domain import disclosure
+from backend.domain.csv_file import write_csv
+from backend.domain.overview import AGE_BANDS
 from backend.domain.settings import POSITIONS, MunicipalSettings
 from backend.domain.wellbeing import SEVERITY
 from backend.people.models import Unit, UnitKind
-from backend.reports.overview import AREA_KEYS, UnitFigures, many_units
+from backend.reports.overview import AREA_KEYS, UnitFigures, many_units_by_band
 
 UNIT_KIND_LABELS = {
     UnitKind.health_visiting: "Sundhedspleje",
@@ -151,9 +151,23 @@ class Report:
     hidden_cells: int
 
 
+#: The views the report page offers: every age (None) and each age band of the filter.
+VIEWS: tuple[str | None, ...] = (None, *AGE_BANDS)
+
+UnitCounts = list[tuple[str, str, dict[str, int]]]  # (unit kind, unit name, counts) per unit
+
+
 def build_report(
     db: Session, municipality_id: str, on: date, settings: MunicipalSettings, age_band: str | None = None
 ) -> Report:
+    """One view of the report; its hidden cells are chosen together with every other view's."""
+    return build_reports(db, municipality_id, on, settings)[age_band if age_band in VIEWS else None]
+
+
+def build_reports(
+    db: Session, municipality_id: str, on: date, settings: MunicipalSettings
+) -> dict[str | None, Report]:
+    """Every view the page offers (all ages and each age band), protected together (L-7)."""
     units = list(
         db.exec(
             select(Unit)
@@ -161,58 +175,108 @@ def build_report(
             .order_by(Unit.kind, Unit.name)
         )
     )
-    figures = many_units(db, units, on, settings, age_band)
-    return protect_rows([(u.kind, u.name, counts_of(f)) for u, f in zip(units, figures, strict=True)], on)
+    by_band = many_units_by_band(db, units, on, settings, VIEWS)
+    views = {
+        band: [(u.kind, u.name, counts_of(f)) for u, f in zip(units, figures, strict=True)]
+        for band, figures in by_band.items()
+    }
+    return protect_views(views, on)
 
 
-def protect_rows(units: list[tuple[str, str, dict[str, int]]], on: date) -> Report:
-    """Add the unit-type and municipality rows and hide what must be hidden."""
+def protect_rows(units: UnitCounts, on: date) -> Report:
+    """Add the unit-type and municipality rows and hide what must be hidden (one view alone)."""
+    return protect_views({None: units}, on)[None]
+
+
+def _layout(units: UnitCounts) -> tuple[list[str], list[tuple[str, str, str, Hashable, list[int]]]]:
+    """The unit kinds present and the rows: (level, kind, name, row key, member unit indexes)."""
+    kinds = [k for k in UNIT_KIND_LABELS if any(kind == k for kind, _n, _c in units)]
+    layout: list[tuple[str, str, str, Hashable, list[int]]] = []
+    for kind in kinds:
+        members = [index for index, (k, _name, _counts) in enumerate(units) if k == kind]
+        layout += [("unit", kind, units[index][1], ("unit", index), [index]) for index in members]
+        layout.append(("type", kind, UNIT_KIND_LABELS[kind], ("type", kind), members))
+    layout.append(("total", "", "Hele kommunen", ("total",), list(range(len(units)))))
+    return kinds, layout
+
+
+def protect_views(views: dict[str | None, UnitCounts], on: date) -> dict[str | None, Report]:
+    """Add the unit-type and municipality rows to each view and hide what must be hidden — in all
+    views at once, so that no view can be subtracted from another to work out a hidden cell.
+
+    Each view's cells are protected against the sums within it (positions → assessed, units →
+    type → municipality). Across views, every unfiltered cell is the sum of its age-band cells and
+    of the children in no band (older, or counted only unfiltered such as round tasks): that rest
+    is never published but can be worked out, so it is a cell of its own — protected when below 5,
+    never chosen as a complement — and a structural 0 rest leaves the bands summing to the total.
+    """
+    first = next(iter(views.values()))
+    kinds, layout = _layout(first)
     values: dict[Hashable, int] = {}
     sums: list[disclosure.Sum] = []
-    kinds = [k for k in UNIT_KIND_LABELS if any(kind == k for kind, _n, _c in units)]
-    layout: list[tuple[str, str, str, Hashable]] = []  # (level, kind, name, row key)
-    for kind in kinds:
-        members = [(index, name, counts) for index, (k, name, counts) in enumerate(units) if k == kind]
-        for index, name, counts in members:
-            row = ("unit", index)
-            layout.append(("unit", kind, name, row))
-            values.update({(row, key): counts[key] for key in METRIC_KEYS})
-        type_row = ("type", kind)
-        layout.append(("type", kind, UNIT_KIND_LABELS[kind], type_row))
-        for key in METRIC_KEYS:
-            values[(type_row, key)] = sum(counts[key] for _i, _n, counts in members)
-            sums.append(disclosure.Sum((type_row, key), tuple((("unit", i), key) for i, _n, _c in members)))
-    total_row = ("total",)
-    layout.append(("total", "", "Hele kommunen", total_row))
-    for key in METRIC_KEYS:
-        values[(total_row, key)] = sum(values[(("type", kind), key)] for kind in kinds)
-        sums.append(disclosure.Sum((total_row, key), tuple((("type", kind), key) for kind in kinds)))
-    for _level, _kind, _name, row in layout:
-        for total, parts in ROW_SUMS:
-            sums.append(disclosure.Sum((row, total), tuple((row, part) for part in parts)))
-    hidden = disclosure.protect(values, sums)
+    for view, units in views.items():
+        for _level, _kind, _name, row, members in layout:
+            for key in METRIC_KEYS:
+                values[(view, row, key)] = sum(units[index][2][key] for index in members)
+        for _level, kind, _name, row, _members in layout:
+            for key in METRIC_KEYS:
+                if row[0] == "type":
+                    parts = tuple(
+                        (view, ("unit", i), key) for i, (k, _n, _c) in enumerate(units) if k == kind
+                    )
+                    sums.append(disclosure.Sum((view, row, key), parts))
+                elif row[0] == "total":
+                    parts = tuple((view, ("type", k), key) for k in kinds)
+                    sums.append(disclosure.Sum((view, row, key), parts))
+            for total, parts in ROW_SUMS:
+                sums.append(disclosure.Sum((view, row, total), tuple((view, row, part) for part in parts)))
+    unpublished: set[Hashable] = set()
+    bands = [view for view in views if view is not None]
+    if None in views and bands:
+        for _level, _kind, _name, row, _members in layout:
+            for key in METRIC_KEYS:
+                parts = [(band, row, key) for band in bands]
+                rest = values[(None, row, key)] - sum(values[part] for part in parts)
+                if rest < 0:
+                    continue  # not a sum of the bands (no such metric today): nothing to tie
+                if rest > 0:
+                    values[("rest", row, key)] = rest
+                    unpublished.add(("rest", row, key))
+                    parts.append(("rest", row, key))
+                sums.append(disclosure.Sum((None, row, key), tuple(parts)))
+    hidden = disclosure.protect(values, sums, unpublished)
+    return {view: _view_report(view, layout, values, hidden, on) for view in views}
+
+
+def _view_report(
+    view: str | None,
+    layout: list[tuple[str, str, str, Hashable, list[int]]],
+    values: dict[Hashable, int],
+    hidden: dict[Hashable, str],
+    on: date,
+) -> Report:
     rows = []
-    for level, kind, name, row in layout:
+    for level, kind, name, row, _members in layout:
         cells = {
-            key: disclosure.shown_count(values[(row, key)], hidden.get((row, key))) for key in METRIC_KEYS
+            key: disclosure.shown_count(values[(view, row, key)], hidden.get((view, row, key)))
+            for key in METRIC_KEYS
         }
         for share_key, _label, numerator, denominator in SHARES:
             cells[share_key] = disclosure.shown_share(
-                values[(row, numerator)],
-                values[(row, denominator)],
-                (row, numerator) in hidden,
-                (row, denominator) in hidden,
+                values[(view, row, numerator)],
+                values[(view, row, denominator)],
+                (view, row, numerator) in hidden,
+                (view, row, denominator) in hidden,
             )
         rows.append(ReportRow(level, kind, name, cells))
-    return Report(on, rows, len(hidden))
+    return Report(on, rows, sum(1 for key in hidden if key[0] == view))
 
 
 def report_csv(report: Report) -> str:
-    """The report as CSV (semicolon-separated, as Danish spreadsheets expect), with a header row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    """The report as CSV (semicolon-separated, as Danish spreadsheets expect), with a header row;
+    unit names are text and neutralised against formula injection (`backend/domain/csv_file.py`)."""
     keys = METRIC_KEYS + [s[0] for s in SHARES]
-    writer.writerow(["level", "unit_type", "unit", *keys])
-    for row in report.rows:
-        writer.writerow([row.level, row.kind, row.name, *(row.cells[k] for k in keys)])
-    return buffer.getvalue()
+    return write_csv(
+        ["level", "unit_type", "unit", *keys],
+        ([row.level, row.kind, row.name, *(row.cells[k] for k in keys)] for row in report.rows),
+    )

@@ -317,6 +317,13 @@ def many_units(
     db: Session, units: list[Unit], on: date, settings: MunicipalSettings, age_band: str | None
 ) -> list[UnitFigures]:
     """The figures of many units (each at its newest round opened by `on`), without names."""
+    return many_units_by_band(db, units, on, settings, (age_band,))[age_band]
+
+
+def many_units_by_band(
+    db: Session, units: list[Unit], on: date, settings: MunicipalSettings, bands: tuple[str | None, ...]
+) -> dict[str | None, list[UnitFigures]]:
+    """`many_units` for several age bands (None: every age) from one load of the facts."""
     rounds = unit_rounds(db, {u.id for u in units})
     chosen = {u.id: select_round(rounds.get(u.id, []), None, on) for u in units}
     first = on - rules.LOOK_BACK
@@ -326,7 +333,9 @@ def many_units(
         if current is not None:
             first = min(first, current.opens_on)
     facts = load_facts(db, units, round_ids, first, on)
-    return [unit_figures(facts, u, *chosen[u.id], on, settings, age_band) for u in units]
+    return {
+        band: [unit_figures(facts, u, *chosen[u.id], on, settings, band) for u in units] for band in bands
+    }
 
 
 AREA_KEYS = tuple(AREAS)

@@ -24,6 +24,7 @@ def menu_links(ctx: RequestContext | None) -> list[tuple[str, str]]:
         links.append((_("Logbog over adgang"), "/admin/audit"))
         links.append((_("Kommunale indstillinger"), "/admin/settings"))
         links.append((_("Totrinsbekræftelse for brugere"), "/admin/second-factor"))
+        links.append((_("Godkendelser"), "/admin/approvals"))
     if not ctx.user.is_demo and not ctx.user.oidc_subject:
         links.append((_("Totrinsbekræftelse"), "/me/second-factor"))
     return links

@@ -1,8 +1,11 @@
-"""Pure ASGI middleware: security headers on every response and a cap on request bodies."""
+"""Pure ASGI middleware: security headers on every response, a cap on request bodies and JSON
+bodies that can be stored (no lone surrogates)."""
 
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -118,6 +121,100 @@ class RejectNulBytesMiddleware:
         await self.app(scope, receive, send)
 
 
+#: A surrogate in a JSON body, escaped (`\\ud800`–`\\udfff`) or as raw bytes (`json.loads` reads
+#: bytes with "surrogatepass"): a cheap pre-check before parsing.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\xed[\xa0-\xbf]")
+INVALID_CHARACTER = "Indeholder et tegn, der ikke kan gemmes."
+
+
+class RejectLoneSurrogatesMiddleware:
+    """A JSON body whose text holds a lone UTF-16 surrogate (`"\\ud800"`) gets 422 naming the field.
+
+    JSON may escape half of a surrogate pair on its own; Python reads it as a string that cannot
+    be encoded as UTF-8, so it would fail wherever it is stored, hashed or logged (a 500). Every
+    JSON body passes here once, before any route parses it. Form bodies cannot carry one:
+    Starlette decodes them with replacement characters.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([], message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        field = _lone_surrogate_field(body) if _SURROGATE_ESCAPE.search(body) else None
+        if field is not None:
+            await _json_error(
+                send,
+                422,
+                "Nogle felter er ikke udfyldt rigtigt.",
+                [{"field": field, "message": INVALID_CHARACTER}],
+            )
+            return
+        await self.app(scope, _replay([body], None, receive), send)
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+    return content_type == b"application/json" or content_type.endswith(b"+json")
+
+
+def _replay(bodies: list[bytes], pending: Message | None, receive: Receive) -> Receive:
+    """A receive that gives the buffered body (or the message read instead), then the rest."""
+    queue: list[Message] = [{"type": "http.request", "body": b, "more_body": False} for b in bodies]
+    if pending is not None:
+        queue.append(pending)
+
+    async def replayed() -> Message:
+        return queue.pop(0) if queue else await receive()
+
+    return replayed
+
+
+def _lone_surrogate_field(body: bytes) -> str | None:
+    """The dotted path of the first string (or key) holding a lone surrogate, else None."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the route answers that in its own words
+    return _find_surrogate(parsed, [])
+
+
+def _find_surrogate(value: Any, path: list[str]) -> str | None:
+    if isinstance(value, str):
+        return None if _encodable(value) else (".".join(path) or "body")
+    items: Any = ()
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        if isinstance(key, str) and not _encodable(key):
+            return ".".join(path) or "body"  # the key itself cannot be named
+        found = _find_surrogate(item, [*path, str(key)])
+        if found is not None:
+            return found
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -126,8 +223,8 @@ async def _too_large(send: Send) -> None:
     await _json_error(send, 413, "Forespørgslen er for stor.")
 
 
-async def _json_error(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail, "errors": []}, ensure_ascii=False).encode()
+async def _json_error(send: Send, status: int, detail: str, errors: list | None = None) -> None:
+    body = json.dumps({"detail": detail, "errors": errors or []}, ensure_ascii=False).encode()
     await send(
         {
             "type": "http.response.start",

@@ -9,6 +9,7 @@ from babel.dates import format_date, format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from backend.config import PROJECT_DIR
 from backend.domain.dates import COPENHAGEN, age_in_months, today
@@ -25,7 +26,29 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def _template_gettext(message: str) -> Markup:
+    """`_()` in templates: the translated text escaped, never trusted as markup.
+
+    Jinja's newstyle gettext marks whatever `_()` returns as safe markup (and then escapes
+    only the `%(name)s` values), so data that reached `_()` would be injected as HTML.
+    Translations never carry markup; escaping the message itself makes `_(data)` harmless.
+    """
+    return escape(gettext(str(message)))
+
+
+def _template_ngettext(singular: str, plural: str, n: int) -> Markup:
+    return escape(ngettext(str(singular), str(plural), n))
+
+
+def _labels(table: dict[Any, str]) -> dict[Any, str]:
+    """A fixed table of Danish labels (`N_()` texts) translated, for option lists."""
+    return {key: gettext(label) for key, label in table.items()}
+
+
+env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.filters["labels"] = _labels
 
 
 def _date(value: date | None, fmt: str = "d. MMM y") -> str:

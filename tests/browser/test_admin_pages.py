@@ -73,6 +73,7 @@ def test_admin_pages_are_accessible_and_fit_a_phone(a11y_page, live_server) -> N
         "/admin/import",
         "/admin/retention",
         f"/admin/export/children/{ids['child']}",
+        "/admin/approvals",
     ]
     for path in paths:
         response = page.goto(live_server.url + path)

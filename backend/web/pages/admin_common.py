@@ -47,6 +47,13 @@ DONE: dict[str, str] = {
     "role_removed": N_("Rollen er fjernet."),
     "deactivated": N_("Brugeren er deaktiveret. Sessioner er afsluttet, og apparaterne er spærret."),
     "reactivated": N_("Brugeren er aktiv igen."),
+    "approval_requested": N_(
+        "Brugeren er administrator: handlingen venter nu på, at en anden administrator godkender den "
+        "under Godkendelser. Brugeren har fået besked på e-mail."
+    ),
+    "approved": N_("Anmodningen er godkendt, og handlingen er udført."),
+    "rejected": N_("Anmodningen er afvist."),
+    "link_sent": N_("Linket er sendt til brugerens e-mail."),
     "device_revoked": N_("Apparatet er spærret. Det sletter sine data, næste gang det kontakter Opspor."),
     "child_created": N_("Barnet er oprettet."),
     "child_saved": N_("Ændringerne er gemt."),

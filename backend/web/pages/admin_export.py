@@ -19,7 +19,7 @@ from backend.db import utcnow
 from backend.domain import adbb, consent, wellbeing
 from backend.domain.cpr import redact_cpr
 from backend.i18n import N_
-from backend.records.labels import flatten, label_for
+from backend.records.labels import UNKNOWN_FIELD, flatten, label_for
 from backend.web.context import RequestContext
 from backend.web.pages.admin_common import Admin
 from backend.web.templating import render
@@ -77,7 +77,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 
 
 def derived_label(path: str) -> str:
-    return DERIVED_LABELS.get(path, path.replace("_", " "))
+    return DERIVED_LABELS.get(path, UNKNOWN_FIELD)
 
 
 def display_value(value: object, path: str = "") -> str:

@@ -6,11 +6,14 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
+from backend.admin import duties
 from backend.admin import organisation as org
 from backend.admin.base import ROLE_LABELS, UNIT_KINDS, AdminError
 from backend.admin.devices import devices_of, revoke_device
 from backend.auth.models import Device
 from backend.auth.policy import is_id
+from backend.domain import admin_duties as rules
+from backend.notify.email import send_after_response
 from backend.people.models import RoleAssignment, Room, Unit, User
 from backend.web.context import Ctx
 from backend.web.pages.admin_common import Admin, Fields, done_message
@@ -167,7 +170,7 @@ def _role_choices(ctx: Admin) -> dict:
 def create_user(ctx: Admin, fields: Fields) -> Response:
     try:
         with ctx.db.begin_nested():
-            user, token = org.create_user(
+            user = org.create_user(
                 ctx,
                 ctx.user.municipality_id,
                 fields.get("username", ""),
@@ -176,10 +179,9 @@ def create_user(ctx: Admin, fields: Fields) -> Response:
             )
             if fields.get("role"):
                 org.add_role(ctx, user, fields.get("role", ""), fields.get("unit_id", ""))
+            sent_to = duties.send_password_link(ctx, ctx.settings, user, invitation=True)
     except AdminError as error:
-        ctx.audit.pending = [
-            e for e in ctx.audit.pending if e["action"] not in ("user.create", "user.password_link")
-        ]
+        ctx.audit.pending = [e for e in ctx.audit.pending if e["action"] not in _CREATE_EVENTS]
         values = dict(fields)
         return render(
             ctx.request,
@@ -187,14 +189,34 @@ def create_user(ctx: Admin, fields: Fields) -> Response:
             {"values": values, "errors": {error.field or "username": error.message}, **_role_choices(ctx)},
             status_code=422,
         )
-    return _link_page(ctx, user, token)
+    return _link_page(ctx, user, sent_to)
 
 
-def _link_page(ctx: Admin, user: User, token: str) -> Response:
-    link = f"{ctx.settings.base_url.rstrip('/')}/set-password/{token}"
-    return render(
-        ctx.request, "admin/user_link.html", {"target": user, "link": link, "days": org.LINK_VALID.days}
+_CREATE_EVENTS = ("user.create", "user.password_link", "user.password_link_sent", "user.role_added")
+
+
+def _link_page(ctx: Admin, user: User, sent_to: str) -> Response:
+    """What happened to the one-time link: sent to the person's e-mail, never shown here."""
+    response = render(
+        ctx.request,
+        "admin/user_link.html",
+        {"target": user, "sent_to": sent_to, "days": org.LINK_VALID.days},
     )
+    return send_after_response(ctx.db, ctx.settings, response)
+
+
+def _account_action(ctx: Admin, target: User, action: str, params: dict, ok: str) -> Response:
+    """One account action through the separation of duties (a request when `target` is another
+    admin); errors are shown on the user's page."""
+    try:
+        outcome = duties.perform(ctx, ctx.settings, action, target, params)
+    except AdminError as error:
+        return _user_page(ctx, target, error.message, 422, params if action == rules.ROLE_ADD else None)
+    if outcome.status == "pending":
+        ok = "approval_requested"
+    elif action == rules.PASSWORD_LINK:
+        return _link_page(ctx, target, outcome.link_sent_to)
+    return send_after_response(ctx.db, ctx.settings, _back(f"/admin/users/{target.id}", ok))
 
 
 def _user(ctx: Admin, user_id: str) -> User:
@@ -234,49 +256,31 @@ def _user_page(
 @router.post("/admin/users/{user_id}/roles")
 def add_role(ctx: Admin, user_id: str, fields: Fields) -> Response:
     target = _user(ctx, user_id)
-    try:
-        org.add_role(ctx, target, fields.get("role", ""), fields.get("unit_id", ""))
-    except AdminError as error:
-        return _user_page(ctx, target, error.message, 422, fields)
-    return _back(f"/admin/users/{target.id}", "role_added")
+    params = {"role": fields.get("role", ""), "unit_id": fields.get("unit_id", "")}
+    return _account_action(ctx, target, rules.ROLE_ADD, params, "role_added")
 
 
 @router.post("/admin/users/{user_id}/roles/{assignment_id}/delete")
 def remove_role(ctx: Admin, user_id: str, assignment_id: str) -> Response:
     target = _user(ctx, user_id)
-    assignment = ctx.db.get(RoleAssignment, assignment_id) if is_id(assignment_id) else None
-    if assignment is None or assignment.user_id != target.id:
+    if not is_id(assignment_id):
         raise HTTPException(404)
-    try:
-        org.remove_role(ctx, target, assignment)
-    except AdminError as error:
-        return _user_page(ctx, target, error.message, 422)
-    return _back(f"/admin/users/{target.id}", "role_removed")
+    return _account_action(ctx, target, rules.ROLE_REMOVE, {"assignment_id": assignment_id}, "role_removed")
 
 
 @router.post("/admin/users/{user_id}/deactivate")
 def deactivate(ctx: Admin, user_id: str) -> Response:
-    target = _user(ctx, user_id)
-    try:
-        org.deactivate_user(ctx, target)
-    except AdminError as error:
-        return _user_page(ctx, target, error.message, 422)
-    return _back(f"/admin/users/{target.id}", "deactivated")
+    return _account_action(ctx, _user(ctx, user_id), rules.DEACTIVATE, {}, "deactivated")
 
 
 @router.post("/admin/users/{user_id}/reactivate")
 def reactivate(ctx: Admin, user_id: str) -> Response:
-    target = _user(ctx, user_id)
-    org.reactivate_user(ctx, target)
-    return _back(f"/admin/users/{target.id}", "reactivated")
+    return _account_action(ctx, _user(ctx, user_id), rules.REACTIVATE, {}, "reactivated")
 
 
 @router.post("/admin/users/{user_id}/password-link")
 def password_link(ctx: Admin, user_id: str) -> Response:
-    target = _user(ctx, user_id)
-    if not target.active:
-        return _user_page(ctx, target, "Brugeren er deaktiveret. Genaktivér brugeren først.", 422)
-    return _link_page(ctx, target, org.issue_password_link(ctx, target))
+    return _account_action(ctx, _user(ctx, user_id), rules.PASSWORD_LINK, {}, "link_sent")
 
 
 @router.post("/admin/users/{user_id}/devices/{device_id}/revoke")

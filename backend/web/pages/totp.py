@@ -9,16 +9,18 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
+from backend.admin import duties
 from backend.auth import csrf, pending, totp
 from backend.auth.models import PendingSignIn
-from backend.auth.sessions import end_user_sessions
 from backend.auth.signin import (
     SignInRefused,
     check_second_factor,
     open_session,
     set_session_cookies,
 )
+from backend.domain import admin_duties
 from backend.i18n import N_
+from backend.notify.email import send_after_response
 from backend.people.models import User
 from backend.web.context import Ctx, Forbidden, RequestContext, SignedIn
 from backend.web.pages.auth import ensure_pre_session, login_page, safe_next, set_pre_session_cookie
@@ -225,10 +227,12 @@ def admin_reset_second_factor(ctx: SignedIn, user_id: str) -> Response:
     target = ctx.db.get(User, user_id) if len(user_id) <= 36 else None
     if target is None or target.municipality_id != ctx.user.municipality_id or target.is_demo:
         return render(ctx.request, "error.html", {"status": 404, "message": N_("Brugeren findes ikke.")}, 404)
-    had = totp.reset(ctx.db, target.id)
-    end_user_sessions(ctx.db, target.id)
-    ctx.audit.add("totp.reset", "user", target.id, had_second_factor=had)
+    outcome = duties.perform(ctx, ctx.settings, admin_duties.TOTP_RESET, target, {})
+    if outcome.status == "pending":  # another admin's account: a second admin approves
+        response = RedirectResponse("/admin/approvals?ok=approval_requested", status_code=303)
+        return send_after_response(ctx.db, ctx.settings, response)
     if target.id == ctx.user.id:  # one's own sessions have just ended
         response = RedirectResponse("/login", status_code=303)
         return response
-    return RedirectResponse(f"/admin/second-factor?reset={target.id}", status_code=303)
+    response = RedirectResponse(f"/admin/second-factor?reset={target.id}", status_code=303)
+    return send_after_response(ctx.db, ctx.settings, response)

@@ -35,6 +35,9 @@ from tests.support import CHROMIUM, CHROMIUM_ARGS, PHONE, LiveServer
 
 # Read when a password is hashed, so it also holds for the servers the tests start.
 os.environ.setdefault("OPSPOR_PASSWORD_HASH_PROFILE", "test")
+# Code that reads the settings outside `app_env` (e.g. hashing a password for a helper's demo
+# data) would otherwise write var/secret_key, one file shared by every test process.
+os.environ.setdefault("OPSPOR_SECRET_KEY", "test-session-" + uuid.uuid4().hex)
 
 PG_URL = os.environ.get("OPSPOR_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

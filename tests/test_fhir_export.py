@@ -320,3 +320,45 @@ def test_every_final_adbb_and_joint_assessment_of_the_demo_municipality_exports_
             break
     assert sorted(delivered) == sorted(exported) and pages > 1
     assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
+
+
+def test_another_municipalitys_admin_gets_neither_the_child_nor_the_delivery(client, db, screened) -> None:
+    from backend.auth.passwords import hash_password
+    from backend.people.models import RoleAssignment, User
+
+    other = Municipality(name="Andenkommune", settings={"sor_code": "987654321098765"})
+    db.add(other)
+    db.flush()
+    admin = User(
+        municipality_id=other.id,
+        username="andet-admin",
+        display_name="Anden Admin",
+        password_hash=hash_password("demo"),
+        is_demo=True,
+    )
+    db.add(admin)
+    db.flush()
+    db.add(RoleAssignment(user_id=admin.id, role="admin", unit_id=None))
+    db.commit()
+    foreign = new_client(client.app, "andet-admin")
+    assert foreign.get(f"/api/fhir/children/{screened['child'].id}").status_code == 404
+    assert foreign.get(f"/api/fhir/records/{screened['final']}").status_code == 404
+    bundle, _cursor, more = _deliver(foreign, since="2000-01-01")
+    assert bundle["entry"] == [] and not more
+    assert screened["cpr"] not in str(bundle)
+
+
+def test_without_a_sor_code_the_municipality_id_stands_in_and_the_setting_is_checked() -> None:
+    from pydantic import ValidationError
+
+    from backend.domain.settings import load_settings
+    from backend.fhir.mapping import citizen
+
+    patient = citizen("c-1", "0101209995", "m-1", "", show_cpr=False)
+    assert patient["managingOrganization"] == {
+        "identifier": {"use": "secondary", "system": "urn:opspor:municipality-id", "value": "m-1"}
+    }
+    assert patient["identifier"] == [{"use": "secondary", "system": "urn:opspor:child-id", "value": "c-1"}]
+    assert load_settings({"sor_code": "123456789012345"}).sor_code == "123456789012345"
+    with pytest.raises(ValidationError):
+        load_settings({"sor_code": "Sundhedsplejen"})

@@ -34,7 +34,7 @@ AREAS = {
 }
 
 
-def _with_sor(db) -> None:  # noqa: ANN001
+def _with_sor(db) -> None:
     municipality = db.exec(select(Municipality)).first()
     municipality.settings = {**municipality.settings, "sor_code": SOR}
     db.add(municipality)
@@ -202,7 +202,7 @@ def test_a_joint_assessment_is_a_topi_answer_and_individual_marks_stay_home(clie
     assert cm.get(f"/api/fhir/records/{individual.json()['id']}").status_code == 404
 
 
-def _deliver(admin, **params) -> tuple[dict, str, bool]:  # noqa: ANN001
+def _deliver(admin, **params) -> tuple[dict, str, bool]:
     response = admin.get("/api/fhir/delivery", params=params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/fhir+json")

@@ -37,7 +37,7 @@ templates = Environment(
 )
 
 
-def make_engine(url: str):  # noqa: ANN201
+def make_engine(url: str):
     if url.startswith("sqlite"):
         return create_engine(url, connect_args={"check_same_thread": False})
     return create_engine(url, pool_size=10, max_overflow=20)
@@ -86,7 +86,7 @@ def item_json(item_id: str) -> dict:
 
 
 @app.put("/api/entries/{entry_id}")
-def put_entry(entry_id: uuid.UUID, body: dict = Body(...)) -> JSONResponse:  # noqa: B008
+def put_entry(entry_id: uuid.UUID, body: dict = Body(...)) -> JSONResponse:
     with engine.begin() as connection:
         connection.execute(insert(entry).values(id=str(entry_id), data=body))
     return JSONResponse({"id": str(entry_id), "data": body}, status_code=201)

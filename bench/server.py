@@ -73,7 +73,7 @@ class Endpoint:
 
 
 @contextmanager
-def bare_database(kind: str):  # noqa: ANN201
+def bare_database(kind: str):
     if kind == "postgresql":
         name = f"bare_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
@@ -91,9 +91,9 @@ def bare_database(kind: str):  # noqa: ANN201
 
 
 @contextmanager
-def process(command: list[str], env: dict[str, str], ready_url: str, log: Path):  # noqa: ANN201
+def process(command: list[str], env: dict[str, str], ready_url: str, log: Path):
     with open(log, "ab") as out:
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             command,
             cwd=ROOT,
             env={**os.environ, **env},
@@ -127,7 +127,7 @@ def process(command: list[str], env: dict[str, str], ready_url: str, log: Path):
 
 def opspor_command(port: int) -> list[str]:
     command = [sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    help_text = subprocess.run(  # noqa: S603
+    help_text = subprocess.run(
         [sys.executable, "-m", "backend.cli", "serve", "--help"], cwd=ROOT, capture_output=True, text=True
     ).stdout
     return command + (["--workers", "1"] if "--workers" in help_text else [])
@@ -142,7 +142,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measured(pid: int, run) -> Result:  # noqa: ANN001
+def measured(pid: int, run) -> Result:
     before = cpu_seconds(pid)
     result = run()
     result.cpu_ms = 1000 * (cpu_seconds(pid) - before) / max(result.requests, 1)
@@ -166,7 +166,7 @@ def run_wrk(
     command += ["-s", str(MEASURE_LUA)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(  # noqa: S603
+    output = subprocess.run(
         [*command, base + (path if method == "GET" else "/")], capture_output=True, text=True, env=env
     ).stdout
     line = next((x for x in output.splitlines() if x.startswith("WRK_JSON ")), None)
@@ -184,12 +184,12 @@ def run_wrk(
 
 
 @contextmanager
-def sampling(pid: int, out: Path | None, seconds: int):  # noqa: ANN201
+def sampling(pid: int, out: Path | None, seconds: int):
     """py-spy samples the process while the block runs (when `out` is given)."""
     if out is None:
         yield
         return
-    spy = subprocess.Popen(  # noqa: S603
+    spy = subprocess.Popen(
         [
             shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")),
             "record",

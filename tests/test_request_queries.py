@@ -19,7 +19,7 @@ from tests.test_leader_overview import count_queries
 LIMITS = {"today": 5, "caseload": 5, "child page": 8, "child json": 8, "record write": 9}
 
 
-def _grow(client, db, world: dict, count: int) -> None:  # noqa: ANN001
+def _grow(client, db, world: dict, count: int) -> None:
     """`count` more children in the health visitor's caseload, each with records by the health
     visitor and by a colleague, and open tasks (one overdue)."""
     for index in range(count):
@@ -39,7 +39,7 @@ def _grow(client, db, world: dict, count: int) -> None:  # noqa: ANN001
     login(client, "hv-maaling")
 
 
-def _measure(client, world: dict) -> dict[str, int]:  # noqa: ANN001
+def _measure(client, world: dict) -> dict[str, int]:
     child = world["children"][0]
     requests = {
         "today": lambda: client.get("/"),
@@ -63,7 +63,7 @@ def _measure(client, world: dict) -> dict[str, int]:  # noqa: ANN001
 
 
 @pytest.fixture
-def world(client, demo, db) -> dict:  # noqa: ANN001
+def world(client, demo, db) -> dict:
     unit = add_unit(db, "Målingsplejen", kind="health_visiting")
     hv = add_user(db, "hv-maaling", "health_visitor", None)
     add_user(db, "hv-kollega", "health_visitor", None)

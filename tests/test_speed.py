@@ -12,11 +12,11 @@ from backend.i18n import current_language
 from backend.web.templating import _date, _datetime, env
 
 
-def test_formatting_dates_does_not_load_locale_data_again(monkeypatch) -> None:  # noqa: ANN001
+def test_formatting_dates_does_not_load_locale_data_again(monkeypatch) -> None:
     loads: list[str] = []
     real_load = babel.localedata.load
 
-    def counting_load(name: str, merge_inherited: bool = True):  # noqa: ANN202
+    def counting_load(name: str, merge_inherited: bool = True):
         loads.append(name)
         return real_load(name, merge_inherited)
 

@@ -112,7 +112,7 @@ async def submitted_csrf_token(request: Request) -> str | None:
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         try:
             value = (await request.form()).get(csrf.FORM_FIELD)
-        except Exception:  # noqa: BLE001 - a malformed body is simply "no token"
+        except Exception:
             return None
         return value if isinstance(value, str) else None
     return None
@@ -136,7 +136,7 @@ def get_ctx(
         db.rollback()
         try:
             _note_wipe(request, db)
-        except Exception:  # noqa: BLE001 - the refusal (and the wipe) matter more than the note
+        except Exception:
             db.rollback()
         raise
     except Exception:
@@ -154,7 +154,7 @@ def _keep_for_error_page(request: Request, db: Session) -> None:
         return
     try:
         ctx.scope  # noqa: B018 - loads the scope while the database session is usable
-    except Exception:  # noqa: BLE001 - the database itself may be what failed
+    except Exception:
         return
     for instance in (ctx.user, ctx.session):
         if instance is not None and instance in db:

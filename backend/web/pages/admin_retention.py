@@ -53,7 +53,7 @@ def _page(ctx: Admin, values: dict | None = None, errors: dict | None = None, st
     )
 
 
-def _children(ids: set[str]):  # noqa: ANN202
+def _children(ids: set[str]):
     from sqlmodel import select
 
     return select(Child).where(Child.id.in_(ids))

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from backend.admin.base import AdminContext, AdminError, clean_line
 from backend.auth.policy import is_id, placed_on
 from backend.db import utcnow
+from backend.domain.contact import EMAIL_INVALID, birth_date_problem, email_is_valid
 from backend.domain.cpr import CprError, check_cpr_matches_birth_date, normalise_cpr, redact_cpr
 from backend.domain.placements import PlacementError, Span, check_leaving, check_new_placement
 from backend.people.models import Caseload, Child, Guardian, Placement, Room, Unit
@@ -126,12 +127,9 @@ def _parse_day(value: str, field_name: str, label: str, errors: dict[str, str]) 
 
 
 def _check_birth_date(birth_date: date | None, on: date, errors: dict[str, str]) -> None:
-    if birth_date is None:
-        return
-    if birth_date > on:
-        errors["birth_date"] = "Fødselsdatoen ligger i fremtiden."
-    elif birth_date.year < on.year - 18:
-        errors["birth_date"] = "Fødselsdatoen er mere end 18 år gammel."
+    problem = birth_date_problem(birth_date, on) if birth_date is not None else None
+    if problem:
+        errors["birth_date"] = problem
 
 
 def _check_cpr(
@@ -167,8 +165,8 @@ def _check_guardians(guardians: list[GuardianInput], errors: dict[str, str]) -> 
             continue
         if not guardian.name:
             errors[f"guardian-{index}-name"] = "Skriv forælderens navn."
-        if guardian.email and ("@" not in guardian.email or " " in guardian.email):
-            errors[f"guardian-{index}-email"] = "E-mailadressen er ikke gyldig."
+        if guardian.email and not email_is_valid(guardian.email):
+            errors[f"guardian-{index}-email"] = EMAIL_INVALID
         kept.append(guardian)
     return kept
 

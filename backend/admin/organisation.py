@@ -15,6 +15,7 @@ from backend.admin.devices import revoke_all_devices
 from backend.auth.passwords import hash_password
 from backend.auth.sessions import end_user_sessions
 from backend.db import utcnow
+from backend.domain.contact import EMAIL_INVALID, email_is_valid
 from backend.people.models import Placement, Role, RoleAssignment, Room, Unit, User
 
 LINK_VALID = timedelta(days=7)
@@ -123,8 +124,8 @@ def create_user(
         )
     if not display_name:
         raise AdminError("Skriv brugerens navn.", "display_name")
-    if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-        raise AdminError("E-mailadressen er ikke gyldig.", "email")
+    if email and not email_is_valid(email):
+        raise AdminError(EMAIL_INVALID, "email")
     if ctx.db.exec(select(User.id).where(User.username == username)).first() is not None:
         raise AdminError("Brugernavnet er optaget.", "username")
     user = User(

@@ -7,6 +7,7 @@ from typing import Protocol
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
+from backend.domain.units import UNIT_KIND_LABELS
 from backend.people.models import User
 
 
@@ -27,11 +28,7 @@ class AdminError(ValueError):
         self.field = field
 
 
-UNIT_KINDS: dict[str, str] = {
-    "health_visiting": "Sundhedspleje",
-    "childminding": "Dagpleje",
-    "institution": "Daginstitution",
-}
+UNIT_KINDS = UNIT_KIND_LABELS
 
 ROLE_LABELS: dict[str, str] = {
     "health_visitor": "Sundhedsplejerske",

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from backend.auth.policy import Scope, child_in_scope, is_id
 from backend.people.models import Child
 from backend.records.models import Record
+from backend.records.registry import KINDS
 
 
 def own_unit_records(scope: Scope) -> ColumnElement[bool]:
@@ -89,38 +90,14 @@ def incoming_children(db: Session, scope: Scope) -> list[Child]:
     return list(db.exec(query))
 
 
-#: Who may start a record of each type in a unit (domain §2).
-WRITERS: dict[str, frozenset[str]] = {
-    "adbb": frozenset({"health_visitor"}),
-    "wellbeing": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "dialogue_meeting": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "reflection": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "transition": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "concern_note": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "notification": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "consent": frozenset({"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}),
-}
-
-
 def may_start(scope: Scope, record_type: str, unit_id: str) -> bool:
     roles = scope.roles_by_unit.get(unit_id, frozenset())
-    return bool(roles & WRITERS.get(record_type, frozenset()))
+    entry = KINDS.get(record_type)
+    return entry is not None and bool(roles & entry.writers)
 
 
 def types_for(scope: Scope, unit_id: str) -> list[str]:
-    return [t for t in WRITERS if may_start(scope, t, unit_id)]
+    return [t for t in KINDS if may_start(scope, t, unit_id)]
 
 
 def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:

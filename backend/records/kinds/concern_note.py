@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import RecordRules, Write
 from backend.records.tasks import ensure_task, hold_parent_facing
-from backend.records.types import ConcernNoteData
+from backend.records.types import Part, Text
+
+
+class ConcernNoteData(Part):
+    observed_on: date | None = None
+    text: Text | None = None
+    abuse_path: bool = False
 
 
 class ConcernNoteRules(RecordRules):
@@ -36,4 +45,25 @@ class ConcernNoteRules(RecordRules):
             hold_parent_facing(write.db, record.child_id)
 
 
-register(ConcernNoteRules())
+def summary(record: Record) -> str:
+    text = record.data.get("text") or ""
+    return text[:120] + ("…" if len(text) > 120 else "")
+
+
+def review_reason(record: Record) -> str | None:
+    """A note on the abuse path (domain §6) needs a human look before it is exported."""
+    return "abuse_path" if record.data.get("abuse_path") else None
+
+
+KIND = RecordKind(
+    key="concern_note",
+    label="Bekymringsnotat",
+    schema=ConcernNoteData,
+    required_for_final=("observed_on", "text"),
+    rules=ConcernNoteRules(),
+    writers=EVERY_WRITER,
+    summary=summary,
+    key_date="observed_on",
+    bool_fields=("abuse_path",),
+    review_reason=review_reason,
+)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from backend.domain.notification import receipt_due_on
+from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
-from backend.records.types import NotificationData
+from backend.records.types import Part, ShortText, Text
+
+
+class NotificationData(Part):
+    sent_on: date | None = None
+    authority: ShortText | None = None
+    summary: Text | None = None
+    receipt_on: date | None = None
 
 
 class NotificationRules(RecordRules):
@@ -46,4 +55,17 @@ class NotificationRules(RecordRules):
             )
 
 
-register(NotificationRules())
+def summary(record: Record) -> str:
+    return record.data.get("authority") or ""
+
+
+KIND = RecordKind(
+    key="notification",
+    label="Underretning",
+    schema=NotificationData,
+    required_for_final=("sent_on", "authority", "summary"),
+    rules=NotificationRules(),
+    writers=EVERY_WRITER,
+    summary=summary,
+    key_date="sent_on",
+)

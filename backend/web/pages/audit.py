@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from backend.audit import AuditEvent
 from backend.people.models import User
-from backend.web.context import Forbidden, SignedIn
+from backend.web.context import Admin
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -17,14 +17,12 @@ PAGE_SIZE = 100
 
 @router.get("/admin/audit")
 def audit_log(
-    ctx: SignedIn,
+    ctx: Admin,
     child_id: str = Query("", max_length=36),
     username: str = Query("", max_length=150),
     action: str = Query("", max_length=40),
     before: int | None = Query(None, ge=1),
 ) -> Response:
-    if not ctx.scope.is_admin:
-        raise Forbidden
     municipality_users = select(User.id).where(User.municipality_id == ctx.user.municipality_id)
     query = (
         select(AuditEvent, User)

@@ -11,9 +11,9 @@ from backend.auth.policy import child_in_scope, children_in_scope
 from backend.domain.dates import today
 from backend.people.service import caseload_child_ids, guardians_of, placement_history, unit_names
 from backend.records.access import incoming_child, incoming_children, records_of_child, types_for
+from backend.records.registry import LABELS
 from backend.records.rounds import child_history
 from backend.records.tasks import open_tasks_for
-from backend.records.types import TYPE_LABELS
 from backend.records.views import user_names
 from backend.web.context import SignedIn
 from backend.web.templating import render
@@ -97,7 +97,7 @@ def child_page(ctx: SignedIn, child_id: str) -> Response:
             "history": placement_history(ctx.db, child.id),
             "records": records,
             "names": names,
-            "type_labels": TYPE_LABELS,
+            "type_labels": LABELS,
             "new_types": types_for(ctx.scope, placement.unit_id),
             "tasks": open_tasks_for(ctx.db, ctx.scope, today(), child_id=child.id),
             "screenings": screening_history(records),
@@ -120,7 +120,7 @@ def _incoming_child_page(ctx: SignedIn, child_id: str) -> Response:
         {
             "child": child,
             "records": records,
-            "type_labels": TYPE_LABELS,
+            "type_labels": LABELS,
             "names": user_names(ctx.db, {r.author_id for r in records}),
         },
     )

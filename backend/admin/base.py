@@ -7,7 +7,6 @@ from typing import Protocol
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
-from backend.domain.units import UNIT_KIND_LABELS
 from backend.people.models import User
 
 
@@ -27,8 +26,6 @@ class AdminError(ValueError):
         self.message = message
         self.field = field
 
-
-UNIT_KINDS = UNIT_KIND_LABELS
 
 ROLE_LABELS: dict[str, str] = {
     "health_visitor": "Sundhedsplejerske",

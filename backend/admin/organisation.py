@@ -10,12 +10,13 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
-from backend.admin.base import ROLE_LABELS, UNIT_KINDS, AdminContext, AdminError, clean_line
+from backend.admin.base import ROLE_LABELS, AdminContext, AdminError, clean_line
 from backend.admin.devices import revoke_all_devices
 from backend.auth.passwords import hash_password
 from backend.auth.sessions import end_user_sessions
 from backend.db import utcnow
 from backend.domain.contact import EMAIL_INVALID, email_is_valid
+from backend.domain.units import UNIT_KIND_LABELS
 from backend.people.models import Placement, Role, RoleAssignment, Room, Unit, User
 
 LINK_VALID = timedelta(days=7)
@@ -41,7 +42,7 @@ def rooms_of(db: Session, unit_id: str) -> list[Room]:
 
 def _unit_fields(kind: str, name: str) -> tuple[str, str]:
     name = clean_line(name, 200)
-    if kind not in UNIT_KINDS:
+    if kind not in UNIT_KIND_LABELS:
         raise AdminError("Vælg enhedens type.", "kind")
     if not name:
         raise AdminError("Skriv enhedens navn.", "name")

@@ -126,10 +126,16 @@ def _parse_day(value: str, field_name: str, label: str, errors: dict[str, str]) 
         return None
 
 
-def _check_birth_date(birth_date: date | None, on: date, errors: dict[str, str]) -> None:
+def _name_and_birth_date(form: ChildInput, on: date, errors: dict[str, str]) -> tuple[str, date | None]:
+    """The child's name and birth date as typed, checked the one way (the import checks alike)."""
+    name = clean_line(form.name, 200)
+    if not name:
+        errors["name"] = "Skriv barnets navn."
+    birth_date = _parse_day(form.birth_date, "birth_date", "fødselsdatoen", errors)
     problem = birth_date_problem(birth_date, on) if birth_date is not None else None
     if problem:
         errors["birth_date"] = problem
+    return name, birth_date
 
 
 def _check_cpr(
@@ -183,11 +189,7 @@ def _reason(value: str, errors: dict[str, str]) -> str:
 
 def register_child(ctx: AdminContext, municipality_id: str, form: ChildInput, on: date) -> Child:
     errors: dict[str, str] = {}
-    name = clean_line(form.name, 200)
-    if not name:
-        errors["name"] = "Skriv barnets navn."
-    birth_date = _parse_day(form.birth_date, "birth_date", "fødselsdatoen", errors)
-    _check_birth_date(birth_date, on, errors)
+    name, birth_date = _name_and_birth_date(form, on, errors)
     cpr = _check_cpr(ctx.db, municipality_id, form.cpr, birth_date, errors) if form.cpr.strip() else None
     unit = _unit(ctx.db, municipality_id, form.unit_id, errors)
     room_id = _room(ctx.db, unit, form.room_id, errors)
@@ -253,11 +255,7 @@ def _save_guardians(db: Session, child: Child, guardians: list[GuardianInput]) -
 def update_child(ctx: AdminContext, child: Child, form: ChildInput, on: date) -> list[str]:
     """Change master data and guardians, with a required reason. Returns the changed fields."""
     errors: dict[str, str] = {}
-    name = clean_line(form.name, 200)
-    if not name:
-        errors["name"] = "Skriv barnets navn."
-    birth_date = _parse_day(form.birth_date, "birth_date", "fødselsdatoen", errors)
-    _check_birth_date(birth_date, on, errors)
+    name, birth_date = _name_and_birth_date(form, on, errors)
     cpr = child.cpr
     if form.remove_cpr:
         cpr = None

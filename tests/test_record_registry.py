@@ -22,6 +22,7 @@ import backend.records.kinds as kinds_package
 from backend.domain.settings import DEFAULT_RECORD_RETENTION
 from backend.people.models import Role
 from backend.records.kind import RecordKind
+from backend.records.labels import UNKNOWN_FIELD, label_for
 from backend.records.models import Record
 from backend.records.registry import KINDS, LABELS, RECORD_TYPES, key_date, kind, record_summary
 from backend.records.rules import RecordRules
@@ -121,6 +122,34 @@ def test_every_kind_is_complete(key: str) -> None:
     assert entry.schema_version >= 1
     assert set(entry.upgrades) == set(range(1, entry.schema_version)), "one upgrade per old version"
     assert key in DEFAULT_RECORD_RETENTION
+
+
+def _leaf_paths(schema: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every field path a record of the schema can store (a list's rows count as the list)."""
+    paths = []
+    for name, info in schema.model_fields.items():
+        annotation = _unwrap(info.annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths.extend(_leaf_paths(annotation, f"{prefix}{name}."))
+        else:
+            paths.append(f"{prefix}{name}")
+    return paths
+
+
+@pytest.mark.parametrize("key", CONTRACT_KINDS)
+def test_every_field_of_every_kind_has_its_own_label(key: str) -> None:
+    entry = kind(key)
+    unlabelled = [p for p in _leaf_paths(entry.schema) if label_for(f"data.{p}", key) == UNKNOWN_FIELD]
+    assert unlabelled == []
+    assert set(entry.field_labels) <= {*_leaf_paths(entry.schema)} | set(entry.schema.model_fields)
+
+
+def test_the_same_field_name_is_labelled_by_its_kind() -> None:
+    assert label_for("data.kind", "consent") == "Samtykket gælder"
+    assert label_for("data.kind", "wellbeing") == "Vurdering"
+    assert label_for("data.summary", "notification") == "Resumé"
+    assert label_for("data.summary", "wellbeing") == "Fælles beskrivelse"
+    assert label_for("data.no_such_field", "adbb") == UNKNOWN_FIELD
 
 
 def test_the_allowed_tables_agree_with_the_registry() -> None:

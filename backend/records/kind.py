@@ -50,6 +50,8 @@ class RecordKind:
     required_for_final: tuple[str, ...]
     #: The write path's hooks: checks that need context, derived values, tasks and effects.
     rules: RecordRules
+    #: The Danish label of each field path (`items.eye_contact`; a list's own label for its rows).
+    field_labels: Mapping[str, str]
     #: The roles that may start a record of this kind in a unit (access, domain §2).
     writers: frozenset[str]
     #: What the form needs beyond the record (options, the child's context, defaults).

@@ -164,10 +164,25 @@ def _total_of(items: Any) -> int:
     return sum(int(v) for v in items.values() if isinstance(v, int | str) and str(v).isdigit())
 
 
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "screened_on": "Dato for screeningen",
+    "occasion": "Anledning",
+    "present": "Til stede",
+    "parent_dialogue": "Samtalen med forældrene",
+    "action": "Handling",
+    "action_note": "Beskrivelse af handlingen",
+    "age_reason": "Begrundelse for alder",
+    **{f"items.{key}": label for key, label in adbb.ITEMS.items()},
+    **{f"item_notes.{key}": f"Note: {label}" for key, label in adbb.ITEMS.items()},
+}
+
+
 KIND = RecordKind(
     key="adbb",
     label="ADBB-screening",
     schema=AdbbData,
+    field_labels=FIELD_LABELS,
     required_for_final=("screened_on", "occasion", *(f"items.{k}" for k in adbb.ITEMS), "action"),
     rules=AdbbRules(),
     writers=frozenset({"health_visitor"}),

@@ -55,10 +55,19 @@ def review_reason(record: Record) -> str | None:
     return "abuse_path" if record.data.get("abuse_path") else None
 
 
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "observed_on": "Observeret",
+    "text": "Observation",
+    "abuse_path": "Spor om vold eller overgreb",
+}
+
+
 KIND = RecordKind(
     key="concern_note",
     label="Bekymringsnotat",
     schema=ConcernNoteData,
+    field_labels=FIELD_LABELS,
     required_for_final=("observed_on", "text"),
     rules=ConcernNoteRules(),
     writers=EVERY_WRITER,

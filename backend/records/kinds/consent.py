@@ -222,10 +222,24 @@ def summary(record: Record) -> str:
     return f"{text} ({guardian})" if guardian and text else text
 
 
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "kind": "Samtykket gælder",
+    "scope": "Gælder",
+    "state": "Beslutning",
+    "guardian": "Forælder/værge",
+    "decided_at": "Tidspunkt",
+    "witness": "Vidne",
+    "evidence.typed_name": "Skrevet navn",
+    "evidence.signature": "Underskrift",
+}
+
+
 KIND = RecordKind(
     key="consent",
     label="Samtykke",
     schema=ConsentData,
+    field_labels=FIELD_LABELS,
     required_for_final=("kind", "scope", "state", "guardian", "decided_at"),
     rules=ConsentRules(),
     writers=EVERY_WRITER,

@@ -231,10 +231,29 @@ def form_context(actor: Actor, child: Child | None, unit_id: str, query: dict[st
     }
 
 
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "planned_on": "Planlagt til",
+    "held_on": "Holdt den",
+    "purpose": "Formål",
+    "hopes": "Det håber vi på",
+    "chair": "Mødeleder",
+    "participants": "Deltagere",
+    "going_well": "Hvad går godt?",
+    "challenges": "Udfordringer",
+    "possibilities": "Muligheder",
+    "agreements": "Aftaler",
+    "best_today": "Det bedste i dag",
+    "next_on": "Næste møde",
+    "consent_id": "Samtykke",
+}
+
+
 KIND = RecordKind(
     key="dialogue_meeting",
     label="Dialogmøde",
     schema=DialogueMeetingData,
+    field_labels=FIELD_LABELS,
     required_for_final=("held_on", "purpose"),
     rules=DialogueMeetingRules(),
     writers=EVERY_WRITER,

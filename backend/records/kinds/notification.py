@@ -59,10 +59,20 @@ def summary(record: Record) -> str:
     return record.data.get("authority") or ""
 
 
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "sent_on": "Sendt den",
+    "authority": "Sendt til",
+    "summary": "Resumé",
+    "receipt_on": "Kvittering modtaget",
+}
+
+
 KIND = RecordKind(
     key="notification",
     label="Underretning",
     schema=NotificationData,
+    field_labels=FIELD_LABELS,
     required_for_final=("sent_on", "authority", "summary"),
     rules=NotificationRules(),
     writers=EVERY_WRITER,

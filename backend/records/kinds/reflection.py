@@ -234,10 +234,29 @@ def form_context(actor: Actor, child: Child | None, unit_id: str, query: dict[st
     }
 
 
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "anonymous": "Anonym",
+    "held_on": "Holdt den",
+    "participants": "Deltagere",
+    "age_band": "Aldersgruppe",
+    "consent_id": "Samtykke",
+    "legal_basis": "Hjemmel",
+    "situation": "Situationen",
+    "adult_perspective": "De voksnes perspektiv",
+    "child_perspective": "Barnets perspektiv",
+    "hand_needed": "Hånd barnet havde brug for",
+    "hand_offered": "Hånd de voksne gav",
+    "analysis": "Analyse",
+    "trial_actions": "Prøvehandlinger",
+}
+
+
 KIND = RecordKind(
     key="reflection",
     label="Faglig sparring",
     schema=ReflectionData,
+    field_labels=FIELD_LABELS,
     required_for_final=("held_on", "situation", "child_perspective", "hand_needed", "hand_offered"),
     rules=ReflectionRules(),
     writers=EVERY_WRITER,

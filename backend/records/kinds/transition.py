@@ -175,10 +175,29 @@ def summary(record: Record) -> str:
     return _("Til %(unit)s") % {"unit": unit} if unit else ""
 
 
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "to_unit_id": "Modtagende enhed",
+    "starts_on": "Startdato",
+    **{f"parents_part.{key}": label for key, label in transition.PARENTS_PART.items()},
+    **{f"professional_part.{key}": label for key, label in transition.PROFESSIONAL_PART.items()},
+    "professional_part.latest_position": "Seneste fælles trivselsvurdering",
+    "professional_part.latest_summary": "Seneste fælles beskrivelse",
+    **{f"learning_competences.{key}": label for key, label in transition.LEARNING_COMPETENCES.items()},
+    "consent_id": "Samtykke",
+    "conversation_on": "Overgangssamtale",
+    "visit.held_on": "Overgangsbesøg",
+    "visit.attendees": "Deltagere i besøget",
+    "visit.notes": "Noter fra besøget",
+    "evaluation_due_on": "Evaluering senest",
+}
+
+
 KIND = RecordKind(
     key="transition",
     label="Overgangsbeskrivelse",
     schema=TransitionData,
+    field_labels=FIELD_LABELS,
     required_for_final=("to_unit_id", "starts_on"),
     rules=TransitionRules(),
     writers=EVERY_WRITER,

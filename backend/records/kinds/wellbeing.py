@@ -228,10 +228,24 @@ def review_reason(record: Record) -> str | None:
     return "internal_note" if record.data.get("kind") == "individual" else None
 
 
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "round_id": "Runde",
+    "kind": "Vurdering",
+    **{f"areas.{key}": label for key, label in wellbeing.AREAS.items()},
+    **{f"area_notes.{key}": f"Kommentar: {label}" for key, label in wellbeing.AREAS.items()},
+    "overall": "Samlet vurdering",
+    "context": "Forældre og hjem",
+    "summary": "Fælles beskrivelse",
+    "decision": "Beslutning",
+}
+
+
 KIND = RecordKind(
     key="wellbeing",
     label="Trivselsvurdering",
     schema=WellbeingData,
+    field_labels=FIELD_LABELS,
     required_for_final=("round_id", "kind", *(f"areas.{k}" for k in wellbeing.AREAS), "overall"),
     rules=WellbeingRules(),
     writers=EVERY_WRITER,

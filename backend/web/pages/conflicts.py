@@ -7,6 +7,8 @@ unit's leader.
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
@@ -96,7 +98,7 @@ def conflict(ctx: SignedIn, kept_id: str) -> Response:
             "type_label": LABELS.get(kept.record_type, ""),
             "differences": differences(mine, current.data) if current else [],
             "mine": flatten(mine),
-            "label_for": label_for,
+            "label_for": partial(label_for, record_type=kept.record_type),
             "names": names,
             "child_name": _child_names(ctx, {kept.child_id} if kept.child_id else set()).get(
                 kept.child_id, ""

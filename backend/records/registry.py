@@ -7,6 +7,7 @@ the only table of kinds: consumers ask `kind(key)` or walk `KINDS`.
 
 from __future__ import annotations
 
+from backend.auth.policy import Scope
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.kinds import (
     adbb,
@@ -29,7 +30,9 @@ __all__ = [
     "key_date",
     "kind",
     "label_of",
+    "may_start",
     "record_summary",
+    "types_for",
 ]
 
 KINDS: dict[str, RecordKind] = {
@@ -73,3 +76,14 @@ def record_summary(record: Record) -> str:
     """One line about the record for lists (no more than the list's reader may see)."""
     entry = KINDS.get(record.type)
     return entry.summary(record) if entry else ""
+
+
+def may_start(scope: Scope, record_type: str, unit_id: str) -> bool:
+    """Whether the caller's roles in the unit may start a record of the kind (domain §2)."""
+    entry = KINDS.get(record_type)
+    return entry is not None and bool(scope.roles_by_unit.get(unit_id, frozenset()) & entry.writers)
+
+
+def types_for(scope: Scope, unit_id: str) -> list[str]:
+    """The kinds the caller may start in the unit, in the order pages offer them."""
+    return [key for key in KINDS if may_start(scope, key, unit_id)]

@@ -22,9 +22,9 @@ from backend.auth.policy import child_in_scope, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
 from backend.people.models import Child, Placement
-from backend.records.access import can_change, may_start, visible_record
+from backend.records.access import can_change, visible_record
 from backend.records.models import KeptWrite, Record, RecordVersion
-from backend.records.registry import KINDS, RECORD_TYPES
+from backend.records.registry import KINDS, RECORD_TYPES, may_start
 from backend.records.rules import Actor, Write
 from backend.records.types import FieldError, missing_for_final, parse_data
 
@@ -144,9 +144,10 @@ def _save(actor: Actor, record_id: str, envelope: Envelope, digest: str) -> Save
 def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> SaveResult:
     db, on = actor.db, today()
     replay = _replayed_version(db, existing, envelope, digest)
-    if replay is not None and visible_record(db, actor.scope, existing.id, on) is not None:
-        return SaveResult(200, existing, detail="Allerede gemt.")
-    if visible_record(db, actor.scope, existing.id, on) is None:
+    visible = visible_record(db, actor.scope, existing.id, on)  # a receiving unit: the consented version
+    if replay is not None and visible is not None:
+        return SaveResult(200, visible, detail="Allerede gemt.")
+    if visible is None:
         if replay is not None or existing.author_id == actor.scope.user_id:
             return _outside_scope(actor, existing.id, envelope, digest)
         return SaveResult(404, detail="Registreringen findes ikke.")

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from backend.auth.policy import child_in_scope, children_in_scope
 from backend.domain.dates import today
 from backend.people.service import caseload_child_ids, guardians_of, placement_history, unit_names
-from backend.records.access import incoming_child, incoming_children, records_of_child, types_for
-from backend.records.registry import LABELS
+from backend.records.access import incoming_child, incoming_children, records_of_child
+from backend.records.registry import LABELS, types_for
 from backend.records.rounds import child_history
 from backend.records.tasks import open_tasks_for
 from backend.records.views import user_names

@@ -104,9 +104,7 @@ class Write:
 
 
 class RecordRules:
-    """Default hooks: nothing beyond the type's schema and required fields."""
-
-    type = ""
+    """Default hooks: nothing beyond the kind's schema and required fields (a kind's `rules`)."""
 
     def prepare(self, write: Write) -> None:
         """Fill in values the server makes (e.g. list rows' stable keys) before storing."""

@@ -35,8 +35,6 @@ class AdbbData(Part):
 
 
 class AdbbRules(RecordRules):
-    type = "adbb"
-
     def check(self, write: Write) -> None:
         data: AdbbData = write.data  # type: ignore[assignment]
         write.past_date("screened_on", data.screened_on)

@@ -18,8 +18,6 @@ class ConcernNoteData(Part):
 
 
 class ConcernNoteRules(RecordRules):
-    type = "concern_note"
-
     def check(self, write: Write) -> None:
         data: ConcernNoteData = write.data  # type: ignore[assignment]
         write.past_date("observed_on", data.observed_on, not_before_birth=False)

@@ -45,8 +45,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class ConsentRules(RecordRules):
-    type = "consent"
-
     def check(self, write: Write) -> None:
         data: ConsentData = write.data  # type: ignore[assignment]
         if data.decided_at is not None:

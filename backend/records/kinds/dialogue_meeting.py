@@ -76,8 +76,6 @@ def _data(write: Write) -> DialogueMeetingData:
 
 
 class DialogueMeetingRules(RecordRules):
-    type = "dialogue_meeting"
-
     def prepare(self, write: Write) -> None:
         key_rows(_data(write).agreements, previous_rows(write, "agreements"))
 

@@ -21,8 +21,6 @@ class NotificationData(Part):
 
 
 class NotificationRules(RecordRules):
-    type = "notification"
-
     def check(self, write: Write) -> None:
         data: NotificationData = write.data  # type: ignore[assignment]
         write.past_date("sent_on", data.sent_on)

@@ -90,8 +90,6 @@ def _data(write: Write) -> ReflectionData:
 
 
 class ReflectionRules(RecordRules):
-    type = "reflection"
-
     def prepare(self, write: Write) -> None:
         key_rows(_data(write).trial_actions, previous_rows(write, "trial_actions"))
 

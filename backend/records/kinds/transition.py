@@ -57,8 +57,6 @@ class TransitionData(Part):
 
 
 class TransitionRules(RecordRules):
-    type = "transition"
-
     def check(self, write: Write) -> None:
         data: TransitionData = write.data  # type: ignore[assignment]
         self._check_receiving_unit(write, data.to_unit_id)

@@ -47,8 +47,6 @@ FINAL_MESSAGE = "Skal udfyldes, før registreringen kan afsluttes."
 
 
 class WellbeingRules(RecordRules):
-    type = "wellbeing"
-
     def check(self, write: Write) -> None:
         data: WellbeingData = write.data  # type: ignore[assignment]
         evaluation_round = None

@@ -36,7 +36,7 @@ class SubmittedForm(BaseModel):
 async def read_form(request: Request, max_fields: int = MAX_FIELDS) -> SubmittedForm:
     try:
         form = await request.form(max_fields=max_fields)
-    except Exception:  # noqa: BLE001 - a malformed body is answered 400
+    except Exception:  # a malformed body is answered 400
         raise HTTPException(400, "Formularen kunne ikke læses.") from None
     return SubmittedForm(items=[(k, v) for k, v in form.multi_items() if isinstance(v, str)])
 

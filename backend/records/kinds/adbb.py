@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from backend.domain import adbb
 from backend.domain.dates import age_in_months
+from backend.domain.numbers import is_digits
 from backend.i18n import gettext as _
 from backend.people.models import Child
 from backend.records.kind import RecordKind
@@ -159,7 +160,7 @@ def _total_of(items: Any) -> int:
     """The total of the scores filled in so far (form values may be text)."""
     if not isinstance(items, dict):
         return 0
-    return sum(int(v) for v in items.values() if isinstance(v, int | str) and str(v).isdigit())
+    return sum(int(v) for v in items.values() if isinstance(v, int | str) and is_digits(str(v)))
 
 
 #: The Danish label of each field (views, comparisons, the export); translated where shown.

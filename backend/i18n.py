@@ -17,6 +17,10 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from backend.domain.messages import N_
+
+__all__ = ["N_", "current_language", "translations"]
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("da", "en")
 DEFAULT_LANGUAGE = "da"
@@ -45,7 +49,3 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language.get()).ngettext(singular, plural, n)
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
-    return message

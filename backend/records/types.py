@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from backend.domain import adbb, consent, transition, wellbeing
+from backend.domain.messages import VALIDATION_MESSAGES
 from backend.domain.text import clean_text
 
 TEXT_MAX = 20_000
@@ -266,7 +267,6 @@ def parse_data(record_type: str, data: Any) -> Part:
 
 
 def _message(error: Any) -> str:
-    from backend.web.errors import VALIDATION_MESSAGES
 
     if error["type"] in ("too_long", "string_too_long") and isinstance(error.get("input"), str):
         limit = (error.get("ctx") or {}).get("max_length")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import Engine, func, or_
 from sqlmodel import Session, delete, select
 
 from backend.audit import AuditEvent, AuditTrail
@@ -328,3 +328,13 @@ def run_retention_job(*, dry_run: bool = False) -> RetentionRun:
         else:
             db.commit()
         return result
+
+
+def run_retention_periodic(engine: Engine, _now: datetime) -> RetentionRun:
+    """The scheduler's daily retention job (registered at start by `backend.startup`)."""
+    from backend.db import new_session
+
+    with new_session(engine) as db:
+        result = run_retention(db)
+        db.commit()
+    return result

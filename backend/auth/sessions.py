@@ -19,6 +19,7 @@ from backend.config import Settings
 from backend.db import utcnow
 
 COOKIE_NAME = "opspor_session"
+DEVICE_COOKIE = "opspor_device"
 #: Touching `last_seen_at` at most this often keeps reads from writing on every request.
 _TOUCH_EVERY = timedelta(seconds=60)
 

@@ -19,14 +19,13 @@ from backend.audit import AuditTrail
 from backend.auth import csrf
 from backend.auth.models import WebSession
 from backend.auth.policy import Scope, load_scope
-from backend.auth.sessions import COOKIE_NAME, load_session
+from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_session
 from backend.config import Settings, get_settings
 from backend.db import new_session
 from backend.domain.settings import MunicipalSettings, load_settings
 from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from backend.people.models import Municipality, User
 
-DEVICE_COOKIE = "opspor_device"
 DEVICE_HEADER = "X-Opspor-Device"
 
 #: Unsafe routes that may be called without a session's CSRF token: the JSON sign-in (a JSON body

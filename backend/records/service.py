@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from backend import metrics
 from backend.auth.policy import child_in_scope, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
@@ -98,6 +99,12 @@ def parse_envelope(body: Any) -> Envelope:
 
 
 def save_record(actor: Actor, record_id: str, body: Any) -> SaveResult:
+    result = _decide(actor, record_id, body)
+    metrics.record_write(result.status)
+    return result
+
+
+def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
     if not is_id(record_id):
         return SaveResult(404, detail="Registreringen findes ikke.")
     try:

@@ -55,7 +55,6 @@ QUERIES_LEFT_IN_WEB: set[str] = {
     "backend/web/pages/overview.py",
     "backend/web/pages/records.py",
     "backend/web/pages/reminders.py",
-    "backend/web/pages/sparring.py",
     "backend/web/pages/tasks.py",
     "backend/web/pages/totp.py",
     "backend/web/pages/transition_forms.py",

@@ -46,7 +46,6 @@ QUERIES_LEFT_IN_WEB: set[str] = {
     "backend/web/pages/admin_home.py",
     "backend/web/pages/admin_import.py",
     "backend/web/pages/admin_org.py",
-    "backend/web/pages/admin_retention.py",
     "backend/web/pages/audit.py",
     "backend/web/pages/auth.py",
     "backend/web/pages/municipal_settings.py",

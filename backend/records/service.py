@@ -143,9 +143,10 @@ def _save(actor: Actor, record_id: str, envelope: Envelope, digest: str) -> Save
 def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> SaveResult:
     db, on = actor.db, today()
     replay = _replayed_version(db, existing, envelope, digest)
-    if replay is not None and visible_record(db, actor.scope, existing.id, on) is not None:
-        return SaveResult(200, existing, detail="Allerede gemt.")
-    if visible_record(db, actor.scope, existing.id, on) is None:
+    visible = visible_record(db, actor.scope, existing.id, on)  # a receiving unit: the consented version
+    if replay is not None and visible is not None:
+        return SaveResult(200, visible, detail="Allerede gemt.")
+    if visible is None:
         if replay is not None or existing.author_id == actor.scope.user_id:
             return _outside_scope(actor, existing.id, envelope, digest)
         return SaveResult(404, detail="Registreringen findes ikke.")

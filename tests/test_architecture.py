@@ -52,7 +52,6 @@ QUERIES_LEFT_IN_WEB: set[str] = {
     "backend/web/pages/oidc.py",
     "backend/web/pages/overview.py",
     "backend/web/pages/records.py",
-    "backend/web/pages/tasks.py",
     "backend/web/pages/totp.py",
     "backend/web/pages/transition_forms.py",
     "backend/web/pages/transitions.py",
@@ -356,7 +355,9 @@ def test_services_are_connected_explicitly_at_start_not_by_importing() -> None:
         "from backend.notify import email\n"
         "from backend.auth import signin\n"
         "from backend.reminders import scheduler\n"
-        "assert email.GIVE_UP_HOOKS == {} and signin.SIGN_OUT_HOOKS == [], 'registered by import'\n"
+        "from backend.auth import provisioning\n"
+        "assert email.GIVE_UP_HOOKS == {}, 'registered by import'\n"
+        "assert signin.SIGN_OUT_HOOKS == [] == provisioning.ROLES_REMOVED_HOOKS, 'registered by import'\n"
         "assert not {'email', 'retention'} & set(scheduler.PERIODIC_JOBS), 'jobs registered by import'\n"
         "from backend.startup import connect_services\n"
         "connect_services(); connect_services()\n"
@@ -364,6 +365,8 @@ def test_services_are_connected_explicitly_at_start_not_by_importing() -> None:
         "from backend.reminders.push import forget_device_subscriptions\n"
         "assert email.GIVE_UP_HOOKS == {'reflection': email_gave_up}\n"
         "assert signin.SIGN_OUT_HOOKS == [forget_device_subscriptions]\n"
+        "from backend.records.tasks import release_tasks_of_removed_roles\n"
+        "assert provisioning.ROLES_REMOVED_HOOKS == [release_tasks_of_removed_roles]\n"
         "assert {'email', 'retention'} <= set(scheduler.PERIODIC_JOBS)\n"
     )
     done = subprocess.run(

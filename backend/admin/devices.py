@@ -52,3 +52,9 @@ def is_revoked(db: Session, device_id: str | None) -> Device | None:
         return None
     device = db.get(Device, device_id)
     return device if device is not None and device.revoked_at is not None else None
+
+
+def device_of(db: Session, user: User, device_id: str) -> Device | None:
+    """One of the user's devices (None for any other id)."""
+    device = db.get(Device, device_id) if device_id and len(device_id) <= 36 else None
+    return device if device is not None and device.user_id == user.id else None

@@ -13,6 +13,7 @@ from sqlmodel import Session, delete, select
 from backend.admin.base import ROLE_LABELS, UNIT_KINDS, AdminContext, AdminError, clean_line
 from backend.admin.devices import revoke_all_devices
 from backend.auth.passwords import hash_password
+from backend.auth.policy import is_id
 from backend.auth.sessions import end_user_sessions
 from backend.db import utcnow
 from backend.people.models import Placement, Role, RoleAssignment, Room, Unit, User
@@ -289,3 +290,24 @@ def reactivate_user(ctx: AdminContext, user: User) -> None:
     user.active = True
     ctx.db.add(user)
     ctx.audit.add("user.reactivate", "user", user.id)
+
+
+def rooms_by_unit(db: Session, units: list[Unit]) -> dict[str, list[Room]]:
+    rooms: dict[str, list[Room]] = {}
+    for room in db.exec(select(Room).where(Room.unit_id.in_([u.id for u in units] or [""]))):
+        rooms.setdefault(room.unit_id, []).append(room)
+    return rooms
+
+
+def room_in(db: Session, unit: Unit, room_id: str) -> Room | None:
+    """One of the unit's rooms (None for any other id)."""
+    room = db.get(Room, room_id) if is_id(room_id) else None
+    return room if room is not None and room.unit_id == unit.id else None
+
+
+def roles_by_user(db: Session, users: list[User]) -> dict[str, list[RoleAssignment]]:
+    roles: dict[str, list[RoleAssignment]] = {}
+    query = select(RoleAssignment).where(RoleAssignment.user_id.in_([u.id for u in users] or [""]))
+    for assignment in db.exec(query):
+        roles.setdefault(assignment.user_id, []).append(assignment)
+    return roles

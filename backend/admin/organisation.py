@@ -16,7 +16,7 @@ from backend.auth.passwords import hash_password
 from backend.auth.policy import is_id
 from backend.auth.sessions import end_user_sessions
 from backend.db import utcnow
-from backend.people.models import Placement, Role, RoleAssignment, Room, Unit, User
+from backend.people.models import Child, Placement, Role, RoleAssignment, Room, Unit, User
 from backend.records.tasks import release_tasks_left_behind
 
 LINK_VALID = timedelta(days=7)
@@ -311,3 +311,20 @@ def roles_by_user(db: Session, users: list[User]) -> dict[str, list[RoleAssignme
     for assignment in db.exec(query):
         roles.setdefault(assignment.user_id, []).append(assignment)
     return roles
+
+
+def municipality_counts(db: Session, municipality_id: str) -> dict[str, int]:
+    """For the admin's start page: units, users, children, and children on legal hold."""
+
+    def count(model, *where) -> int:  # noqa: ANN001, ANN002
+        query = (
+            select(func.count()).select_from(model).where(model.municipality_id == municipality_id, *where)
+        )
+        return int(db.exec(query).one())
+
+    return {
+        "units": count(Unit),
+        "users": count(User),
+        "children": count(Child),
+        "held": count(Child, Child.legal_hold.is_(True)),
+    }

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from backend.people.models import Caseload, Child, Guardian, Placement, RoleAssignment, Room, Unit
+from backend.people.models import Caseload, Child, Guardian, Placement, RoleAssignment, Room, Unit, User
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,9 @@ def child_summary(child: Child, placement: Placement) -> dict:
         "birth_date": child.birth_date.isoformat(),
         "unit_id": placement.unit_id,
     }
+
+
+def set_preference(db: Session, user: User, key: str, value: object) -> None:
+    """One of the user's own settings (e.g. the language), kept with the account."""
+    user.preferences = {**user.preferences, key: value}
+    db.add(user)

@@ -42,7 +42,6 @@ QUERIES_LEFT_IN_WEB: set[str] = {
     "backend/web/pages/admin_caseloads.py",
     "backend/web/pages/admin_children.py",
     "backend/web/pages/admin_import.py",
-    "backend/web/pages/audit.py",
     "backend/web/pages/auth.py",
     "backend/web/pages/oidc.py",
     "backend/web/pages/overview.py",

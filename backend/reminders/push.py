@@ -39,6 +39,7 @@ from backend.config import get_settings
 from backend.db import get_engine, new_session, utcnow
 from backend.domain import schedules
 from backend.domain.dates import COPENHAGEN
+from backend.domain.numbers import is_digits
 from backend.reminders.models import PushSend, PushSubscription, ReminderDelivery
 from backend.reminders.vapid import ensure_vapid_key, signer
 
@@ -258,7 +259,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if is_digits(value):
         return float(value)
     try:
         moment = parsedate_to_datetime(value)

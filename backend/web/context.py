@@ -165,7 +165,7 @@ def _note_wipe(request: Request, db: Session) -> None:
     from backend.admin.devices import is_revoked
     from backend.db import utcnow
 
-    device = is_revoked(db, _device_id(request))
+    device = is_revoked(db, _device_id(request))  # only the cookie's device: a header proves nothing
     if device is None:
         return
     device.wiped_at = utcnow()
@@ -177,8 +177,19 @@ def _note_wipe(request: Request, db: Session) -> None:
 
 
 def _device_id(request: Request) -> str | None:
-    value = request.headers.get(DEVICE_HEADER) or request.cookies.get(DEVICE_COOKIE)
+    """The device this request comes from: the server-issued device cookie, never a header.
+
+    A client could name any device in `X-Opspor-Device`; the audit records the cookie's device,
+    which the server set at sign-in (`signin.set_session_cookies`).
+    """
+    value = request.cookies.get(DEVICE_COOKIE)
     return value[:36] if value else None
+
+
+def _claimed_device_ids(request: Request) -> set[str]:
+    """Every device id the request names (cookie or header), for refusing revoked devices only."""
+    values = (request.cookies.get(DEVICE_COOKIE), request.headers.get(DEVICE_HEADER))
+    return {value[:36] for value in values if value}
 
 
 def _check_device(db: Session, request: Request, user: User | None) -> None:
@@ -187,9 +198,9 @@ def _check_device(db: Session, request: Request, user: User | None) -> None:
     from backend.auth.models import Device
     from backend.db import utcnow
 
-    device_id = _device_id(request)
-    if is_revoked(db, device_id) is not None:
+    if any(is_revoked(db, claimed) is not None for claimed in _claimed_device_ids(request)):
         raise DeviceRevoked
+    device_id = _device_id(request)
     if user is None or device_id is None:
         return
     device = db.get(Device, device_id)

@@ -21,6 +21,15 @@ def sign_in(page: Page, base_url: str, username: str, password: str = "demo") ->
     expect(page.get_by_role("heading", name=re.compile("^I dag"))).to_be_visible()
 
 
+def search_children(page: Page, base_url: str, term: str) -> None:
+    """The children list searched for `term` through the search box (a POST: no term in the URL)."""
+    page.goto(base_url + "/children")
+    page.get_by_role("searchbox", name="Søg efter et barn").fill(term)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Søg", exact=True).click()
+    assert page.url == base_url + "/children"
+
+
 def wait_for_service_worker(page: Page) -> None:
     """Until the service worker controls the page.
 

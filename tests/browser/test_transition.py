@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from backend.domain.dates import today
 from tests.browser.axe import serious_violations
-from tests.browser.offline_support import sign_in
+from tests.browser.offline_support import search_children, sign_in
 from tests.support import PHONE
 
 pytestmark = pytest.mark.browser
@@ -71,7 +71,7 @@ def test_a_description_is_signed_on_the_screen_and_only_then_reaches_the_pedagog
     name = youngest_childminding_child(live_server)
     first_name = name.split()[0]
     sign_in(page, live_server.url, "demo-dagplejepaedagog")
-    page.goto(live_server.url + f"/children?q={first_name}")
+    search_children(page, live_server.url, first_name)
     page.locator("#children-list a", has_text=name).click()
     page.get_by_text("Ny registrering").click()
     page.get_by_role("link", name="Overgangsbeskrivelse", exact=True).click()
@@ -147,7 +147,7 @@ def test_transition_and_consent_forms_have_no_serious_accessibility_violations(b
     page = context.new_page()
     name = youngest_childminding_child(live_server)
     sign_in(page, live_server.url, "demo-dagplejepaedagog")
-    page.goto(live_server.url + f"/children?q={name.split()[0]}")
+    search_children(page, live_server.url, name.split()[0])
     page.locator("#children-list a", has_text=name).click()
     child_url = page.url
     page.goto(child_url.replace("/children/", "/forms/transition?child="))

@@ -44,7 +44,6 @@ QUERIES_LEFT_IN_WEB: set[str] = {
     "backend/web/pages/admin_import.py",
     "backend/web/pages/auth.py",
     "backend/web/pages/oidc.py",
-    "backend/web/pages/overview.py",
     "backend/web/pages/records.py",
     "backend/web/pages/totp.py",
     "backend/web/pages/transition_forms.py",

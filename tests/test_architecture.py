@@ -383,3 +383,16 @@ def test_create_app_connects_the_services() -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_api_and_page_routers_do_not_import_each_other() -> None:
+    """What a JSON route and a page share lives in a service or in a web module of its own
+    (e.g. backend/web/save_result.py), never in the other router."""
+    wrong = [
+        f"{module} → {target}"
+        for module, targets in sorted(import_graph().items())
+        for target in sorted(targets)
+        if (module.startswith("backend.web.api.") and target.startswith("backend.web.pages"))
+        or (module.startswith("backend.web.pages.") and target.startswith("backend.web.api"))
+    ]
+    assert wrong == []

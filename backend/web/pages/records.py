@@ -21,11 +21,11 @@ from backend.records.models import Record, RecordVersion
 from backend.records.service import SaveResult, save_record
 from backend.records.types import RECORD_TYPES, TYPE_LABELS
 from backend.records.views import user_names
-from backend.web.api.records import result_response
 from backend.web.context import SignedIn
 from backend.web.errors import wants_json
 from backend.web.pages.record_form_page import form_page
 from backend.web.pages.record_forms import form_context
+from backend.web.save_result import result_response
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -328,3 +328,16 @@ def municipality_counts(db: Session, municipality_id: str) -> dict[str, int]:
         "children": count(Child),
         "held": count(Child, Child.legal_hold.is_(True)),
     }
+
+
+def local_users(db: Session, municipality_id: str) -> list[User]:
+    """The municipality's accounts with a password (not the demo users), by name: the ones
+    whose second factor an admin may reset."""
+    query = (
+        select(User)
+        .where(
+            User.municipality_id == municipality_id, User.password_hash.is_not(None), User.is_demo.is_(False)
+        )
+        .order_by(User.display_name)
+    )
+    return list(db.exec(query))

@@ -17,6 +17,7 @@ from sqlmodel import Session, delete, select
 from backend.auth.models import WebSession
 from backend.config import Settings
 from backend.db import utcnow
+from backend.people.models import User
 
 COOKIE_NAME = "opspor_session"
 DEVICE_COOKIE = "opspor_device"
@@ -100,3 +101,8 @@ def sessions_of(db: Session, user_id: str) -> list[WebSession]:
 
 def tokens_match(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def user_of_session(db: Session, session: WebSession | None) -> User | None:
+    """The person signed in with `session` (None without one)."""
+    return db.get(User, session.user_id) if session is not None else None

@@ -7,7 +7,18 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from backend.people.models import Caseload, Child, Guardian, Placement, RoleAssignment, Room, Unit, User
+from backend.domain.settings import MunicipalSettings, load_settings
+from backend.people.models import (
+    Caseload,
+    Child,
+    Guardian,
+    Municipality,
+    Placement,
+    RoleAssignment,
+    Room,
+    Unit,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -76,3 +87,15 @@ def set_preference(db: Session, user: User, key: str, value: object) -> None:
     """One of the user's own settings (e.g. the language), kept with the account."""
     user.preferences = {**user.preferences, key: value}
     db.add(user)
+
+
+def child_by_id(db: Session, child_id: str | None) -> Child | None:
+    """The child a record is about (None for an anonymous record). Only for records the caller
+    may already see (`records.access.visible_record`): this checks no access itself."""
+    return db.get(Child, child_id) if child_id else None
+
+
+def municipal_settings_of(db: Session, municipality_id: str | None) -> MunicipalSettings:
+    """A municipality's settings (the defaults when there is none)."""
+    municipality = db.get(Municipality, municipality_id) if municipality_id else None
+    return load_settings(municipality.settings if municipality else None)

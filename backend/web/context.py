@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
-from backend.auth import csrf
+from backend.auth import csrf, devices
 from backend.auth.models import WebSession
 from backend.auth.policy import Scope, load_scope
-from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_session
+from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_session, user_of_session
 from backend.config import Settings, get_settings
 from backend.db import new_session
-from backend.domain.settings import MunicipalSettings, load_settings
+from backend.domain.settings import MunicipalSettings
 from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from backend.people.models import Municipality, User
+from backend.people.models import User
+from backend.people.service import municipal_settings_of
 
 DEVICE_HEADER = "X-Opspor-Device"
 
@@ -32,7 +32,6 @@ DEVICE_HEADER = "X-Opspor-Device"
 #: cannot be sent cross-site without CORS, which the app does not allow).
 CSRF_EXEMPT = frozenset({("POST", "/api/session")})
 #: Touching a device's `last_seen_at` at most this often keeps reads from writing on every request.
-_DEVICE_TOUCH_EVERY = timedelta(seconds=60)
 
 
 class NotSignedIn(Exception):
@@ -77,8 +76,7 @@ class RequestContext:
     def municipal(self) -> MunicipalSettings:
         """The signed-in user's municipal settings (defaults when not signed in)."""
         if self._municipal is None:
-            municipality = self.db.get(Municipality, self.user.municipality_id) if self.user else None
-            self._municipal = load_settings(municipality.settings if municipality else None)
+            self._municipal = municipal_settings_of(self.db, self.user.municipality_id if self.user else None)
         return self._municipal
 
     @property
@@ -162,18 +160,8 @@ def _keep_for_error_page(request: Request, db: Session) -> None:
 
 def _note_wipe(request: Request, db: Session) -> None:
     """Remember that a revoked device made contact and was told to wipe its data."""
-    from backend.admin.devices import is_revoked
-    from backend.db import utcnow
-
-    device = is_revoked(db, _device_id(request))  # only the cookie's device: a header proves nothing
-    if device is None:
-        return
-    device.wiped_at = utcnow()
-    db.add(device)
-    trail = AuditTrail(actor_id=device.user_id, device_id=device.id, ip=_client_ip(request))
-    trail.add("device.wipe", "device", device.id, path=request.url.path[:200])
-    trail.flush(db)
-    db.commit()
+    # only the cookie's device: a header proves nothing
+    devices.note_wipe(db, _device_id(request), _client_ip(request), request.url.path)
 
 
 def _device_id(request: Request) -> str | None:
@@ -194,25 +182,15 @@ def _claimed_device_ids(request: Request) -> set[str]:
 
 def _check_device(db: Session, request: Request, user: User | None) -> None:
     """The one place a revoked device is refused; a known device's last contact is kept."""
-    from backend.admin.devices import is_revoked
-    from backend.auth.models import Device
-    from backend.db import utcnow
-
-    if any(is_revoked(db, claimed) is not None for claimed in _claimed_device_ids(request)):
-        raise DeviceRevoked
-    device_id = _device_id(request)
-    if user is None or device_id is None:
-        return
-    device = db.get(Device, device_id)
-    now = utcnow()
-    if device is not None and device.user_id == user.id and now - device.last_seen_at > _DEVICE_TOUCH_EVERY:
-        device.last_seen_at = now
-        db.add(device)
+    try:
+        devices.check_devices(db, _claimed_device_ids(request), _device_id(request), user)
+    except devices.RevokedDevice:
+        raise DeviceRevoked from None
 
 
 def _open_context(request: Request, db: Session, settings: Settings, submitted: str | None) -> RequestContext:
     session = load_session(db, settings, request.cookies.get(COOKIE_NAME))
-    user = db.get(User, session.user_id) if session else None
+    user = user_of_session(db, session)
     if user is not None and (not user.active or (user.is_demo and not settings.demo)):
         user, session = None, None
     _check_device(db, request, user)

@@ -12,8 +12,7 @@ from pydantic import BaseModel
 from backend.auth.policy import child_in_scope, is_id
 from backend.domain.dates import today
 from backend.notify.email import send_after_response
-from backend.people.models import Child
-from backend.people.service import unit_names
+from backend.people.service import child_by_id, unit_names
 from backend.records.access import can_change, may_start, visible_record, visible_versions
 from backend.records.conflicts import resolve_after_save
 from backend.records.forms import FormShapeError, form_to_body, unflatten
@@ -93,7 +92,7 @@ def edit_record_form(ctx: SignedIn, record_id: str) -> Response:
     record = _own_record(ctx, record_id)
     if not can_change(ctx.scope, record):
         raise HTTPException(403, "Du kan læse, men ikke rette denne registrering.")
-    child = ctx.db.get(Child, record.child_id) if record.child_id else None
+    child = child_by_id(ctx.db, record.child_id)
     ctx.audit.add("record.read", record.type, record.id, record.child_id)
     values = {"data": record.data, "unit_id": record.unit_id}
     return form_page(
@@ -174,7 +173,7 @@ def view_version(ctx: SignedIn, record_id: str, version: int) -> Response:
 def _record_page(
     ctx: SignedIn, record: Record, versions: list[RecordVersion], shown: RecordVersion | None, saved: bool
 ) -> Response:
-    child = ctx.db.get(Child, record.child_id) if record.child_id else None
+    child = child_by_id(ctx.db, record.child_id)
     names = user_names(ctx.db, {record.author_id, record.updated_by_id, *(v.author_id for v in versions)})
     ctx.audit.add(
         "record.read",

@@ -7,7 +7,7 @@ from tests.support import app_routes, children_of_unit, concrete, login
 NON_ADMINS = ["demo-sundhedsplejerske", "demo-dagplejer", "demo-paedagog", "demo-leder"]
 
 
-def _admin_pages(app) -> list[str]:  # noqa: ANN001
+def _admin_pages(app) -> list[str]:
     return [
         concrete(path) for method, path in app_routes(app) if method == "GET" and path.startswith("/admin")
     ]

@@ -13,7 +13,7 @@ from tests.admin_support import all_audit_text, child_with_cpr, events, new_clie
 from tests.support import adbb_data, child_aged, login, put_record, unit_named, user_named
 
 
-def _register(client, db, **overrides):  # noqa: ANN001, ANN202, ANN003
+def _register(client, db, **overrides):
     form = {
         "name": "Bodil Testesen",
         "birth_date": (today() - timedelta(days=60)).isoformat(),

@@ -16,7 +16,7 @@ from tests.admin_support import events, new_client
 from tests.support import add_user, give_totp, login, unit_named, user_named
 
 
-def _emails_to(db, address: str) -> list[OutgoingEmail]:  # noqa: ANN001
+def _emails_to(db, address: str) -> list[OutgoingEmail]:
     db.expire_all()
     query = (
         select(OutgoingEmail).where(OutgoingEmail.to_address == address).order_by(OutgoingEmail.created_at)
@@ -24,7 +24,7 @@ def _emails_to(db, address: str) -> list[OutgoingEmail]:  # noqa: ANN001
     return list(db.exec(query))
 
 
-def _second_admin(db, username: str = "admin2", *, local: bool = False) -> User:  # noqa: ANN001
+def _second_admin(db, username: str = "admin2", *, local: bool = False) -> User:
     """Another admin; `local` makes it a real local account (with a second factor to reset)."""
     user = add_user(db, username, Role.admin, None)
     user.email = f"{username}@kommune.example"
@@ -34,14 +34,14 @@ def _second_admin(db, username: str = "admin2", *, local: bool = False) -> User:
     return user
 
 
-def _roles(db, user: User) -> set[tuple[str, str | None]]:  # noqa: ANN001
+def _roles(db, user: User) -> set[tuple[str, str | None]]:
     db.expire_all()
     return {
         (r.role, r.unit_id) for r in db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
     }
 
 
-def _approvals(db) -> list[AdminApproval]:  # noqa: ANN001
+def _approvals(db) -> list[AdminApproval]:
     db.expire_all()
     return list(db.exec(select(AdminApproval).order_by(AdminApproval.created_at)))
 

@@ -91,7 +91,7 @@ def test_an_invited_user_sets_a_password_with_a_one_time_link(client, db, demo) 
     assert db.exec(select(PasswordToken).where(PasswordToken.user_id == user.id)).one().used_at is not None
 
 
-def _emailed_link(db, address: str) -> str:  # noqa: ANN001
+def _emailed_link(db, address: str) -> str:
     from backend.notify.models import OutgoingEmail
 
     db.expire_all()

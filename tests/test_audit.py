@@ -26,7 +26,7 @@ def test_listing_children_audits_each_child_in_a_single_insert(client, demo, db)
     login(client, "demo-leder")
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def count(_conn, _cursor, statement, *_args) -> None:
         if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENT"):
             statements.append(statement)
 

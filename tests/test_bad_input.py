@@ -52,7 +52,7 @@ def test_huge_bodies_are_refused_before_they_are_read(client, demo) -> None:
 
 
 def test_streamed_huge_bodies_are_refused_too(client, demo) -> None:
-    def chunks():  # noqa: ANN202
+    def chunks():
         for _ in range(30):
             yield b"x" * 100_000
 

@@ -74,7 +74,7 @@ def records(client, db, demo) -> dict:
     }
 
 
-def _unit(db) -> str:  # noqa: ANN001
+def _unit(db) -> str:
     from tests.support import unit_named
 
     return unit_named(db, "Dagplejen Syd").id

@@ -18,7 +18,7 @@ DEVICE = "22222222-2222-4222-8222-222222222222"
 
 
 @pytest.fixture
-def receiver():  # noqa: ANN201
+def receiver():
     receiver = PushReceiver()
     yield receiver
     receiver.close()

@@ -39,7 +39,7 @@ HOSTILE_NEXT = [
 ]
 
 
-def _enrol_with_next(client, db, username: str, next_url: str) -> str:  # noqa: ANN001
+def _enrol_with_next(client, db, username: str, next_url: str) -> str:
     """Sign in a new local account with `next`, enrol its second factor; the page's link onward."""
     _local_user(db, username)
     client.cookies.clear()

@@ -162,7 +162,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_for_link(db: Session, token: str):  # noqa: ANN201 - (PasswordToken, User) | None
+def user_for_link(db: Session, token: str):
     from backend.people.models import PasswordToken
 
     if not token or len(token) > 100:
@@ -316,7 +316,7 @@ def roles_by_user(db: Session, users: list[User]) -> dict[str, list[RoleAssignme
 def municipality_counts(db: Session, municipality_id: str) -> dict[str, int]:
     """For the admin's start page: units, users, children, and children on legal hold."""
 
-    def count(model, *where) -> int:  # noqa: ANN001, ANN002
+    def count(model, *where) -> int:
         query = (
             select(func.count()).select_from(model).where(model.municipality_id == municipality_id, *where)
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from backend.audit import AuditTrail
 from backend.auth.models import Device
@@ -29,18 +29,25 @@ def is_revoked(db: Session, device_id: str | None) -> Device | None:
     return device if device is not None and device.revoked_at is not None else None
 
 
+def named_devices(db: Session, device_ids: set[str]) -> dict[str, Device]:
+    """The known devices among the ids a request names, by id, in one query."""
+    if not device_ids:
+        return {}
+    return {d.id: d for d in db.exec(select(Device).where(Device.id.in_(sorted(device_ids))))}
+
+
 def check_devices(
     db: Session, claimed: set[str], device_id: str | None, user: User | None, now: datetime | None = None
 ) -> None:
     """RevokedDevice when any device the request names (cookie or header) is revoked; else the
-    signed-in user's own device (the cookie's) has its last contact kept. One lookup per
-    named device."""
-    devices = {claimed_id: db.get(Device, claimed_id) for claimed_id in claimed}
-    if any(device is not None and device.revoked_at is not None for device in devices.values()):
+    signed-in user's own device (the cookie's) has its last contact kept. One query for
+    all of them."""
+    devices = named_devices(db, claimed | ({device_id} if device_id else set()))
+    if any(device.revoked_at is not None for device in devices.values()):
         raise RevokedDevice
     if user is None or device_id is None:
         return
-    device = devices[device_id] if device_id in devices else db.get(Device, device_id)
+    device = devices.get(device_id)
     now = now or utcnow()
     if device is not None and device.user_id == user.id and now - device.last_seen_at > TOUCH_EVERY:
         device.last_seen_at = now

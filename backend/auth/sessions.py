@@ -10,14 +10,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, delete, select
 
 from backend.auth.models import WebSession
 from backend.config import Settings
 from backend.db import utcnow
-from backend.people.models import User
+from backend.people.models import Municipality, RoleAssignment, User
 
 COOKIE_NAME = "opspor_session"
 DEVICE_COOKIE = "opspor_device"
@@ -69,7 +70,43 @@ def load_session(db: Session, settings: Settings, token: str | None) -> WebSessi
     """The live session for a cookie token, or None when unknown, idle too long or expired."""
     if not token or len(token) > 100:
         return None
-    record = db.get(WebSession, token_hash(token))
+    return _live(db, settings, db.get(WebSession, token_hash(token)))
+
+
+#: Built once: every request runs it.
+_SIGNED_IN = (
+    select(WebSession, User, Municipality.settings, RoleAssignment)
+    .join(User, User.id == WebSession.user_id)
+    .outerjoin(Municipality, Municipality.id == User.municipality_id)
+    .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+    .where(WebSession.id == bindparam("session_id"))
+)
+
+
+@dataclass
+class SignedInUser:
+    session: WebSession
+    user: User
+    assignments: list[RoleAssignment]
+    municipal_settings: dict | None
+
+
+def load_signed_in(db: Session, settings: Settings, token: str | None) -> SignedInUser | None:
+    """The live session for a cookie token with its user, the user's role assignments and the
+    municipality's settings, in one query (every request asks for them); None as `load_session`."""
+    if not token or len(token) > 100:
+        return None
+    rows = db.exec(_SIGNED_IN, params={"session_id": token_hash(token)}).all()
+    if not rows:
+        return None
+    record, user, municipal_settings, _ = rows[0]
+    if _live(db, settings, record) is None:
+        return None
+    assignments = [assignment for *_, assignment in rows if assignment is not None]
+    return SignedInUser(record, user, assignments, municipal_settings)
+
+
+def _live(db: Session, settings: Settings, record: WebSession | None) -> WebSession | None:
     if record is None:
         return None
     now = utcnow()
@@ -91,8 +128,14 @@ def end_user_sessions(db: Session, user_id: str) -> None:
     db.exec(delete(WebSession).where(WebSession.user_id == user_id))
 
 
-def purge_expired_sessions(db: Session) -> None:
-    db.exec(delete(WebSession).where(WebSession.expires_at < utcnow()))
+def purge_expired_sessions(db: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Delete the sessions past their lifetime or idle too long (a periodic job); returns how many."""
+    now = now or utcnow()
+    idle_since = now - timedelta(minutes=settings.session_idle_minutes)
+    result = db.exec(
+        delete(WebSession).where(or_(WebSession.expires_at <= now, WebSession.last_seen_at <= idle_since))
+    )
+    return result.rowcount
 
 
 def sessions_of(db: Session, user_id: str) -> list[WebSession]:
@@ -101,8 +144,3 @@ def sessions_of(db: Session, user_id: str) -> list[WebSession]:
 
 def tokens_match(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
-
-
-def user_of_session(db: Session, session: WebSession | None) -> User | None:
-    """The person signed in with `session` (None without one)."""
-    return db.get(User, session.user_id) if session is not None else None

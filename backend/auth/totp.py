@@ -204,7 +204,7 @@ def is_enrolled(db: Session, user_id: str) -> bool:
     return db.get(TotpCredential, user_id) is not None
 
 
-def enrolled_at(db: Session, user_id: str):  # noqa: ANN201 - datetime | None
+def enrolled_at(db: Session, user_id: str):
     credential = db.get(TotpCredential, user_id)
     return credential.confirmed_at if credential else None
 

@@ -237,7 +237,7 @@ def parse_file(raw: bytes, today: date) -> ParsedFile:
     return ParsedFile(encoding=encoding, delimiter=delimiter, rows=rows, ignored_columns=ignored)
 
 
-def _read_rows(reader, mapping: dict, width: int, today: date) -> list[ChildRow]:  # noqa: ANN001
+def _read_rows(reader, mapping: dict, width: int, today: date) -> list[ChildRow]:
     rows: list[ChildRow] = []
     line = 1
     while True:

@@ -4,7 +4,7 @@ Pydantic's validation error types (used by the record service and the web layer 
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(message: str) -> str:
     return message
 
 

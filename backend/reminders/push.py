@@ -212,7 +212,7 @@ def claim(engine: Engine, instance: str, now: datetime, limit: int | None = None
     return claimed
 
 
-def deliver(item: Claimed, vapid, http: requests.Session, now: datetime) -> Outcome:  # noqa: ANN001
+def deliver(item: Claimed, vapid, http: requests.Session, now: datetime) -> Outcome:
     """One push over the network; no database work here."""
     if not item.endpoint:
         return Outcome("gone", error="subscription removed")
@@ -238,7 +238,7 @@ def deliver(item: Claimed, vapid, http: requests.Session, now: datetime) -> Outc
         return _answered(error)
     except requests.RequestException as error:
         return Outcome("retry", error=f"unreachable: {type(error).__name__}")
-    except Exception as error:  # noqa: BLE001 - a broken subscription must not stop the others
+    except Exception as error:
         log.warning("push to %s failed: %s", urlsplit(item.endpoint).hostname, type(error).__name__)
         return Outcome("failed", error=f"{type(error).__name__}: {error}"[:300])
 

@@ -128,7 +128,7 @@ def run_jobs(
             continue
         try:
             results[job.name] = job.run(engine, started)
-        except Exception as error:  # noqa: BLE001 - one failing job must not stop the others
+        except Exception as error:
             log.exception("periodic job %s failed", job.name)
             metrics.job_run(job.name, ok=False)
             results[job.name] = error
@@ -174,6 +174,19 @@ def _run_cleanup(engine: Engine, now: datetime) -> object:
     return removed
 
 
+def _run_session_purge(engine: Engine, now: datetime) -> object:
+    from backend.auth.sessions import purge_expired_sessions
+    from backend.auth.throttle import purge_old_attempts
+    from backend.config import get_settings
+
+    settings = get_settings()
+    with new_session(engine) as db:
+        sessions = purge_expired_sessions(db, settings, now)
+        attempts = purge_old_attempts(db, settings, now)
+        db.commit()
+    return {"sessions": sessions, "attempts": attempts}
+
+
 def _register_builtin_jobs() -> None:
     """The reminders' own jobs, registered first so tasks exist before reminders are planned.
     Other services' jobs (e-mail, retention) are registered at start by `backend.startup`."""
@@ -184,6 +197,7 @@ def _register_builtin_jobs() -> None:
         "reminders": PeriodicJob("reminders", timedelta(minutes=1), _run_planner),
         "push": PeriodicJob("push", timedelta(0), _run_sender, exclusive=False),
         "reminder_cleanup": PeriodicJob("reminder_cleanup", timedelta(days=1), _run_cleanup),
+        "session_purge": PeriodicJob("session_purge", timedelta(hours=1), _run_session_purge),
     }
     others = dict(PERIODIC_JOBS)
     PERIODIC_JOBS.clear()
@@ -200,9 +214,9 @@ async def _loop(stop: threading.Event) -> None:
         try:
             await asyncio.to_thread(run_jobs, stop=stop)
             metrics.SCHEDULER_TICKS.inc()
-        except Exception:  # noqa: BLE001 - the loop must survive a failing database
+        except Exception:
             log.exception("scheduler tick failed")
-        await asyncio.sleep(TICK_SECONDS + random.uniform(0, 5))  # noqa: S311 - jitter between instances
+        await asyncio.sleep(TICK_SECONDS + random.uniform(0, 5))
 
 
 @asynccontextmanager
@@ -213,7 +227,7 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
 
     try:
         await asyncio.to_thread(ensure_vapid_key_at_start, get_engine())
-    except Exception:  # noqa: BLE001 - the app still serves; the key is made on first use
+    except Exception:
         log.exception("could not make the VAPID key at start")
     stop = threading.Event()
     task = asyncio.create_task(_loop(stop)) if get_settings().run_scheduler else None

@@ -17,11 +17,11 @@ from sqlmodel import Session
 from backend.audit import AuditTrail
 from backend.auth import csrf, devices
 from backend.auth.models import WebSession
-from backend.auth.policy import Scope, load_scope
-from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_session, user_of_session
+from backend.auth.policy import Scope, load_scope, scope_of
+from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_signed_in
 from backend.config import Settings, get_settings
 from backend.db import new_session
-from backend.domain.settings import MunicipalSettings
+from backend.domain.settings import MunicipalSettings, load_settings
 from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from backend.people.models import User
 from backend.people.service import municipal_settings_of
@@ -109,7 +109,7 @@ async def submitted_csrf_token(request: Request) -> str | None:
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         try:
             value = (await request.form()).get(csrf.FORM_FIELD)
-        except Exception:  # noqa: BLE001 - a malformed body is simply "no token"
+        except Exception:
             return None
         return value if isinstance(value, str) else None
     return None
@@ -133,7 +133,7 @@ def get_ctx(
         db.rollback()
         try:
             _note_wipe(request, db)
-        except Exception:  # noqa: BLE001 - the refusal (and the wipe) matter more than the note
+        except Exception:
             db.rollback()
         raise
     except Exception:
@@ -151,7 +151,7 @@ def _keep_for_error_page(request: Request, db: Session) -> None:
         return
     try:
         ctx.scope  # noqa: B018 - loads the scope while the database session is usable
-    except Exception:  # noqa: BLE001 - the database itself may be what failed
+    except Exception:
         return
     for instance in (ctx.user, ctx.session):
         if instance is not None and instance in db:
@@ -189,10 +189,11 @@ def _check_device(db: Session, request: Request, user: User | None) -> None:
 
 
 def _open_context(request: Request, db: Session, settings: Settings, submitted: str | None) -> RequestContext:
-    session = load_session(db, settings, request.cookies.get(COOKIE_NAME))
-    user = user_of_session(db, session)
+    signed_in = load_signed_in(db, settings, request.cookies.get(COOKIE_NAME))
+    session = signed_in.session if signed_in else None
+    user = signed_in.user if signed_in else None
     if user is not None and (not user.active or (user.is_demo and not settings.demo)):
-        user, session = None, None
+        user, session, signed_in = None, None, None
     _check_device(db, request, user)
     ctx = RequestContext(
         request=request,
@@ -204,6 +205,9 @@ def _open_context(request: Request, db: Session, settings: Settings, submitted: 
         submitted_csrf=submitted,
         pre_session_id=request.cookies.get(csrf.PRE_SESSION_COOKIE),
     )
+    if signed_in is not None:
+        ctx._scope = scope_of(signed_in.user, signed_in.assignments)
+        ctx._municipal = load_settings(signed_in.municipal_settings)
     ctx.audit.actor_id = user.id if user else None
     ctx.audit.session_ref = session.id[:12] if session else ""
     ctx.audit.device_id = ctx.device_id

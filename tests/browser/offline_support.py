@@ -42,7 +42,7 @@ def wait_for_service_worker(page: Page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
 
 
-def eventually(check, timeout: float = 15.0, interval: float = 0.25):  # noqa: ANN001, ANN201
+def eventually(check, timeout: float = 15.0, interval: float = 0.25):
     """Poll `check()` until it returns something truthy (page promises are awaited by evaluate)."""
     import time
 
@@ -71,6 +71,26 @@ def outbox_items(page: Page) -> list[dict]:
         const { userId } = await OpsporStore.currentUser();
         return (await OpsporStore.user(userId).all("outbox")).map((e) => e.value);
     }""")
+
+
+def drafts_text(page: Page) -> str:
+    """The field values of the signed-in user's form drafts on the phone, one a line."""
+    return page.evaluate("""async () => {
+        const { userId } = await OpsporStore.currentUser();
+        return (await OpsporStore.user(userId).all("drafts"))
+            .flatMap((e) => [...new URLSearchParams(e.value.fields)].map(([, value]) => value)).join("\\n");
+    }""")
+
+
+def user_fact(page: Page, key: str):
+    """One of the signed-in user's facts on the phone (e.g. "last_sync_at"), or None."""
+    return page.evaluate(
+        """async (key) => {
+        const { userId } = await OpsporStore.currentUser();
+        return (await OpsporStore.user(userId).get("facts", key)) ?? null;
+    }""",
+        key,
+    )
 
 
 def kept_urls(page: Page) -> list[str]:

@@ -16,7 +16,7 @@ from tests.support import PHONE
 pytestmark = pytest.mark.browser
 
 
-def youngest_childminding_child(live_server) -> str:  # noqa: ANN001
+def youngest_childminding_child(live_server) -> str:
     """The name of a childminding child without a transition description in the demo data."""
     engine = create_engine(live_server.env["OPSPOR_DATABASE_URL"])
     with engine.connect() as connection:
@@ -33,7 +33,7 @@ def youngest_childminding_child(live_server) -> str:  # noqa: ANN001
     return name
 
 
-def draw(page, canvas, strokes: list[list[tuple[float, float]]]) -> None:  # noqa: ANN001
+def draw(page, canvas, strokes: list[list[tuple[float, float]]]) -> None:
     """Draw with the mouse; points are fractions of the canvas size."""
     box = canvas.bounding_box()
     for stroke in strokes:
@@ -45,7 +45,7 @@ def draw(page, canvas, strokes: list[list[tuple[float, float]]]) -> None:  # noq
         page.mouse.up()
 
 
-def draw_by_touch(page, canvas, points: list[tuple[float, float]]) -> None:  # noqa: ANN001
+def draw_by_touch(page, canvas, points: list[tuple[float, float]]) -> None:
     """Draw with a finger (touch events through the DevTools protocol)."""
     box = canvas.bounding_box()
     cdp = page.context.new_cdp_session(page)

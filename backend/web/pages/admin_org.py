@@ -82,7 +82,7 @@ def unit_page(ctx: Admin, unit_id: str) -> Response:
 
 def _unit_page(
     ctx: Admin, unit: Unit, errors: dict | None = None, values: dict | None = None, status: int = 200
-):  # noqa: ANN202
+):
     ctx.audit.add("unit.read", "unit", unit.id)
     return render(
         ctx.request,

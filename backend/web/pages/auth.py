@@ -72,7 +72,7 @@ def login_page(
 
 
 @router.get("/login")
-def login_form(ctx: Ctx, next: str = "/") -> Response:  # noqa: A002 - the query name
+def login_form(ctx: Ctx, next: str = "/") -> Response:
     if ctx.user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return login_page(ctx, safe_next(next))
@@ -83,7 +83,7 @@ def login(
     ctx: Ctx,
     username: Annotated[str, Form(max_length=150)] = "",
     password: Annotated[str, Form(max_length=500)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     target = safe_next(next)
     if not ctx.pre_session_csrf_ok():

@@ -49,7 +49,7 @@ def municipality_report(ctx: SignedIn, age_band: str | None, action: str) -> Rep
 def leader_overview(
     ctx: SignedIn,
     unit: Annotated[str, Query(max_length=36)] = "",
-    round: Annotated[str, Query(max_length=36)] = "",  # noqa: A002 - the filter's name in the URL
+    round: Annotated[str, Query(max_length=36)] = "",
     age: Annotated[str, Query(max_length=5)] = "",
 ) -> Response:
     band = rules.age_band_or_none(age)

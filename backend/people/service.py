@@ -104,3 +104,18 @@ def municipal_settings_of(db: Session, municipality_id: str | None) -> Municipal
     """A municipality's settings (the defaults when there is none)."""
     municipality = db.get(Municipality, municipality_id) if municipality_id else None
     return load_settings(municipality.settings if municipality else None)
+
+
+def user_names(db: Session, user_ids: set[str]) -> dict[str, str]:
+    """Display names by user id; users the session already holds (the signed-in user) are not
+    read again."""
+    names: dict[str, str] = {}
+    for user_id in user_ids:
+        user = db.identity_map.get(Session.identity_key(User, user_id)) if user_id else None
+        if user is not None:
+            names[user_id] = user.display_name
+    missing = {user_id for user_id in user_ids if user_id and user_id not in names}
+    if missing:
+        rows = db.exec(select(User.id, User.display_name).where(User.id.in_(missing)))
+        names.update(rows.all())
+    return names

@@ -43,6 +43,7 @@ from backend.web.pages import conflicts as conflict_pages
 from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
+from backend.web.pages import saml as saml_pages
 from backend.web.pages import overview as overview_pages
 from backend.web.pages import pwa as pwa_pages
 from backend.web.pages import records as record_pages
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
         api_push.router,
         auth_pages.router,
         oidc_pages.router,
+        saml_pages.router,
         totp_pages.router,
         children_pages.router,
         record_pages.router,

@@ -1,0 +1,162 @@
+"""SAML sign-in (Fælleskommunal Adgangsstyring) against a real identity provider started by the
+tests: pysaml2's own IdP (xmlsec1 signing and encrypting) on a loopback port, the app as
+`opspor serve`. Every refusal must be a Danish page and leave no session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.auth.sessions import COOKIE_NAME
+from tests.saml_support import (
+    P_CANTEEN,
+    P_HEALTH_VISITOR,
+    P_LEADER,
+    Person,
+    Saml,
+    decoded,
+    drive_to_acs,
+    fresh,
+    running_saml,
+    sign_in,
+    with_response,
+)
+
+SOFIE = Person("sofie-persistent-0001", "Sofie Sundhedsplejerske", [P_HEALTH_VISITOR])
+
+
+@pytest.fixture(scope="module")
+def saml(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Saml]:
+    with running_saml(tmp_path_factory.mktemp("saml"), sqlite_template) as running:
+        yield running
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(follow_redirects=False, timeout=30) as client:
+        yield client
+
+
+def _me(client: httpx.Client, saml: Saml) -> httpx.Response:
+    return client.get(f"{saml.app.url}/api/me")
+
+
+def _refused(response: httpx.Response, client: httpx.Client, saml: Saml, reason: str) -> None:
+    assert response.status_code == 400, response.text[:500]
+    assert "Svaret fra kommunens login" in response.text
+    assert 'lang="da"' in response.text
+    assert COOKIE_NAME not in response.headers.get("set-cookie", "")
+    assert _me(client, saml).status_code == 401
+    assert saml.audit("saml.failure")[-1].detail["reason"] == reason
+
+
+def test_sign_in_maps_privileges_to_roles(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE)
+    response = sign_in(http, saml.app.url, "/children")
+    assert response.status_code == 303, response.text[:500]
+    assert response.headers["location"] == "/children"
+    me = _me(http, saml)
+    assert me.status_code == 200
+    user = saml.user_by_subject(SOFIE.subject)
+    assert user is not None and user.oidc_issuer == saml.idp.entity_id
+    assert user.display_name == "Sofie Sundhedsplejerske"
+    assert saml.roles(user.id) == {("health_visitor", saml.units["hv"], "saml")}
+    assert saml.audit("saml.user_created")[-1].object_id == user.id
+    assert saml.audit("signin.success")[-1].detail.get("method", "saml") == "saml"
+
+
+def test_privileges_removed_at_the_idp_remove_the_roles_at_the_next_sign_in(saml: Saml, http: httpx.Client) -> None:
+    lars = Person("lars-persistent-0002", "Lars Leder", [P_HEALTH_VISITOR, P_LEADER], {P_LEADER: ["27.24.00"]})
+    fresh(saml, lars)
+    assert sign_in(http, saml.app.url).status_code == 303
+    user = saml.user_by_subject(lars.subject)
+    assert saml.roles(user.id) == {
+        ("health_visitor", saml.units["hv"], "saml"),
+        ("leader", saml.units["cm"], "saml"),
+    }
+    # A leader privilege without the mapped constraint value maps to nothing.
+    fresh(saml, Person(lars.subject, "Lars Leder", [P_HEALTH_VISITOR, P_LEADER], {P_LEADER: ["00.01"]}))
+    with httpx.Client(follow_redirects=False, timeout=30) as other:
+        assert sign_in(other, saml.app.url).status_code == 303
+    assert saml.roles(user.id) == {("health_visitor", saml.units["hv"], "saml")}
+    changed = saml.audit("saml.roles_changed")[-1]
+    assert changed.object_id == user.id
+    assert changed.detail["removed"] == [["leader", saml.units["cm"]]]
+
+
+def test_no_mapped_privilege_gives_no_access(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, Person("kok-persistent-0003", "Kantine Kok", [P_CANTEEN]))
+    response = sign_in(http, saml.app.url)
+    assert response.status_code == 403
+    assert "Ingen adgang" in response.text
+    assert "ingen rolle i Opspor" in response.text
+    assert _me(http, saml).status_code == 401
+    assert saml.user_by_subject("kok-persistent-0003") is None
+    assert saml.audit("saml.no_access")[-1].detail["reason"] == "no_mapped_role"
+
+
+def test_identity_is_the_persistent_subject_not_the_name(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, Person("anden-persistent-0004", SOFIE.name, [P_HEALTH_VISITOR]))
+    assert sign_in(http, saml.app.url).status_code == 303
+    other = saml.user_by_subject("anden-persistent-0004")
+    fresh(saml, SOFIE)
+    with httpx.Client(follow_redirects=False, timeout=30) as second:
+        assert sign_in(second, saml.app.url).status_code == 303
+    sofie = saml.user_by_subject(SOFIE.subject)
+    assert other is not None and sofie is not None and other.id != sofie.id
+
+
+# --- refused responses -------------------------------------------------------------------------
+
+
+def test_tampered_response_is_refused(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE)
+    action, fields = drive_to_acs(http, saml.app.url)
+    xml = decoded(fields)
+    assert SOFIE.name in xml
+    tampered = with_response(fields, xml.replace(SOFIE.name, "Mallory Manipulator"))
+    _refused(http.post(action, data=tampered), http, saml, "bad_signature")
+
+
+def test_unsigned_assertion_is_refused(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE, signed=False)
+    _refused(sign_in(http, saml.app.url), http, saml, "bad_signature")
+
+
+def test_expired_response_is_refused(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE, expired=True)
+    _refused(sign_in(http, saml.app.url), http, saml, "expired")
+
+
+def test_replayed_response_is_refused(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE)
+    action, fields = drive_to_acs(http, saml.app.url)
+    assert http.post(action, data=fields).status_code == 303
+    with httpx.Client(follow_redirects=False, timeout=30) as attacker:
+        response = attacker.post(action, data=fields)
+        assert response.status_code == 400
+        assert "udløbet eller allerede brugt" in response.text
+        assert _me(attacker, saml).status_code == 401
+    assert saml.audit("saml.failure")[-1].detail["reason"] == "flow_unknown"
+
+
+def test_response_for_another_audience_is_refused(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE, audience="https://andet-system.example/saml")
+    _refused(sign_in(http, saml.app.url), http, saml, "wrong_audience")
+
+
+def test_response_for_another_recipient_is_refused(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE, destination="https://andet-system.example/saml/acs")
+    _refused(sign_in(http, saml.app.url), http, saml, "wrong_recipient")
+
+
+def test_encrypted_assertion_is_accepted(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE, encrypt=True)
+    action, fields = drive_to_acs(http, saml.app.url)
+    xml = decoded(fields)
+    assert "EncryptedAssertion" in xml and SOFIE.name not in xml
+    assert http.post(action, data=fields).status_code == 303
+    assert _me(http, saml).status_code == 200

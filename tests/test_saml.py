@@ -4,11 +4,15 @@ tests: pysaml2's own IdP (xmlsec1 signing and encrypting) on a loopback port, th
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from defusedxml import ElementTree as SafeET
 
 from backend.auth.sessions import COOKIE_NAME
 from tests.saml_support import (
@@ -160,3 +164,64 @@ def test_encrypted_assertion_is_accepted(saml: Saml, http: httpx.Client) -> None
     assert "EncryptedAssertion" in xml and SOFIE.name not in xml
     assert http.post(action, data=fields).status_code == 303
     assert _me(http, saml).status_code == 200
+
+
+# --- sign-out, metadata, login page --------------------------------------------------------------
+
+
+def test_logout_ends_the_session_and_sends_a_signed_logout_request_to_the_idp(
+    saml: Saml, http: httpx.Client
+) -> None:
+    fresh(saml, SOFIE)
+    assert sign_in(http, saml.app.url).status_code == 303
+    page = http.get(f"{saml.app.url}/").text
+    csrf_token = page.split('name="csrf_token" value="')[1].split('"')[0]
+
+    response = http.post(f"{saml.app.url}/logout", data={"csrf_token": csrf_token})
+    assert response.status_code == 200
+    assert "Du er logget ud af Opspor" in response.text
+    assert _me(http, saml).status_code == 401
+    idp_logout = html.unescape(re.search(r'href="([^"]+)" id="provider-logout"', response.text).group(1))
+    query = parse_qs(urlsplit(idp_logout).query)
+    assert idp_logout.startswith(saml.idp.url + "/slo?")
+    assert {"SAMLRequest", "RelayState", "SigAlg", "Signature"} <= set(query)
+    assert saml.audit("saml.logout_redirect")
+
+    # The IdP checks the signature, ends its session and answers at the SLO endpoint.
+    at_idp = http.get(idp_logout)
+    assert at_idp.status_code == 303, at_idp.text
+    assert saml.idp.logout_requests[-1] == SOFIE.subject
+    back = http.get(at_idp.headers["location"])
+    assert back.status_code == 303 and back.headers["location"] == "/login"
+    assert saml.audit("saml.logout_response")[-1].detail["confirmed"] is True
+
+
+def test_metadata_describes_the_service_provider(saml: Saml, http: httpx.Client) -> None:
+    response = http.get(f"{saml.app.url}/auth/saml/metadata")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/samlmetadata+xml")
+    root = SafeET.fromstring(response.content)
+    ns = {"md": "urn:oasis:names:tc:SAML:2.0:metadata", "ds": "http://www.w3.org/2000/09/xmldsig#"}
+    assert root.tag == "{urn:oasis:names:tc:SAML:2.0:metadata}EntityDescriptor"
+    assert root.get("entityID") == f"{saml.app.url}/auth/saml/metadata"
+    sp = root.find("md:SPSSODescriptor", ns)
+    assert sp is not None
+    assert sp.get("AuthnRequestsSigned") == "true" and sp.get("WantAssertionsSigned") == "true"
+    uses = {key.get("use") for key in sp.findall("md:KeyDescriptor", ns)}
+    assert uses == {"signing", "encryption"}
+    assert all(key.find(".//ds:X509Certificate", ns).text.strip() for key in sp.findall("md:KeyDescriptor", ns))
+    acs = sp.find("md:AssertionConsumerService", ns)
+    assert acs.get("Binding") == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+    assert acs.get("Location") == f"{saml.app.url}/auth/saml/acs"
+    slo = sp.find("md:SingleLogoutService", ns)
+    assert slo.get("Location") == f"{saml.app.url}/auth/saml/slo"
+    # Schema-valid SAML metadata: pysaml2 reads it back as an SP.
+    assert saml.idp.server.metadata.service_providers() == [root.get("entityID")]
+
+
+def test_login_page_offers_saml_sign_in(saml: Saml, http: httpx.Client) -> None:
+    page = http.get(f"{saml.app.url}/login?next=/children").text
+    assert 'href="/auth/saml/login?next=/children"' in page
+    assert "Log ind med Fælleskommunal Adgangsstyring" in page
+    assert "/auth/oidc/login" not in page  # OpenID Connect is not configured here
+    assert 'name="username"' in page  # local sign-in stays

@@ -51,6 +51,7 @@ from backend.auth.models import SamlAssertionSeen, SamlFlow, SamlLogin
 from backend.auth.oidc import Identity
 from backend.config import VAR_DIR, Settings
 from backend.db import utcnow
+from backend.domain.certificates import expiry_state
 from backend.i18n import N_
 
 log = logging.getLogger("opspor.saml")
@@ -69,7 +70,6 @@ PRIVILEGE_ATTRIBUTES = (
 )
 NAME_ATTRIBUTES = ("https://data.gov.dk/model/core/eid/fullName", "urn:oid:2.5.4.3", "cn", "displayName")
 EMAIL_ATTRIBUTES = ("https://data.gov.dk/model/core/eid/email", "urn:oid:0.9.2342.19200300.100.1.3", "mail")
-WARN_BEFORE_EXPIRY = timedelta(days=30)
 
 FLOW_UNKNOWN = N_("Login-forsøget er udløbet eller allerede brugt. Prøv at logge ind igen.")
 RESPONSE_INVALID = N_("Svaret fra kommunens login kunne ikke godkendes. Prøv at logge ind igen.")
@@ -523,6 +523,20 @@ def idp_certificate_expiry(settings: Settings) -> dt.datetime | None:
             continue
         expiries.append(cert.not_valid_after_utc)
     return min(expiries) if expiries else None
+
+
+@dataclass
+class CertificateStatus:
+    expires_at: dt.datetime
+    state: str  # "ok", "soon" (within 30 days) or "expired"
+
+
+def idp_certificate_status(settings: Settings) -> CertificateStatus | None:
+    """The IdP signing certificate's expiry for the admin's start page (None without SAML)."""
+    expires_at = idp_certificate_expiry(settings)
+    if expires_at is None:
+        return None
+    return CertificateStatus(expires_at, expiry_state(expires_at, utcnow()))
 
 
 def purge_expired(db: Session) -> None:

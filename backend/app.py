@@ -43,12 +43,12 @@ from backend.web.pages import conflicts as conflict_pages
 from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
-from backend.web.pages import saml as saml_pages
 from backend.web.pages import overview as overview_pages
 from backend.web.pages import pwa as pwa_pages
 from backend.web.pages import records as record_pages
 from backend.web.pages import reminders as reminder_pages
 from backend.web.pages import rounds as round_pages
+from backend.web.pages import saml as saml_pages
 from backend.web.pages import sparring as sparring_pages
 from backend.web.pages import tasks as task_pages
 from backend.web.pages import totp as totp_pages

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
@@ -120,7 +120,9 @@ class IdentityProvider:
                     },
                     "name_id_format": [NAMEID_FORMAT_PERSISTENT],
                     "want_authn_requests_signed": True,
-                    "policy": {"default": {"lifetime": {"minutes": lifetime_minutes}, "name_form": NAME_FORMAT_URI}},
+                    "policy": {
+                        "default": {"lifetime": {"minutes": lifetime_minutes}, "name_form": NAME_FORMAT_URI}
+                    },
                 }
             },
         }
@@ -151,7 +153,7 @@ class IdentityProvider:
                 status, headers, body = self._slo(query)
             else:
                 status, headers, body = "404 Not Found", [], b"not found"
-        except Exception as error:  # noqa: BLE001 - a refused request is a 400 for the test to see
+        except Exception as error:
             status, headers, body = "400 Bad Request", [], f"refused: {type(error).__name__}".encode()
         start_response(status, [("Content-Type", "text/html; charset=utf-8"), *headers])
         return [body]

@@ -72,8 +72,12 @@ def test_sign_in_maps_privileges_to_roles(saml: Saml, http: httpx.Client) -> Non
     assert saml.audit("signin.success")[-1].detail.get("method", "saml") == "saml"
 
 
-def test_privileges_removed_at_the_idp_remove_the_roles_at_the_next_sign_in(saml: Saml, http: httpx.Client) -> None:
-    lars = Person("lars-persistent-0002", "Lars Leder", [P_HEALTH_VISITOR, P_LEADER], {P_LEADER: ["27.24.00"]})
+def test_privileges_removed_at_the_idp_remove_the_roles_at_the_next_sign_in(
+    saml: Saml, http: httpx.Client
+) -> None:
+    lars = Person(
+        "lars-persistent-0002", "Lars Leder", [P_HEALTH_VISITOR, P_LEADER], {P_LEADER: ["27.24.00"]}
+    )
     fresh(saml, lars)
     assert sign_in(http, saml.app.url).status_code == 303
     user = saml.user_by_subject(lars.subject)
@@ -209,7 +213,9 @@ def test_metadata_describes_the_service_provider(saml: Saml, http: httpx.Client)
     assert sp.get("AuthnRequestsSigned") == "true" and sp.get("WantAssertionsSigned") == "true"
     uses = {key.get("use") for key in sp.findall("md:KeyDescriptor", ns)}
     assert uses == {"signing", "encryption"}
-    assert all(key.find(".//ds:X509Certificate", ns).text.strip() for key in sp.findall("md:KeyDescriptor", ns))
+    assert all(
+        key.find(".//ds:X509Certificate", ns).text.strip() for key in sp.findall("md:KeyDescriptor", ns)
+    )
     acs = sp.find("md:AssertionConsumerService", ns)
     assert acs.get("Binding") == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
     assert acs.get("Location") == f"{saml.app.url}/auth/saml/acs"

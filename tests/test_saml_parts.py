@@ -45,7 +45,9 @@ def test_the_oiosaml_3_attribute_name_and_namespace_are_read_too() -> None:
     [
         "ikke base64!",
         base64.b64encode(b"<ikke xml").decode(),
-        base64.b64encode(b"<Andet><PrivilegeGroup><Privilege>x</Privilege></PrivilegeGroup></Andet>").decode(),
+        base64.b64encode(
+            b"<Andet><PrivilegeGroup><Privilege>x</Privilege></PrivilegeGroup></Andet>"
+        ).decode(),
         base64.b64encode(
             b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
             b"<PrivilegeList><PrivilegeGroup><Privilege>&e;</Privilege></PrivilegeGroup></PrivilegeList>"
@@ -79,7 +81,10 @@ def test_the_sp_key_and_certificate_are_generated_into_var_once(tmp_path: Path) 
 
 def test_configured_sp_key_files_are_used_as_they_are(tmp_path: Path) -> None:
     settings = Settings(saml_sp_key="/etc/opspor/sp.key", saml_sp_cert="/etc/opspor/sp.crt")
-    assert saml.sp_key_pair(settings, var_dir=tmp_path) == (Path("/etc/opspor/sp.key"), Path("/etc/opspor/sp.crt"))
+    assert saml.sp_key_pair(settings, var_dir=tmp_path) == (
+        Path("/etc/opspor/sp.key"),
+        Path("/etc/opspor/sp.crt"),
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -149,7 +154,9 @@ def test_the_idp_certificate_expiry_is_read_from_its_metadata(tmp_path: Path) ->
     assert saml.idp_certificate_status(Settings()) is None
 
 
-@pytest.mark.parametrize(("days", "shown"), [(200, "udløber"), (20, "Hent identitetsudbyderens nye metadata, før")])
+@pytest.mark.parametrize(
+    ("days", "shown"), [(200, "udløber"), (20, "Hent identitetsudbyderens nye metadata, før")]
+)
 def test_the_admin_sees_the_idp_certificate_expiry_and_is_warned_30_days_before(
     client, demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: int, shown: str
 ) -> None:

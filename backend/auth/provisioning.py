@@ -55,7 +55,10 @@ class _Mapping:
 
 
 def mapped_roles(
-    db: Session, settings: Settings, groups: list[str], role_map: dict[str, list[dict[str, str]]] | None = None
+    db: Session,
+    settings: Settings,
+    groups: list[str],
+    role_map: dict[str, list[dict[str, str]]] | None = None,
 ) -> _Mapping:
     """The roles the groups (OpenID Connect) or privileges (SAML) map to; the OIDC map by default."""
     mapping = _Mapping()

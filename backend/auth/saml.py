@@ -18,8 +18,8 @@ Assertions and responses are never logged; failures carry a short reason for the
 from __future__ import annotations
 
 import base64
-import calendar
 import binascii
+import calendar
 import datetime as dt
 import hashlib
 import logging
@@ -150,7 +150,9 @@ def _url(settings: Settings, path: str) -> str:
 def _config_dict(settings: Settings) -> dict[str, Any]:
     key_file, cert_file = sp_key_pair(settings)
     source = settings.saml_idp_metadata
-    metadata = {"remote": [{"url": source}]} if source.startswith(("https://", "http://")) else {"local": [source]}
+    metadata = (
+        {"remote": [{"url": source}]} if source.startswith(("https://", "http://")) else {"local": [source]}
+    )
     return {
         "entityid": entity_id(settings),
         "xmlsec_binary": shutil.which("xmlsec1") or "/usr/bin/xmlsec1",
@@ -262,7 +264,6 @@ def begin(db: Session, settings: Settings, next_url: str) -> str:
         )
     )
     return dict(info["headers"])["Location"]
-
 
 
 def take_flow(db: Session, relay_state: str | None) -> SamlFlow:
@@ -496,7 +497,7 @@ def logout_response_ok(settings: Settings, saml_response: str) -> bool:
     """Whether the IdP's LogoutResponse (HTTP-Redirect) says the logout succeeded."""
     try:
         response = _client(settings).parse_logout_request_response(saml_response, BINDING_HTTP_REDIRECT)
-    except Exception as error:  # noqa: BLE001 - any unreadable answer is just "not confirmed"
+    except Exception as error:
         log.info("SAML logout response refused: %s", type(error).__name__)
         return False
     return response is not None and response.status_ok()
@@ -548,7 +549,9 @@ def purge_expired(db: Session) -> None:
 def remember_login(db: Session, session_id: str, signed_in: SamlIdentity) -> None:
     """Keep the subject behind a new session, for the LogoutRequest at sign-out."""
     db.flush()  # the session row first (the foreign key)
-    db.add(SamlLogin(session_id=session_id, name_id=signed_in.name_id_xml, session_index=signed_in.session_index))
+    db.add(
+        SamlLogin(session_id=session_id, name_id=signed_in.name_id_xml, session_index=signed_in.session_index)
+    )
 
 
 def logout_url_for_session(db: Session, settings: Settings, session_id: str | None) -> str | None:

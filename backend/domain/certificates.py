@@ -9,7 +9,7 @@ WARN_BEFORE = timedelta(days=30)
 
 
 def expiry_state(expires_at: datetime, now: datetime, warn_before: timedelta = WARN_BEFORE) -> str:
-    """"expired", "soon" (within `warn_before`) or "ok"."""
+    """ "expired", "soon" (within `warn_before`) or "ok"."""
     if expires_at <= now:
         return "expired"
     if expires_at - now <= warn_before:

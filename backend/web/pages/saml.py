@@ -74,8 +74,8 @@ def saml_login(ctx: Ctx, next: str = "/") -> Response:
 @router.post(saml.ACS_PATH)
 def saml_acs(
     ctx: Ctx,
-    SAMLResponse: Annotated[str, Form(max_length=500_000)] = "",  # noqa: N803 - the binding's name
-    RelayState: Annotated[str, Form(max_length=200)] = "",  # noqa: N803
+    SAMLResponse: Annotated[str, Form(max_length=500_000)] = "",
+    RelayState: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """The identity provider's POST (cross-site, so exempt from CSRF: the signed response, its
     `InResponseTo` and the one-time RelayState stand in for the token)."""
@@ -110,7 +110,9 @@ def _no_access(ctx: RequestContext, denied: NoAccess) -> Response:
     return _message(ctx, NO_ACCESS, 403, title=N_("Ingen adgang"))
 
 
-def _sign_in(ctx: RequestContext, provisioned: Provisioned, signed_in: saml.SamlIdentity, target: str) -> Response:
+def _sign_in(
+    ctx: RequestContext, provisioned: Provisioned, signed_in: saml.SamlIdentity, target: str
+) -> Response:
     user = provisioned.user
     if provisioned.created:
         ctx.audit.add("saml.user_created", "user", user.id)
@@ -133,7 +135,7 @@ def _sign_in(ctx: RequestContext, provisioned: Provisioned, signed_in: saml.Saml
 
 
 @router.get(saml.SLO_PATH)
-def saml_slo(ctx: Ctx, SAMLResponse: str = "", SAMLRequest: str = "") -> Response:  # noqa: N803
+def saml_slo(ctx: Ctx, SAMLResponse: str = "", SAMLRequest: str = "") -> Response:
     """The identity provider's LogoutResponse after an SP-initiated logout (the local session
     has already ended); a logout the IdP starts itself is not supported."""
     _enabled(ctx)

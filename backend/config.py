@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def sso_enabled(self) -> bool:
+        """Single sign-on of either kind (OpenID Connect, SAML) is configured."""
+        return bool(self.oidc_issuer or self.saml_idp_metadata)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

@@ -179,3 +179,30 @@ def test_the_admin_sees_the_idp_certificate_expiry_and_is_warned_30_days_before(
 def test_without_saml_the_admin_home_says_nothing_about_it(client, demo) -> None:
     login(client, "demo-admin")
     assert 'id="saml-certificate"' not in client.get("/admin").text
+
+
+# --- the login page offers what is configured ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("oidc", "saml_metadata", "offered"),
+    [
+        ("", "", set()),
+        ("http://127.0.0.1:9/kommunens-login", "", {"oidc"}),
+        ("", "/etc/opspor/kombit-idp.xml", {"saml"}),
+        ("http://127.0.0.1:9/kommunens-login", "/etc/opspor/kombit-idp.xml", {"oidc", "saml"}),
+    ],
+    ids=["none", "oidc", "saml", "both"],
+)
+def test_the_login_page_offers_the_configured_single_sign_on(
+    client, monkeypatch: pytest.MonkeyPatch, oidc: str, saml_metadata: str, offered: set[str]
+) -> None:
+    from backend.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "oidc_issuer", oidc)
+    monkeypatch.setattr(get_settings(), "saml_idp_metadata", saml_metadata)
+    page = client.get("/login?next=/children").text
+    shown = {kind for kind in ("oidc", "saml") if f'href="/auth/{kind}/login?next=/children"' in page}
+    assert shown == offered
+    assert ("Log ind med Fælleskommunal Adgangsstyring" in page) == ("saml" in offered)
+    assert 'name="password"' in page

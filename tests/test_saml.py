@@ -127,6 +127,10 @@ def test_tampered_response_is_refused(saml: Saml, http: httpx.Client) -> None:
     assert SOFIE.name in xml
     tampered = with_response(fields, xml.replace(SOFIE.name, "Mallory Manipulator"))
     _refused(http.post(action, data=tampered), http, saml, "bad_signature")
+    # The refused assertion (a name, the subject) stays out of the server's log.
+    log = saml.app.log_path.read_text()
+    assert "SAML response refused: bad_signature" in log
+    assert "Mallory" not in log and SOFIE.subject not in log
 
 
 def test_unsigned_assertion_is_refused(saml: Saml, http: httpx.Client) -> None:

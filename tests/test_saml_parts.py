@@ -206,3 +206,12 @@ def test_the_login_page_offers_the_configured_single_sign_on(
     assert shown == offered
     assert ("Log ind med Fælleskommunal Adgangsstyring" in page) == ("saml" in offered)
     assert 'name="password"' in page
+
+
+def test_pysaml2_logs_no_assertions_or_name_ids() -> None:
+    """pysaml2 logs the subject's NameID (INFO) and a whole assertion when its signature fails
+    (ERROR): its loggers pass nothing below CRITICAL, whatever level the app runs at."""
+    import logging
+
+    for name in ("saml2.response", "saml2.client_base", "saml2.entity", "saml2.sigver"):
+        assert not logging.getLogger(name).isEnabledFor(logging.ERROR)

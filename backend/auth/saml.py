@@ -55,6 +55,10 @@ from backend.domain.certificates import expiry_state
 from backend.i18n import N_
 
 log = logging.getLogger("opspor.saml")
+# pysaml2 logs NameIDs at INFO and whole assertions (names, attributes) when a signature fails:
+# personal data never goes to the logs, so only its critical messages pass; the reasons for a
+# refusal are logged here, without the response.
+logging.getLogger("saml2").setLevel(logging.CRITICAL)
 
 FLOW_LIFETIME = timedelta(minutes=10)
 METADATA_PATH = "/auth/saml/metadata"

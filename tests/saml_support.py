@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
+import time_machine
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
@@ -45,6 +47,8 @@ CVR_SCOPE = "urn:dk:gov:saml:cvrNumberIdentifier:29189854"
 P_HEALTH_VISITOR = "http://opspor.dk/roles/usersystemrole/sundhedsplejerske/1"
 P_LEADER = "http://opspor.dk/roles/usersystemrole/leder/1"
 P_CANTEEN = "http://kantine.dk/roles/usersystemrole/kok/1"
+#: How long the test IdP's assertions are valid.
+LIFETIME_MINUTES = 5
 KLE_CONSTRAINT = "http://sts.kombit.dk/constraints/KLE/1"
 
 
@@ -104,7 +108,7 @@ class IdentityProvider:
         self.options: dict = {}
         self.logout_requests: list[str] = []  # the NameIDs of the LogoutRequests received
 
-    def _config(self, sp_metadata: str | None, lifetime_minutes: int = 5) -> IdPConfig:
+    def _config(self, sp_metadata: str | None) -> IdPConfig:
         conf = {
             "entityid": self.entity_id,
             "xmlsec_binary": shutil.which("xmlsec1") or "/usr/bin/xmlsec1",
@@ -121,7 +125,7 @@ class IdentityProvider:
                     "name_id_format": [NAMEID_FORMAT_PERSISTENT],
                     "want_authn_requests_signed": True,
                     "policy": {
-                        "default": {"lifetime": {"minutes": lifetime_minutes}, "name_form": NAME_FORMAT_URI}
+                        "default": {"lifetime": {"minutes": LIFETIME_MINUTES}, "name_form": NAME_FORMAT_URI}
                     },
                 }
             },
@@ -130,8 +134,6 @@ class IdentityProvider:
 
     def start(self, sp_metadata: str) -> None:
         self.server = Server(config=self._config(sp_metadata))
-        # Answers that expired ten minutes ago: far beyond the app's allowed clock skew.
-        self.expired_server = Server(config=self._config(sp_metadata, lifetime_minutes=-10))
         self.httpd = make_server(
             "127.0.0.1", self.port, self._wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
@@ -194,18 +196,19 @@ class IdentityProvider:
         if encrypt:
             sp_cert = self.server.metadata.certs(sp_entity_id, "spsso", "encryption")[0][1]
             kwargs = {"encrypt_assertion": True, "encrypt_cert_assertion": sp_cert}
-        server = self.expired_server if options.get("expired") else self.server
-        response = server.create_authn_response(
-            identity=self.person.attributes(),
-            in_response_to=request_id,
-            destination=options.get("destination", acs_url),
-            sp_entity_id=options.get("audience", sp_entity_id),
-            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=self.person.subject),
-            authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
-            sign_assertion=signed,
-            sign_response=False,
-            **kwargs,
-        )
+        # An IdP whose clock is off by `clock_offset` seconds: its assertions' times are shifted.
+        with time_machine.travel(time.time() + options.get("clock_offset", 0), tick=True):
+            response = self.server.create_authn_response(
+                identity=self.person.attributes(),
+                in_response_to=request_id,
+                destination=options.get("destination", acs_url),
+                sp_entity_id=options.get("audience", sp_entity_id),
+                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=self.person.subject),
+                authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
+                sign_assertion=signed,
+                sign_response=False,
+                **kwargs,
+            )
         xml = str(response)
         for old, new in options.get("tamper", []):
             assert old in xml, "nothing to tamper with"

@@ -16,6 +16,7 @@ from defusedxml import ElementTree as SafeET
 
 from backend.auth.sessions import COOKIE_NAME
 from tests.saml_support import (
+    LIFETIME_MINUTES,
     P_CANTEEN,
     P_HEALTH_VISITOR,
     P_LEADER,
@@ -55,6 +56,21 @@ def _refused(response: httpx.Response, client: httpx.Client, saml: Saml, reason:
     assert COOKIE_NAME not in response.headers.get("set-cookie", "")
     assert _me(client, saml).status_code == 401
     assert saml.audit("saml.failure")[-1].detail["reason"] == reason
+
+
+def test_the_authn_request_is_signed_over_http_redirect(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE)
+    start = http.get(f"{saml.app.url}/auth/saml/login", params={"next": "/children"})
+    assert start.status_code == 303
+    location = start.headers["location"]
+    assert location.startswith(saml.idp.url + "/sso?")
+    query = parse_qs(urlsplit(location).query)
+    assert query["SigAlg"] == ["http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"]
+    assert {"SAMLRequest", "RelayState", "Signature"} <= set(query)
+    # The IdP verifies the signature with the certificate from the app's metadata; a request
+    # whose signature does not match is refused.
+    assert http.get(location).status_code == 200
+    assert http.get(location.replace("Signature=", "Signature=AAAA")).status_code == 400
 
 
 def test_sign_in_maps_privileges_to_roles(saml: Saml, http: httpx.Client) -> None:
@@ -139,8 +155,34 @@ def test_unsigned_assertion_is_refused(saml: Saml, http: httpx.Client) -> None:
 
 
 def test_expired_response_is_refused(saml: Saml, http: httpx.Client) -> None:
-    fresh(saml, SOFIE, expired=True)
+    fresh(saml, SOFIE, clock_offset=-15 * 60)  # issued 15 min ago, valid for 5: expired 10 min ago
     _refused(sign_in(http, saml.app.url), http, saml, "expired")
+
+
+def test_clock_skew_is_allowed_up_to_the_setting(saml: Saml) -> None:
+    """OPSPOR_SAML_CLOCK_SKEW_SECONDS (60 by default) bounds NotOnOrAfter and NotBefore."""
+    lifetime = LIFETIME_MINUTES * 60
+    cases = [
+        (-lifetime - 30, 303, None),  # NotOnOrAfter 30 s ago: within the skew
+        (-lifetime - 120, 400, "expired"),  # 120 s ago: beyond it
+        (30, 303, None),  # NotBefore 30 s ahead (the IdP's clock runs fast)
+        (120, 400, "not_yet_valid"),  # 120 s ahead
+    ]
+    for offset, status, reason in cases:
+        fresh(saml, SOFIE, clock_offset=offset)
+        with httpx.Client(follow_redirects=False, timeout=30) as client:
+            response = sign_in(client, saml.app.url)
+            assert response.status_code == status, (offset, response.text[:300])
+            if reason:
+                _refused(response, client, saml, reason)
+
+
+def test_a_response_to_another_request_is_refused(saml: Saml, http: httpx.Client) -> None:
+    fresh(saml, SOFIE)
+    action, first = drive_to_acs(http, saml.app.url)
+    _, second = drive_to_acs(http, saml.app.url)
+    crossed = {**first, "RelayState": second["RelayState"]}  # InResponseTo names the first request
+    _refused(http.post(action, data=crossed), http, saml, "in_response_to_mismatch")
 
 
 def test_replayed_response_is_refused(saml: Saml, http: httpx.Client) -> None:

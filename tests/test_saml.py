@@ -277,3 +277,21 @@ def test_login_page_offers_saml_sign_in(saml: Saml, http: httpx.Client) -> None:
     assert "Log ind med Fælleskommunal Adgangsstyring" in page
     assert "/auth/oidc/login" not in page  # OpenID Connect is not configured here
     assert 'name="username"' in page  # local sign-in stays
+
+
+@pytest.mark.parametrize(
+    "response_value",
+    ["", "ikke base64 %%%", "PGlra2UgeG1s", "PD94bWwgdmVyc2lvbj0iMS4wIj8+PGZvby8+"],
+    ids=["empty", "not-base64", "not-xml", "not-a-response"],
+)
+def test_garbage_at_the_acs_is_a_danish_refusal_not_an_error(
+    saml: Saml, http: httpx.Client, response_value: str
+) -> None:
+    fresh(saml, SOFIE)
+    action, fields = drive_to_acs(http, saml.app.url)
+    response = http.post(action, data={**fields, "SAMLResponse": response_value})
+    assert response.status_code == 400, response.text[:300]
+    assert "Svaret fra kommunens login kunne ikke godkendes" in response.text
+    assert _me(http, saml).status_code == 401
+    no_flow = http.post(action, data={"SAMLResponse": fields["SAMLResponse"]})
+    assert no_flow.status_code == 400 and "Login-forsøget er udløbet" in no_flow.text

@@ -222,40 +222,6 @@ def incoming_children(db: Session, scope: Scope) -> list[Child]:
     return list(db.exec(query))
 
 
-#: Who may start a record of each type in a unit (domain §2).
-WRITERS: dict[str, frozenset[str]] = {
-    "adbb": frozenset({"health_visitor"}),
-    "wellbeing": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "dialogue_meeting": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "reflection": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "transition": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "concern_note": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "notification": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "consent": frozenset({"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}),
-}
-
-
-def may_start(scope: Scope, record_type: str, unit_id: str) -> bool:
-    roles = scope.roles_by_unit.get(unit_id, frozenset())
-    return bool(roles & WRITERS.get(record_type, frozenset()))
-
-
-def types_for(scope: Scope, unit_id: str) -> list[str]:
-    return [t for t in WRITERS if may_start(scope, t, unit_id)]
-
-
 def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:
     """A child not (yet) placed in the caller's units whose description was handed over to them."""
     if not scope.unit_ids or not is_id(child_id):

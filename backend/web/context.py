@@ -260,3 +260,14 @@ def require_user(ctx: Annotated[RequestContext, Depends(get_ctx, scope="function
 
 Ctx = Annotated[RequestContext, Depends(get_ctx, scope="function")]
 SignedIn = Annotated[RequestContext, Depends(require_user)]
+
+
+def require_admin(ctx: Annotated[RequestContext, Depends(require_user)]) -> RequestContext:
+    """The one admin check: admin pages answer 403 to everyone else (they are not about one
+    child: no 404 game)."""
+    if not ctx.scope.is_admin:
+        raise Forbidden
+    return ctx
+
+
+Admin = Annotated[RequestContext, Depends(require_admin)]

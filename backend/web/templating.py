@@ -14,8 +14,8 @@ from markupsafe import Markup, escape
 from backend.config import PROJECT_DIR
 from backend.domain.dates import COPENHAGEN, age_in_months, today
 from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext
+from backend.records.registry import key_date, record_summary
 from backend.records.types import get_path
-from backend.records.views import key_date, record_summary
 from backend.web.assets import asset_url
 from backend.web.menu import menu_links
 

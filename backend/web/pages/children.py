@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
 from backend.domain.dates import today
-from backend.records.access import incoming_child, records_of_child, types_for
+from backend.records.access import incoming_child, records_of_child
 from backend.records.pages import caseload_view, child_view, today_view
+from backend.records.registry import LABELS, types_for
 from backend.records.rounds import child_history
-from backend.records.types import TYPE_LABELS
 from backend.records.views import user_names
 from backend.web.context import SignedIn
 from backend.web.templating import render
@@ -83,7 +83,7 @@ def child_page(ctx: SignedIn, child_id: str) -> Response:
             "history": view.history,
             "records": view.records,
             "names": view.names,
-            "type_labels": TYPE_LABELS,
+            "type_labels": LABELS,
             "new_types": types_for(ctx.scope, view.placement.unit_id),
             "tasks": view.tasks,
             "screenings": screening_history(view.records),
@@ -106,7 +106,7 @@ def _incoming_child_page(ctx: SignedIn, child_id: str) -> Response:
         {
             "child": child,
             "records": records,
-            "type_labels": TYPE_LABELS,
+            "type_labels": LABELS,
             "names": user_names(ctx.db, {r.author_id for r in records}),
         },
     )

@@ -55,7 +55,7 @@ def test_every_unsafe_route_refuses_a_request_without_token(app, client, demo) -
 
     # The only exemptions: the JSON sign-in, and the SAML identity provider's cross-site POST
     # (its signed response and one-time RelayState stand in for the token).
-    assert CSRF_EXEMPT == {("POST", "/api/session"), ("POST", "/auth/saml/acs")}
+    assert {("POST", "/api/session"), ("POST", "/auth/saml/acs")} == CSRF_EXEMPT
     unsafe = [(m, p) for m, p in app_routes(app) if m in UNSAFE and (m, p) not in CSRF_EXEMPT]
     assert len(unsafe) >= 3
     for method, path in unsafe:

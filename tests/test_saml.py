@@ -192,13 +192,27 @@ def test_a_response_to_another_request_is_refused(saml: Saml, http: httpx.Client
 def test_replayed_response_is_refused(saml: Saml, http: httpx.Client) -> None:
     fresh(saml, SOFIE)
     action, fields = drive_to_acs(http, saml.app.url)
+    flow_cookie = {"opspor_saml_flow": fields["RelayState"]}
     assert http.post(action, data=fields).status_code == 303
-    with httpx.Client(follow_redirects=False, timeout=30) as attacker:
+    with httpx.Client(follow_redirects=False, timeout=30, cookies=flow_cookie) as attacker:
         response = attacker.post(action, data=fields)
         assert response.status_code == 400
         assert "udløbet eller allerede brugt" in response.text
         assert _me(attacker, saml).status_code == 401
     assert saml.audit("saml.failure")[-1].detail["reason"] == "flow_unknown"
+
+
+def test_a_response_posted_by_another_browser_is_refused(saml: Saml, http: httpx.Client) -> None:
+    """Without the flow cookie of the browser that started the sign-in (login CSRF)."""
+    fresh(saml, SOFIE)
+    action, fields = drive_to_acs(http, saml.app.url)
+    with httpx.Client(follow_redirects=False, timeout=30) as victim:
+        response = victim.post(action, data=fields)
+        assert response.status_code == 400 and "udløbet eller allerede brugt" in response.text
+        assert _me(victim, saml).status_code == 401
+    assert saml.audit("saml.failure")[-1].detail["reason"] == "flow_cookie_missing"
+    # The flow is still there for its own browser.
+    assert http.post(action, data=fields).status_code == 303
 
 
 def test_response_for_another_audience_is_refused(saml: Saml, http: httpx.Client) -> None:

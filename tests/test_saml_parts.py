@@ -215,3 +215,26 @@ def test_pysaml2_logs_no_assertions_or_name_ids() -> None:
 
     for name in ("saml2.response", "saml2.client_base", "saml2.entity", "saml2.sigver"):
         assert not logging.getLogger(name).isEnabledFor(logging.ERROR)
+
+
+def test_over_https_the_flow_cookie_is_sent_with_the_idps_cross_site_post(
+    client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from backend.config import get_settings
+
+    saml._generate_key_pair(tmp_path / "k.pem", tmp_path / "c.pem", "SP")
+    metadata = _idp_metadata(tmp_path, utcnow() + dt.timedelta(days=200))
+    for name, value in {
+        "base_url": "https://opspor.kommune.example",
+        "saml_idp_metadata": str(metadata),
+        "saml_sp_key": str(tmp_path / "k.pem"),
+        "saml_sp_cert": str(tmp_path / "c.pem"),
+    }.items():
+        monkeypatch.setattr(get_settings(), name, value)
+    response = client.get("/auth/saml/login?next=/children")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("https://idp.example/sso?SAMLRequest=")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("opspor_saml_flow=")
+    for attribute in ("HttpOnly", "Secure", "SameSite=none", "Path=/auth/saml/", "Max-Age=600"):
+        assert attribute.lower() in cookie.lower()

@@ -75,6 +75,7 @@ PRIVILEGE_ATTRIBUTES = (
 NAME_ATTRIBUTES = ("https://data.gov.dk/model/core/eid/fullName", "urn:oid:2.5.4.3", "cn", "displayName")
 EMAIL_ATTRIBUTES = ("https://data.gov.dk/model/core/eid/email", "urn:oid:0.9.2342.19200300.100.1.3", "mail")
 
+STATE_MISMATCH = N_("Login-svaret passer ikke til dette login-forsøg. Prøv at logge ind igen.")
 FLOW_UNKNOWN = N_("Login-forsøget er udløbet eller allerede brugt. Prøv at logge ind igen.")
 RESPONSE_INVALID = N_("Svaret fra kommunens login kunne ikke godkendes. Prøv at logge ind igen.")
 RESPONSE_EXPIRED = N_("Svaret fra kommunens login er udløbet. Prøv at logge ind igen.")
@@ -244,8 +245,9 @@ def _relay_key(relay_state: str) -> str:
     return hashlib.sha256(relay_state.encode()).hexdigest()
 
 
-def begin(db: Session, settings: Settings, next_url: str) -> str:
-    """Start a sign-in: the identity provider's URL carrying a signed AuthnRequest."""
+def begin(db: Session, settings: Settings, next_url: str) -> tuple[str, str]:
+    """Start a sign-in: the identity provider's URL carrying a signed AuthnRequest, and the
+    RelayState for the browser's flow cookie."""
     client = _client(settings)
     purge_expired(db)
     relay_state = secrets.token_urlsafe(32)
@@ -267,13 +269,18 @@ def begin(db: Session, settings: Settings, next_url: str) -> str:
             expires_at=now + FLOW_LIFETIME,
         )
     )
-    return dict(info["headers"])["Location"]
+    return dict(info["headers"])["Location"], relay_state
 
 
-def take_flow(db: Session, relay_state: str | None) -> SamlFlow:
-    """The started flow for a response's RelayState, used up at once."""
+def take_flow(db: Session, relay_state: str | None, cookie_state: str | None) -> SamlFlow:
+    """The started flow for a response's RelayState, used up at once; the browser posting it
+    must hold the same RelayState in its flow cookie (it started the flow)."""
     if not relay_state or len(relay_state) > 200:
         raise SamlError("relay_state_missing", FLOW_UNKNOWN)
+    if not cookie_state:  # used up, expired, or started in another browser
+        raise SamlError("flow_cookie_missing", FLOW_UNKNOWN)
+    if not secrets.compare_digest(relay_state.encode(), cookie_state.encode()):
+        raise SamlError("relay_state_mismatch", STATE_MISMATCH)
     flow = db.get(SamlFlow, _relay_key(relay_state))
     if flow is None:
         raise SamlError("flow_unknown", FLOW_UNKNOWN)

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backend.auth import saml
 from backend.auth.provisioning import NoAccess, Provisioned, provision
-from backend.auth.signin import THROTTLED, open_session, set_session_cookies
+from backend.auth.signin import THROTTLED, cookie_is_secure, open_session, set_session_cookies
 from backend.auth.throttle import is_throttled, record_attempt
 from backend.i18n import N_
 from backend.web.context import Ctx, RequestContext
@@ -26,6 +26,8 @@ from backend.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 SOURCE = "saml"
+FLOW_COOKIE = "opspor_saml_flow"
+FLOW_COOKIE_PATH = "/auth/saml/"
 
 
 def _enabled(ctx: RequestContext) -> None:
@@ -45,7 +47,9 @@ def _refused(ctx: RequestContext, reason: str, message: str, status_code: int = 
     record_attempt(ctx.db, _throttle_key(ctx), ctx.audit.ip, succeeded=False)
     ctx.audit.add("saml.failure", "user", reason=reason)
     ctx.audit.add("signin.failure", "user", reason=f"saml_{reason}")
-    return _message(ctx, message, status_code)
+    response = _message(ctx, message, status_code)
+    response.delete_cookie(FLOW_COOKIE, path=FLOW_COOKIE_PATH)
+    return response
 
 
 @router.get(saml.METADATA_PATH)
@@ -64,11 +68,24 @@ def saml_login(ctx: Ctx, next: str = "/") -> Response:
     if is_throttled(ctx.db, ctx.settings, _throttle_key(ctx), ctx.audit.ip):
         return _refused(ctx, "throttled", THROTTLED, 429)
     try:
-        url = saml.begin(ctx.db, ctx.settings, safe_next(next))
+        url, relay_state = saml.begin(ctx.db, ctx.settings, safe_next(next))
     except saml.SamlError as error:
         ctx.audit.add("saml.failure", "user", reason=error.reason)
         return _message(ctx, error.message, 503)
-    return RedirectResponse(url, status_code=303)
+    response = RedirectResponse(url, status_code=303)
+    secure = cookie_is_secure(ctx)
+    response.set_cookie(
+        FLOW_COOKIE,
+        relay_state,
+        max_age=int(saml.FLOW_LIFETIME.total_seconds()),
+        httponly=True,
+        secure=secure,
+        # The IdP's answer is a cross-site POST: only SameSite=None (which needs Secure) is sent
+        # with it. Over plain http (development, tests) the IdP must be on the same site.
+        samesite="none" if secure else "lax",
+        path=FLOW_COOKIE_PATH,
+    )
+    return response
 
 
 @router.post(saml.ACS_PATH)
@@ -83,7 +100,7 @@ def saml_acs(
     if is_throttled(ctx.db, ctx.settings, _throttle_key(ctx), ctx.audit.ip):
         return _refused(ctx, "throttled", THROTTLED, 429)
     try:
-        flow = saml.take_flow(ctx.db, RelayState)
+        flow = saml.take_flow(ctx.db, RelayState, ctx.request.cookies.get(FLOW_COOKIE))
         signed_in = saml.finish(ctx.db, ctx.settings, flow, SAMLResponse)
     except saml.SamlError as refused:
         status = 503 if refused.reason == "metadata_unavailable" else 400
@@ -107,7 +124,9 @@ def _no_access(ctx: RequestContext, denied: NoAccess) -> Response:
     for task_id in denied.released:
         ctx.audit.add("task.reassigned", "task", task_id, from_user=denied.user_id)
     ctx.audit.add("signin.failure", "user", denied.user_id, reason=f"saml_{denied.reason}")
-    return _message(ctx, NO_ACCESS, 403, title=N_("Ingen adgang"))
+    response = _message(ctx, NO_ACCESS, 403, title=N_("Ingen adgang"))
+    response.delete_cookie(FLOW_COOKIE, path=FLOW_COOKIE_PATH)
+    return response
 
 
 def _sign_in(
@@ -131,6 +150,7 @@ def _sign_in(
     record_attempt(ctx.db, _throttle_key(ctx), ctx.audit.ip, succeeded=True)
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(ctx, response, session)
+    response.delete_cookie(FLOW_COOKIE, path=FLOW_COOKIE_PATH)
     return response
 
 

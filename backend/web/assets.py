@@ -2,6 +2,11 @@
 
 `asset_url("app.css")` gives `/static/<hash>/app.css`; the hash changes whenever the file does,
 so browsers may cache the URL forever. Files come from `static/` and `pwa/`.
+
+The page script is a set of ES modules in `pwa/` that import each other by relative URL
+(`import "./net.js"`). They all share one hash, made from every one of them, so a module's
+relative imports resolve to the same release (`/static/<hash>/net.js`) and a change to any module
+changes every module's URL.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from starlette.routing import Route
 
 from backend.config import PROJECT_DIR
 
-ASSET_DIRS = (PROJECT_DIR / "static", PROJECT_DIR / "pwa")
+MODULE_DIR = PROJECT_DIR / "pwa"
+ASSET_DIRS = (PROJECT_DIR / "static", MODULE_DIR)
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 mimetypes.add_type("application/manifest+json", ".webmanifest")
@@ -32,14 +38,30 @@ class Asset:
     media_type: str
 
 
+def _module_paths() -> list[Path]:
+    return sorted(path for path in MODULE_DIR.glob("*.js") if path.is_file())
+
+
+def _modules_digest() -> str:
+    digest = hashlib.sha256()
+    for path in _module_paths():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
 @lru_cache
 def assets() -> dict[str, Asset]:
     found: dict[str, Asset] = {}
+    modules = set(_module_paths())
+    modules_digest = _modules_digest()
     for directory in ASSET_DIRS:
         for path in sorted(directory.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 name = path.relative_to(directory).as_posix()
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+                if path in modules:
+                    digest = modules_digest
+                else:
+                    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
                 media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 found[name] = Asset(path=path, digest=digest, media_type=media_type)
     return found
@@ -47,6 +69,12 @@ def assets() -> dict[str, Asset]:
 
 def asset_url(name: str) -> str:
     return f"/static/{assets()[name].digest}/{name}"
+
+
+@lru_cache
+def module_urls() -> list[str]:
+    """The page's ES modules (pwa/*.js), for `<link rel="modulepreload">`."""
+    return [asset_url(path.name) for path in _module_paths()]
 
 
 def asset_urls() -> list[str]:

@@ -1,0 +1,58 @@
+// Keeping pages for offline use ("Hent til offline"), and deleting what the phone may no longer keep.
+import { isIos, standalone, store, userId } from "./page.js";
+import { Store } from "./shared.js";
+
+export function setUpDownload() {
+  for (const button of document.querySelectorAll("[data-download-offline]")) {
+    button.addEventListener("click", () => downloadForOffline(button));
+  }
+}
+
+async function downloadForOffline(button) {
+  const status = button.parentElement.querySelector("[data-download-status]");
+  if (isIos && !standalone) {
+    status.textContent = "Føj først Opspor til hjemmeskærmen (Del → Føj til hjemmeskærm) og åbn appen derfra. Ellers kan iPhone slette det, der er gemt.";
+    return;
+  }
+  button.disabled = true;
+  try {
+    const manifest = await (await fetch("/api/offline/manifest", { credentials: "same-origin" })).json();
+    let done = 0;
+    for (const url of manifest.urls) {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok && response.headers.get("X-Opspor-User") === userId) {
+        await Store.storePage(userId, url, response);
+      }
+      done += 1;
+      status.textContent = `Henter … ${done} af ${manifest.urls.length}`;
+    }
+    await store.put("facts", "offline_enabled", true);
+    await store.put("facts", "last_sync_at", new Date().toISOString());
+    status.textContent = `Klar til brug uden net: ${manifest.children} børn (${done} sider).`;
+  } catch (error) {
+    status.textContent = "Hentningen blev afbrudt. Prøv igen, når der er net.";
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// Children who left the user's scope are deleted from the phone; so is everything kept
+// longer than the municipality's offline lifetime without a successful sync.
+export async function syncScope() {
+  try {
+    const response = await fetch("/api/sync/scope", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const scope = await response.json();
+    await Store.purgePages(userId, scope.children, null);
+    await store.put("facts", "offline_days", scope.offline_days);
+    await store.put("facts", "last_sync_at", new Date().toISOString());
+  } catch (error) { /* offline: try again next time */ }
+}
+
+export async function expireOldCopies() {
+  const lastSync = await store.get("facts", "last_sync_at");
+  const days = (await store.get("facts", "offline_days")) || 7;
+  if (lastSync && Date.now() - Date.parse(lastSync) > days * 86400000) {
+    await Store.purgePages(userId, null, days);
+  }
+}

@@ -443,9 +443,7 @@ def rotate_csrf_tokens(server) -> None:  # noqa: ANN001
         db.commit()
 
 
-def test_a_save_refused_for_a_stale_csrf_token_is_kept_and_sent_with_a_fresh_one(
-    page, live_server
-) -> None:
+def test_a_save_refused_for_a_stale_csrf_token_is_kept_and_sent_with_a_fresh_one(page, live_server) -> None:
     """The server answers 403 with the code "csrf"; the page keeps the write, not an error."""
     with server_database(live_server) as db:
         child = child_named(db, "Agnes")

@@ -1,26 +1,35 @@
 // Opspor's page script: small ES modules, no build step, no framework. This entry module wires
-// them to the page. The modules (all in pwa/, served under one content hash so their relative
-// imports resolve to the same release):
-//   shared.js  the dual scripts net.js (the one fetch/classify) and outbox.js (the phone's
-//              storage and the outbox replay), which the service worker loads too
-//   page.js    who is signed in, the CSRF token, the kept-copy mark
-//   status.js  the status bar          sync.js    replays, backoff, Background Sync
-//   forms.js   record forms, saving    drafts.js  autosaved drafts
-//   dates.js   age in months, as backend/domain/dates.py computes it; adbb.js uses it
-//   rows.js, signature.js, push.js, logout.js, outbox-page.js, offline.js, install.js, ui.js
-import { setUpDownload, expireOldCopies, syncScope } from "./offline.js";
-import { enhanceForm } from "./forms.js";
+// them to the page. All of pwa/*.js are served under one content hash, so relative imports
+// resolve within one release; the service worker precaches every one of them.
+//
+// Loaded on every page (and preloaded with <link rel="modulepreload">, see backend/web/assets.py):
+//   page.js    who is signed in, the CSRF token, the kept-copy mark; net.js (the one
+//              fetch/classify) and outbox.js (the phone's storage, the outbox replay), the two
+//              "dual" scripts the classic service worker loads too
+//   status.js  the status bar   sync.js  replays, backoff, Background Sync, scope and expiry
+//   ui.js, logout.js, install.js
+// Loaded only where the page needs them (import()): forms.js with drafts.js, rows.js, adbb.js
+// and dates.js (record forms), signature.js (consent), push.js (reminders), outbox-page.js
+// (/outbox), download.js ("Hent til offline").
 import { offerInstall, watchForUpdates } from "./install.js";
 import { guardLogout } from "./logout.js";
-import { setUpOutboxPage } from "./outbox-page.js";
-import { csrf, keptAt, metaContent, userId } from "./page.js";
-import { setUpPushBox } from "./push.js";
-import { setUpRows } from "./rows.js";
-import { Store } from "./shared.js";
-import { setUpSignatures } from "./signature.js";
+import { csrf, keptAt, metaContent, Store, userId } from "./page.js";
 import { outboxChanged, refreshStatus, setProblem } from "./status.js";
-import { replay, resetBackoff, scheduleRetry } from "./sync.js";
+import { expireOldCopies, replay, resetBackoff, scheduleRetry, syncScope } from "./sync.js";
 import { setUpUi } from "./ui.js";
+
+// A part whose module cannot be fetched (offline before the worker cached it) is left out.
+const load = (selector, fetchModule) =>
+  document.querySelector(selector) === null ? null : fetchModule().catch(() => null);
+
+// Page parts and the modules that run them, fetched at once (in parallel with start-up).
+const parts = {
+  forms: load("form[data-record-form], [data-rows]", () => import("./forms.js")),
+  signature: load("[data-signature]", () => import("./signature.js")),
+  push: load("[data-push]", () => import("./push.js")),
+  outbox: load("#outbox-list", () => import("./outbox-page.js")),
+  download: load("[data-download-offline]", () => import("./download.js")),
+};
 
 function showFlash() {
   const flash = sessionStorage.getItem("opspor-flash");
@@ -35,9 +44,11 @@ function showFlash() {
 
 async function start() {
   setUpUi();
-  setUpRows();
-  setUpSignatures();
-  setUpPushBox();
+  const [forms, signature, push, outbox, download] = await Promise.all(
+    [parts.forms, parts.signature, parts.push, parts.outbox, parts.download]);
+  if (signature) signature.setUpSignatures();
+  if (push) push.setUpPushBox();
+  if (forms) forms.setUpRows();
   if (metaContent("opspor-page") === "login") {
     try { await Store.meta.set({ userId: null, csrf: null }); } catch (error) { /* no storage */ }
   }
@@ -54,12 +65,12 @@ async function start() {
   }
   await Store.meta.set({ userId, csrf });
   showFlash();
-  for (const form of document.querySelectorAll("form[data-record-form]")) enhanceForm(form);
+  if (forms) for (const form of document.querySelectorAll("form[data-record-form]")) forms.enhanceForm(form);
   for (const form of document.querySelectorAll("form[data-logout]")) guardLogout(form);
-  setUpDownload();
+  if (download) download.setUpDownload();
   const retry = document.querySelector("[data-retry-now]");
   if (retry) retry.addEventListener("click", () => { resetBackoff(); replay(); });
-  setUpOutboxPage();
+  if (outbox) outbox.setUpOutboxPage();
   offerInstall();
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   window.addEventListener("online", () => {

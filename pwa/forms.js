@@ -1,11 +1,12 @@
 // Record forms: saving goes to the server at once when it answers, else into the outbox.
 import { updateAdbb } from "./adbb.js";
 import { describe, formFields, offerDraft, recordIdOf, saveDraft, setRecordId } from "./drafts.js";
-import { csrf, keptAt, store, userId } from "./page.js";
-import { Net, Store } from "./shared.js";
+import { csrf, keptAt, Net, Store, store, userId } from "./page.js";
 import { refreshStatus, setProblem } from "./status.js";
 import { requestBackgroundSync, scheduleRetry } from "./sync.js";
 import { showFormMessage } from "./ui.js";
+
+export { setUpRows } from "./rows.js";
 
 const SEND_TIMEOUT_MS = 10000;
 

@@ -1,6 +1,5 @@
 // Signing out: nothing unsent is lost without asking twice.
-import { day, store, userId } from "./page.js";
-import { Store } from "./shared.js";
+import { day, Store, store, userId } from "./page.js";
 import { confirmDialog } from "./ui.js";
 
 export function guardLogout(form) {

@@ -1,6 +1,13 @@
 // What every module needs to know about the page it runs on: who is signed in, the CSRF token,
-// whether the page is the phone's kept copy, and how to write times in Danish.
-import { Store } from "./shared.js";
+// whether the page is the phone's kept copy, and how to write times in Danish. Also the code the
+// page shares with the service worker: net.js (the one fetch/classify) and outbox.js (the phone's
+// storage and the outbox replay) are "dual" scripts that define a global (see net.js); here they
+// become ES module exports.
+import "./net.js";
+import "./outbox.js";
+
+export const Net = globalThis.OpsporNet;
+export const Store = globalThis.OpsporStore;
 
 export const metaContent = (name) => {
   const tag = document.querySelector(`meta[name="${name}"]`);

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,10 +72,24 @@ def asset_url(name: str) -> str:
     return f"/static/{assets()[name].digest}/{name}"
 
 
+#: A static import or re-export of a sibling module (`import "./net.js"`, `... from "./ui.js"`);
+#: dynamic `import("./x.js")` is not one: those modules load only on the pages that need them.
+STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;"'\n]*?["']\./([\w.-]+\.js)["']""", re.MULTILINE)
+ENTRY_MODULE = "app.js"
+
+
 @lru_cache
-def module_urls() -> list[str]:
-    """The page's ES modules (pwa/*.js), for `<link rel="modulepreload">`."""
-    return [asset_url(path.name) for path in _module_paths()]
+def preloaded_modules() -> list[str]:
+    """The modules every page loads: the entry module's static imports, for modulepreload links."""
+    seen: list[str] = []
+    todo = [ENTRY_MODULE]
+    while todo:
+        name = todo.pop(0)
+        if name in seen or not (MODULE_DIR / name).is_file():
+            continue
+        seen.append(name)
+        todo.extend(STATIC_IMPORT.findall((MODULE_DIR / name).read_text(encoding="utf-8")))
+    return [asset_url(name) for name in sorted(seen) if name != ENTRY_MODULE]
 
 
 def asset_urls() -> list[str]:

@@ -16,7 +16,7 @@ from backend.domain.dates import COPENHAGEN, age_in_months, today
 from backend.i18n import DEFAULT_LANGUAGE, current_language, gettext, ngettext
 from backend.records.types import get_path
 from backend.records.views import key_date, record_summary
-from backend.web.assets import asset_url, module_urls
+from backend.web.assets import asset_url, preloaded_modules
 from backend.web.menu import menu_links
 
 env = Environment(
@@ -90,7 +90,7 @@ env.globals["key_date"] = key_date
 env.filters["datetime"] = _datetime
 env.filters["age"] = age_text
 env.globals["asset_url"] = asset_url
-env.globals["module_urls"] = module_urls
+env.globals["preloaded_modules"] = preloaded_modules
 env.globals["menu_links"] = menu_links
 
 

@@ -1,6 +1,5 @@
-// Keeping pages for offline use ("Hent til offline"), and deleting what the phone may no longer keep.
-import { isIos, standalone, store, userId } from "./page.js";
-import { Store } from "./shared.js";
+// Keeping pages for offline use: "Hent til offline" on the front page.
+import { isIos, standalone, Store, store, userId } from "./page.js";
 
 export function setUpDownload() {
   for (const button of document.querySelectorAll("[data-download-offline]")) {
@@ -33,26 +32,5 @@ async function downloadForOffline(button) {
     status.textContent = "Hentningen blev afbrudt. Prøv igen, når der er net.";
   } finally {
     button.disabled = false;
-  }
-}
-
-// Children who left the user's scope are deleted from the phone; so is everything kept
-// longer than the municipality's offline lifetime without a successful sync.
-export async function syncScope() {
-  try {
-    const response = await fetch("/api/sync/scope", { credentials: "same-origin" });
-    if (!response.ok) return;
-    const scope = await response.json();
-    await Store.purgePages(userId, scope.children, null);
-    await store.put("facts", "offline_days", scope.offline_days);
-    await store.put("facts", "last_sync_at", new Date().toISOString());
-  } catch (error) { /* offline: try again next time */ }
-}
-
-export async function expireOldCopies() {
-  const lastSync = await store.get("facts", "last_sync_at");
-  const days = (await store.get("facts", "offline_days")) || 7;
-  if (lastSync && Date.now() - Date.parse(lastSync) > days * 86400000) {
-    await Store.purgePages(userId, null, days);
   }
 }

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?=
 
-.PHONY: run test lint bench bench-page-weight bench-load chromium node-deps messages clean
+.PHONY: run test lint bench bench-page-weight bench-load bench-load-200 chromium nginx node-deps messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,18 @@ chromium:
 	fi
 	@/usr/bin/chromium --version 2>/dev/null | grep -i chromium || true
 
+## Debian's nginx for the proxy test (tests/test_deploy_nginx.py), like chromium
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's nginx for the proxy test..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null \
+	      || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null); \
+	  else \
+	    echo "The proxy test needs Debian's nginx: run 'sudo apt-get install -y nginx-light'." >&2; \
+	  fi; \
+	fi
+
 node-deps: tests/node/node_modules/.package-lock.json
 
 tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
@@ -44,7 +56,7 @@ tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/p
 	touch $@
 
 ## Install everything the tests need and run the whole suite
-test: $(VENV)/.dev chromium node-deps
+test: $(VENV)/.dev chromium nginx node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -54,6 +66,11 @@ lint: $(VENV)/.dev
 ## Benchmarks (never part of the tests); each prints its figures
 bench: $(VENV)/.dev chromium
 	$(BIN)/python -m bench.run_all
+
+## 200 locust users against PostgreSQL and `opspor serve --workers 2` (OPSPOR_BENCH_DATABASE_URL to override)
+bench-load-200: $(VENV)/.dev
+	OPSPOR_BENCH_DATABASE_URL=$${OPSPOR_BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m bench.load --users 200 --seconds 90 --workers 2 --database postgresql
 
 messages: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg --no-location -o backend/locale/messages.pot .

@@ -10,6 +10,7 @@ from backend.reminders.scheduler import lifespan
 from backend.web import api, pages  # noqa: F401
 from backend.web.api import children as api_children
 from backend.web.api import export as api_export
+from backend.web.api import metrics as api_metrics
 from backend.web.api import overview as api_overview
 from backend.web.api import push as api_push
 from backend.web.api import records as api_records
@@ -24,6 +25,7 @@ from backend.web.middleware import (
     RejectNulBytesMiddleware,
     SecurityHeadersMiddleware,
 )
+from backend.web.observability import ObservabilityMiddleware
 from backend.web.pages import account as account_pages
 from backend.web.pages import admin_approvals as admin_approvals_pages
 from backend.web.pages import admin_caseloads as admin_caseloads_pages
@@ -49,6 +51,7 @@ from backend.web.pages import sparring as sparring_pages
 from backend.web.pages import tasks as task_pages
 from backend.web.pages import totp as totp_pages
 from backend.web.pages import transitions as transition_pages
+from backend.web.signin_gate import SignInGateMiddleware
 
 
 def create_app() -> FastAPI:
@@ -63,6 +66,7 @@ def create_app() -> FastAPI:
     )
     for router in (
         api_system.router,
+        api_metrics.router,
         api_session.router,
         api_children.router,
         api_records.router,
@@ -105,4 +109,6 @@ def create_app() -> FastAPI:
     app.add_middleware(RejectNulBytesMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SignInGateMiddleware, slots=settings.password_hash_workers)
+    app.add_middleware(ObservabilityMiddleware)
     return app

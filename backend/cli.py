@@ -174,25 +174,77 @@ def cmd_reset_second_factor(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """N server processes on one port (uvicorn's workers); the scheduler's leases keep every
+    periodic job at once per period across them."""
     import logging
+    import shutil
+    import tempfile
 
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from backend.config import get_settings
     from backend.web.logging import RedactSecretQueries
 
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        print("--workers skal være mindst 1.", file=sys.stderr)
+        return 2
+    # Every worker writes its metrics into one fresh directory (before prometheus_client loads);
+    # directories of servers that died without cleaning up are removed.
+    _remove_dead_metrics_dirs(tempfile.gettempdir())
+    metrics_dir = tempfile.mkdtemp(prefix=f"opspor-metrics-{os.getpid()}-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     _migrate()
+    log_config = {
+        **LOGGING_CONFIG,
+        "loggers": {
+            **LOGGING_CONFIG["loggers"],
+            "opspor.access": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        },
+    }
+    trusted = get_settings().trusted_proxies
     config = uvicorn.Config(
         "backend.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
+        workers=workers,
         proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        forwarded_allow_ips=[ip.strip() for ip in trusted.split(",") if ip.strip()] or ["127.0.0.1"],
+        access_log=False,  # backend/web/observability.py logs one line per request instead
+        log_config=log_config,
         log_level="info",
     )
     logging.getLogger("uvicorn.access").addFilter(RedactSecretQueries())
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    try:
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            sock = config.bind_socket()
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _remove_dead_metrics_dirs(directory: str) -> None:
+    import shutil
+    from pathlib import Path
+
+    for path in Path(directory).glob("opspor-metrics-*-*"):
+        pid = path.name.split("-")[2]
+        if not pid.isdigit() or not path.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            continue
 
 
 def cmd_reminders_run(_args: argparse.Namespace) -> int:
@@ -233,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="Start webserveren (migrerer først)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=None, help="Antal serverprocesser (standard: antal kerner)"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     commands.add_parser("migrate", help="Opdatér databasen").set_defaults(handler=cmd_migrate)

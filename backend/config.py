@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     run_scheduler: bool = True
     release: str = "1"
 
+    #: Addresses (comma-separated, or `*`) whose X-Forwarded-For/-Proto headers are believed.
+    trusted_proxies: str = "127.0.0.1"
+    #: Argon2 hashings/verifications at a time; sign-ins beyond it wait without holding a thread.
+    password_hash_workers: int = 2
+    #: `/metrics` answers loopback clients; with a token, also others sending `Authorization: Bearer`.
+    metrics_token: str = ""
+
     @field_validator("oidc_role_map", mode="before")
     @classmethod
     def _parse_role_map(cls, value: object) -> object:

@@ -49,11 +49,16 @@ def bench_database(kind: str = "sqlite"):  # noqa: ANN201
 
 
 @contextmanager
-def bench_server(kind: str = "sqlite", env: dict[str, str] | None = None):  # noqa: ANN201
+def bench_server(kind: str = "sqlite", env: dict[str, str] | None = None, workers: int | None = None):  # noqa: ANN201
+    """The app on a throwaway database: one process, or `opspor serve --workers N`."""
     with bench_database(kind) as url:
-        server = LiveServer(
-            url, env={"OPSPOR_SECRET_KEY": "bench", "OPSPOR_RUN_SCHEDULER": "0", **(env or {})}
-        )
+        settings = {"OPSPOR_SECRET_KEY": "bench", "OPSPOR_RUN_SCHEDULER": "0", **(env or {})}
+        if workers is None:
+            server = LiveServer(url, env=settings)
+        else:
+            from tests.ops_support import Server
+
+            server = Server(url, workers=workers, env=settings)
         server.start()
         try:
             yield server

@@ -1,7 +1,8 @@
 """Server latency under load: locust, headless, 50 users for 60 s, against PostgreSQL.
 
 Run: `OPSPOR_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \
-      .venv/bin/python -m bench.load [--users 50] [--seconds 60] [--database sqlite]`
+      .venv/bin/python -m bench.load [--users 50] [--seconds 60] [--database sqlite] [--workers 2]`
+(`make bench-load-200`: 200 users against PostgreSQL and `opspor serve --workers 2`.)
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from bench.common import bench_server
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
 
-def run(users: int, seconds: int, database: str, locustfile: Path = LOCUSTFILE) -> list[dict]:
-    with bench_server(database) as server, tempfile.TemporaryDirectory() as out:
+def run(
+    users: int, seconds: int, database: str, locustfile: Path = LOCUSTFILE, workers: int | None = None
+) -> list[dict]:
+    with bench_server(database, workers=workers) as server, tempfile.TemporaryDirectory() as out:
         prefix = Path(out) / "stats"
         subprocess.run(  # noqa: S603
             [
@@ -65,12 +68,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--workers", type=int, default=None, help="opspor serve --workers N")
     args = parser.parse_args()
-    rows = run(args.users, args.seconds, args.database)
+    rows = run(args.users, args.seconds, args.database, workers=args.workers)
+    processes = f"opspor serve --workers {args.workers}" if args.workers else "one uvicorn process"
     report(
         rows,
         f"Server latency: {args.users} users, {args.seconds} s, {args.database} "
-        "(one uvicorn process; locust on the same 2-core machine)",
+        f"({processes}; locust on the same 2-core machine)",
     )
 
 

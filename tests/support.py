@@ -115,7 +115,7 @@ class LiveServer:
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"opspor-live-{self.port}.log"
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--workers", "1"],
                 cwd=PROJECT_DIR,
                 env=self.env,
                 stdout=log,

@@ -16,6 +16,7 @@ from backend.auth.passwords import hash_password
 from backend.auth.sessions import end_user_sessions
 from backend.db import utcnow
 from backend.people.models import Placement, Role, RoleAssignment, Room, Unit, User
+from backend.records.tasks import release_tasks_left_behind
 
 LINK_VALID = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 10
@@ -233,7 +234,17 @@ def remove_role(ctx: AdminContext, user: User, assignment: RoleAssignment) -> No
             "Giv først en anden bruger rollen."
         )
     ctx.db.delete(assignment)
+    ctx.db.flush()
     ctx.audit.add("user.role_removed", "user", user.id, role=assignment.role, unit_id=assignment.unit_id)
+    _release_tasks(ctx, user)
+
+
+def _release_tasks(ctx: AdminContext, user: User, *, everywhere: bool = False) -> None:
+    """Work left in a unit the person no longer works in goes to that unit's leaders."""
+    for task in release_tasks_left_behind(ctx.db, user.id, everywhere=everywhere):
+        ctx.audit.add(
+            "task.reassigned", "task", task.id, task.child_id, unit_id=task.unit_id, from_user=user.id
+        )
 
 
 def active_admin_count(db: Session, municipality_id: str) -> int:
@@ -268,6 +279,7 @@ def deactivate_user(ctx: AdminContext, user: User) -> int:
     end_user_sessions(ctx.db, user.id)
     revoked = revoke_all_devices(ctx, user)
     ctx.audit.add("user.deactivate", "user", user.id, devices_revoked=revoked)
+    _release_tasks(ctx, user, everywhere=True)
     return revoked
 
 

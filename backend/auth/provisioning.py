@@ -23,6 +23,7 @@ from backend.auth.oidc import Identity
 from backend.auth.sessions import end_user_sessions
 from backend.config import Settings
 from backend.people.models import Municipality, Role, RoleAssignment, Unit, User
+from backend.records.tasks import release_tasks_left_behind
 
 log = logging.getLogger("opspor.oidc")
 
@@ -31,10 +32,11 @@ RoleKey = tuple[str, str | None]
 
 
 class NoAccess(Exception):
-    def __init__(self, reason: str, user_id: str | None = None) -> None:
+    def __init__(self, reason: str, user_id: str | None = None, released: list[str] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.user_id = user_id
+        self.released = released or []  # ids of tasks handed to the units' leaders
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Provisioned:
     created: bool = False
     added: list[RoleKey] = field(default_factory=list)
     removed: list[RoleKey] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)  # ids of tasks handed to the units' leaders
 
 
 @dataclass
@@ -101,10 +104,12 @@ def provision(db: Session, settings: Settings, identity: Identity) -> Provisione
         raise NoAccess("inactive", user.id)
     reason = _refusal(mapping, user)
     if reason:
+        released = []
         if user is not None:
             _replace_roles(db, user, set())
+            released = _release_tasks(db, user)
             end_user_sessions(db, user.id)
-        raise NoAccess(reason, user.id if user else None)
+        raise NoAccess(reason, user.id if user else None, released)
     created = user is None
     if user is None:
         user = _new_user(db, identity, next(iter(mapping.municipality_ids)))
@@ -112,7 +117,14 @@ def provision(db: Session, settings: Settings, identity: Identity) -> Provisione
     db.add(user)
     db.flush()
     added, removed = _replace_roles(db, user, mapping.roles)
-    return Provisioned(user=user, created=created, added=added, removed=removed)
+    released = _release_tasks(db, user) if removed else []
+    return Provisioned(user=user, created=created, added=added, removed=removed, released=released)
+
+
+def _release_tasks(db: Session, user: User) -> list[str]:
+    """A role removed at the provider leaves the person's tasks in that unit to its leaders."""
+    db.flush()
+    return [task.id for task in release_tasks_left_behind(db, user.id)]
 
 
 def _refusal(mapping: _Mapping, user: User | None) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, exists, false, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope, child_in_scope, is_id
-from backend.people.models import Child
-from backend.records.models import Record
+from backend.people.models import Child, Role, RoleAssignment
+from backend.records.models import Record, RecordVersion
 
 
 def own_unit_records(scope: Scope) -> ColumnElement[bool]:
@@ -28,51 +29,112 @@ def own_unit_records(scope: Scope) -> ColumnElement[bool]:
     return and_(Record.unit_id.in_(scope.unit_ids), or_(not_abuse, abuse_allowed))
 
 
-def _shared_condition(scope: Scope) -> ColumnElement[bool]:
+def shared_with(scope: Scope) -> ColumnElement[bool]:
     if not scope.unit_ids:
         return false()
     return Record.shared_with_unit_id.in_(scope.unit_ids)
+
+
+def holds_role(user: object, unit: object, role: str | None = None) -> ColumnElement[bool]:
+    """The user (an id, or a column naming one) has a role — or this role — in the unit (a column)."""
+    held = aliased(RoleAssignment)  # never correlated with a roles table of the enclosing query
+    condition = exists().where(held.user_id == user, held.unit_id == unit)
+    if role:
+        condition = condition.where(held.role == role)
+    return condition.correlate_except(held)
+
+
+def record_readable_by(user: object) -> ColumnElement[bool]:
+    """`own_unit_records` or `shared_with`, for a user given as an id or a column — so one query
+    can answer for many users (the reminder planner): the same rule, read from the roles table."""
+    abuse_allowed = or_(
+        Record.abuse_path.is_(False), Record.author_id == user, holds_role(user, Record.unit_id, Role.leader)
+    )
+    own = and_(holds_role(user, Record.unit_id), abuse_allowed)
+    return or_(own, holds_role(user, Record.shared_with_unit_id))
 
 
 def records_of_child(db: Session, scope: Scope, child_id: str, current_unit_id: str) -> list[Record]:
     """The child's records the caller may see, newest first.
 
     Own records are those of the child's current unit (when the caller works there); records an
-    earlier unit wrote stay with it. Descriptions handed over to the caller's units are added.
+    earlier unit wrote stay with it. Descriptions handed over to the caller's units are added —
+    as the version the parents consented to (`shared_view`).
     """
-    condition = _shared_condition(scope)
+    own = false()
     if current_unit_id in scope.unit_ids:
         own = and_(own_unit_records(scope), Record.unit_id == current_unit_id)
-        condition = or_(own, condition)
-    query = select(Record).where(Record.child_id == child_id, condition)
-    return list(db.exec(query.order_by(Record.updated_at.desc())))
+    query = select(Record).where(Record.child_id == child_id, or_(own, shared_with(scope)))
+    found = []
+    for record in db.exec(query.order_by(Record.updated_at.desc())):
+        is_own = record.unit_id == current_unit_id and current_unit_id in scope.unit_ids
+        view = record if is_own and _own(scope, record) else shared_view(db, record)
+        if view is not None:
+            found.append(view)
+    return sorted(found, key=lambda r: r.updated_at, reverse=True)
+
+
+def _own(scope: Scope, record: Record) -> bool:
+    return record.unit_id in scope.unit_ids and (
+        not record.abuse_path or record.author_id == scope.user_id or scope.leads(record.unit_id)
+    )
 
 
 def visible_record(db: Session, scope: Scope, record_id: str, on: date) -> Record | None:
-    """The record when the caller may see it, else None (→ 404)."""
+    """The record when the caller may see it, else None (→ 404). A receiving unit gets the
+    consented version of a handed-over description (`shared_view`), never the current one."""
     if not is_id(record_id):
         return None
     record = db.get(Record, record_id)
     if record is None or not scope.unit_ids:
         return None
+    if _own(scope, record):
+        if record.child_id is None:
+            return record
+        found = child_in_scope(db, scope, record.child_id, on)
+        if found and found[1].unit_id == record.unit_id:
+            return record
     if record.shared_with_unit_id in scope.unit_ids:
-        return record
-    own = record.unit_id in scope.unit_ids and (
-        not record.abuse_path or record.author_id == scope.user_id or scope.leads(record.unit_id)
-    )
-    if not own:
+        return shared_view(db, record)
+    return None
+
+
+def shared_view(db: Session, record: Record) -> Record | None:
+    """A handed-over description as the receiving unit reads it: the version the parents
+    consented to (`Record.shared_version`), as a copy that is never stored. None otherwise."""
+    if record.shared_with_unit_id is None or record.shared_version is None:
         return None
-    if record.child_id is None:
-        return record
-    found = child_in_scope(db, scope, record.child_id, on)
-    return record if found and found[1].unit_id == record.unit_id else None
+    version = db.exec(
+        select(RecordVersion).where(
+            RecordVersion.record_id == record.id, RecordVersion.version == record.shared_version
+        )
+    ).first()
+    if version is None:
+        return None
+    view = Record(**record.model_dump())
+    view.version, view.status = version.version, version.status
+    view.data, view.derived = version.data, version.derived
+    view.updated_at, view.updated_by_id = version.saved_at, version.author_id
+    view._shared_view = True
+    return view
+
+
+def is_shared_view(record: Record) -> bool:
+    return getattr(record, "_shared_view", False)
+
+
+def visible_versions(db: Session, record: Record) -> list[RecordVersion]:
+    """The versions the reader of `record` (as `visible_record` gave it) may see, newest first:
+    a receiving unit sees the consented version only."""
+    query = select(RecordVersion).where(RecordVersion.record_id == record.id)
+    if is_shared_view(record):
+        query = query.where(RecordVersion.version == record.version)
+    return list(db.exec(query.order_by(RecordVersion.version.desc())))
 
 
 def can_change(scope: Scope, record: Record) -> bool:
     """Records are changed by their own unit (a receiving unit only reads a handover)."""
-    return record.unit_id in scope.unit_ids and (
-        not record.abuse_path or record.author_id == scope.user_id or scope.leads(record.unit_id)
-    )
+    return not is_shared_view(record) and _own(scope, record)
 
 
 def incoming_children(db: Session, scope: Scope) -> list[Child]:
@@ -82,7 +144,7 @@ def incoming_children(db: Session, scope: Scope) -> list[Child]:
     query = (
         select(Child)
         .join(Record, Record.child_id == Child.id)
-        .where(_shared_condition(scope))
+        .where(shared_with(scope))
         .distinct()
         .order_by(Child.name)
     )
@@ -130,6 +192,6 @@ def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:
     query = (
         select(Child)
         .join(Record, Record.child_id == Child.id)
-        .where(Child.id == child_id, _shared_condition(scope))
+        .where(Child.id == child_id, shared_with(scope))
     )
     return db.exec(query).first()

@@ -15,7 +15,8 @@ class Record(SQLModel, table=True):
     """The current version of a record; `id` is the UUID the client generated for it.
 
     `unit_id` is the unit that wrote it: records stay with that unit when the child moves.
-    `shared_with_unit_id` is set while a consented transition description is handed over.
+    `shared_with_unit_id` is set while a consented transition description is handed over, and
+    `shared_version` names the version the parents consented to: the only one the receiving unit sees.
     """
 
     __table_args__ = (
@@ -36,6 +37,8 @@ class Record(SQLModel, table=True):
     round_id: str | None = Field(default=None, foreign_key="evaluation_round.id", index=True, max_length=36)
     abuse_path: bool = False
     shared_with_unit_id: str | None = Field(default=None, foreign_key="unit.id", index=True, max_length=36)
+    #: The version the receiving unit reads: the one the parents consented to (never a later edit).
+    shared_version: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

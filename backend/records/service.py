@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from backend import metrics
 from backend.auth.policy import child_in_scope, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
@@ -98,6 +99,12 @@ def parse_envelope(body: Any) -> Envelope:
 
 
 def save_record(actor: Actor, record_id: str, body: Any) -> SaveResult:
+    result = _decide(actor, record_id, body)
+    metrics.record_write(result.status)
+    return result
+
+
+def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
     if not is_id(record_id):
         return SaveResult(404, detail="Registreringen findes ikke.")
     try:
@@ -136,9 +143,10 @@ def _save(actor: Actor, record_id: str, envelope: Envelope, digest: str) -> Save
 def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> SaveResult:
     db, on = actor.db, today()
     replay = _replayed_version(db, existing, envelope, digest)
-    if replay is not None and visible_record(db, actor.scope, existing.id, on) is not None:
-        return SaveResult(200, existing, detail="Allerede gemt.")
-    if visible_record(db, actor.scope, existing.id, on) is None:
+    visible = visible_record(db, actor.scope, existing.id, on)  # a receiving unit: the consented version
+    if replay is not None and visible is not None:
+        return SaveResult(200, visible, detail="Allerede gemt.")
+    if visible is None:
         if replay is not None or existing.author_id == actor.scope.user_id:
             return _outside_scope(actor, existing.id, envelope, digest)
         return SaveResult(404, detail="Registreringen findes ikke.")

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, not_, or_
 from sqlmodel import Session, select
 
-from backend.auth.policy import Scope, placed_on
+from backend.audit import AuditTrail
+from backend.auth.policy import Scope, is_id, placed_on
 from backend.db import utcnow
 from backend.i18n import N_
-from backend.people.models import Child, Placement
+from backend.people.models import Child, Placement, Role, RoleAssignment, User
+from backend.records.access import holds_role, record_readable_by
 from backend.records.models import Record, Task
 
 #: Kinds that involve the parents; held while an abuse-path concern is open (domain §6).
@@ -73,7 +75,11 @@ def ensure_task(
     record_id: str | None = None,
     params: dict | None = None,
 ) -> Task:
-    """Create the task for `key`, or update the open one; a closed task stays closed."""
+    """Create the task for `key`, or update the open one; a closed task stays closed.
+
+    A task is never given to someone without a role in its unit: it goes to the unit's leaders."""
+    if assignee_id is not None and not works_in(db, assignee_id, unit_id):
+        assignee_id = None
     task = db.exec(select(Task).where(Task.key == key)).first()
     if task is not None:
         if task.status in ("open", "held"):
@@ -97,6 +103,13 @@ def ensure_task(
     )
     db.add(task)
     return task
+
+
+def works_in(db: Session, user_id: str, unit_id: str) -> bool:
+    query = select(RoleAssignment.id).where(
+        RoleAssignment.user_id == user_id, RoleAssignment.unit_id == unit_id
+    )
+    return db.exec(query).first() is not None
 
 
 def close_tasks(db: Session, *, closed_by: str | None, status: str = "done", **where: object) -> int:
@@ -169,25 +182,144 @@ def task_url(task: Task) -> str:
     return f"/tasks/{task.id}"
 
 
+def task_in_scope(scope: Scope, on: date) -> ColumnElement[bool]:
+    """The access policy for tasks (domain §7), as a condition on `Task`: `task_visible_to`."""
+    return task_visible_to(scope.user_id, on)
+
+
+def task_visible_to(user: object, on: date) -> ColumnElement[bool]:
+    """Whether the user (an id, or a column naming one) may see a task.
+
+    A task is the user's when it is assigned to them, or unassigned in a unit they lead — and
+    only while they have a role in the task's unit: a removed role takes the unit's tasks with
+    it. A task about a child counts only while the child is placed in the task's unit, or while
+    the task's record is a transition description handed over to that unit (a child still to
+    come). A task pointing at a record counts only while the user may read that record.
+    """
+    mine = and_(Task.assignee_id == user, holds_role(user, Task.unit_id))
+    led = and_(Task.assignee_id.is_(None), holds_role(user, Task.unit_id, Role.leader))
+    handed_over = exists().where(Record.id == Task.record_id, Record.shared_with_unit_id == Task.unit_id)
+    placed = exists().where(
+        Placement.child_id == Task.child_id, Placement.unit_id == Task.unit_id, placed_on(on)
+    )
+    hidden_record = exists().where(Record.id == Task.record_id, not_(record_readable_by(user)))
+    return and_(
+        or_(mine, led),
+        or_(Task.child_id.is_(None), placed, handed_over),
+        not_(hidden_record),
+    )
+
+
 def open_tasks_for(
     db: Session, scope: Scope, on: date, *, child_id: str | None = None, limit: int = 500
 ) -> list[TaskView]:
-    """The caller's open tasks, soonest first: their own, plus their led units' unassigned ones.
-
-    A task about a child counts only while the child is placed in the task's unit, or while the
-    task's record is a transition description handed over to that unit (a child still to come).
-    """
-    mine = Task.assignee_id == scope.user_id
-    led = and_(Task.assignee_id.is_(None), Task.unit_id.in_(scope.led_unit_ids or {""}))
-    handed_over = exists().where(Record.id == Task.record_id, Record.shared_with_unit_id == Task.unit_id)
+    """The caller's open tasks (`task_in_scope`), soonest first."""
     query = (
         select(Task, Child.name)
         .outerjoin(Child, Child.id == Task.child_id)
-        .outerjoin(Placement, and_(Placement.child_id == Task.child_id, placed_on(on)))
-        .where(Task.status == "open", or_(mine, led))
-        .where(or_(Task.child_id.is_(None), Placement.unit_id == Task.unit_id, handed_over))
+        .where(Task.status == "open", task_in_scope(scope, on))
     )
     if child_id is not None:
         query = query.where(Task.child_id == child_id)
     rows = db.exec(query.order_by(Task.due_on, Task.created_at).limit(limit))
     return [TaskView(task, name) for task, name in rows]
+
+
+def open_task_for(db: Session, scope: Scope, task_id: str, on: date) -> Task | None:
+    """One open task when the caller may see it (`task_in_scope`), else None (→ 404)."""
+    if not is_id(task_id):
+        return None
+    query = select(Task).where(Task.id == task_id, Task.status == "open", task_in_scope(scope, on))
+    return db.exec(query).first()
+
+
+def release_tasks_left_behind(db: Session, user_id: str, *, everywhere: bool = False) -> list[Task]:
+    """Hand a person's open and held tasks in units where they no longer have a role (or, when
+    `everywhere`, all of them: a deactivated account) to the unit's leaders — unassigned tasks
+    are the leaders', who can hand them on. Call after the roles have changed (flushed)."""
+    query = select(Task).where(Task.assignee_id == user_id, Task.status.in_(("open", "held")))
+    if not everywhere:
+        member = and_(RoleAssignment.user_id == user_id, RoleAssignment.unit_id == Task.unit_id)
+        query = query.where(not_(exists().where(member)))
+    released = list(db.exec(query))
+    for task in released:
+        task.assignee_id = None
+        db.add(task)
+    return released
+
+
+class TaskNotFound(Exception):
+    """No such open task in the caller's scope (→ 404)."""
+
+
+class TaskNotClosable(Exception):
+    """The task closes when its work is registered, not by hand."""
+
+
+def close_by_hand(db: Session, scope: Scope, audit: AuditTrail, task_id: str, note: str, on: date) -> Task:
+    """Close a task by hand, through the task access policy. Closing an abuse-path review is the
+    unit leader's, and releases the child's held parent-facing tasks when no other is open."""
+    task = open_task_for(db, scope, task_id, on)
+    if task is None or (task.kind == "abuse_path_review" and not scope.leads(task.unit_id)):
+        raise TaskNotFound(task_id)
+    if task.kind not in CLOSED_BY_HAND and task.kind != "abuse_path_review":
+        raise TaskNotClosable(task_id)
+    if task.kind == "abuse_path_review" and task.child_id and not _other_reviews_open(db, task):
+        release_parent_facing(db, task.child_id)
+    task.status, task.closed_at, task.closed_by_id = "done", utcnow(), scope.user_id
+    if note.strip():
+        task.params = {**task.params, "completion_note": note.strip()}
+    db.add(task)
+    audit.add("task.done", "task", task.id, task.child_id, kind=task.kind)
+    return task
+
+
+def _other_reviews_open(db: Session, task: Task) -> bool:
+    query = select(Task.id).where(
+        Task.child_id == task.child_id,
+        Task.kind == "abuse_path_review",
+        Task.status == "open",
+        Task.id != task.id,
+    )
+    return db.exec(query).first() is not None
+
+
+#: Kinds the daily due-work job assigns from the caseload; they are handed on with the caseload.
+FOLLOW_CASELOAD = frozenset({"adbb_first", "adbb_second", "round_assessment", "transition_description"})
+
+
+class HandOnError(Exception):
+    def __init__(self, message: str, field: str = "assignee") -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def hand_on_choices(db: Session, scope: Scope, task: Task) -> list[User]:
+    """Whom the unit's leader can hand a task to: the active people with a role in its unit."""
+    if not scope.leads(task.unit_id) or task.kind in FOLLOW_CASELOAD:
+        return []
+    query = (
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.unit_id == task.unit_id, User.active.is_(True))
+        .distinct()
+        .order_by(User.display_name)
+    )
+    return list(db.exec(query))
+
+
+def hand_on(db: Session, scope: Scope, audit: AuditTrail, task_id: str, assignee_id: str, on: date) -> Task:
+    """The unit's leader gives one of the unit's tasks to someone working in the unit."""
+    task = open_task_for(db, scope, task_id, on)
+    if task is None or not scope.leads(task.unit_id):
+        raise TaskNotFound(task_id)
+    if task.kind in FOLLOW_CASELOAD:
+        raise HandOnError(
+            N_("Opgaven følger barnets ansvarlige fagperson. Ret ansvaret for barnet i stedet.")
+        )
+    if assignee_id not in {user.id for user in hand_on_choices(db, scope, task)}:
+        raise HandOnError(N_("Vælg en medarbejder i enheden."))
+    previous, task.assignee_id = task.assignee_id, assignee_id
+    db.add(task)
+    audit.add("task.handed_on", "task", task.id, task.child_id, to_user=assignee_id, from_user=previous)
+    return task

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from backend.auth.policy import Scope
 from backend.domain import consent
 from backend.records.handover import HANDOVER, handover_decision
-from backend.records.models import Record
+from backend.records.models import Record, RecordVersion
 
 
 def transition_summary(record: Record) -> str:
@@ -31,7 +31,7 @@ def transition_summary(record: Record) -> str:
 class Handover:
     """Where a transition description stands with the parents' consent and the receiving unit."""
 
-    state: str  # draft | no_unit | awaiting | given | refused | withdrawn | other_unit
+    state: str  # draft | no_unit | awaiting | given | changed | refused | withdrawn | other_unit
     decisions: list[Record] = field(default_factory=list)
     latest: Record | None = None
 
@@ -52,12 +52,27 @@ def handover_of(db: Session, scope: Scope, record: Record) -> Handover:
         state = "awaiting"
     elif latest.data.get("state") == "given":
         given_to = latest.derived.get("to_unit_id")
-        state = (
-            "given" if record.shared_with_unit_id and given_to == record.shared_with_unit_id else "other_unit"
-        )
+        if given_to != record.data.get("to_unit_id"):
+            state = "other_unit"
+        elif not record.shared_with_unit_id or _changed_since_consent(db, record):
+            state = "changed"
+        else:
+            state = "given"
     else:
         state = latest.data.get("state", "awaiting")
     return Handover(state=state, decisions=decisions, latest=latest)
+
+
+def _changed_since_consent(db: Session, record: Record) -> bool:
+    """The description differs from the version the receiving unit reads (the consented one)."""
+    if record.shared_version is None or record.shared_version == record.version:
+        return record.shared_version is None
+    shown = db.exec(
+        select(RecordVersion).where(
+            RecordVersion.record_id == record.id, RecordVersion.version == record.shared_version
+        )
+    ).first()
+    return shown is None or shown.data != record.data
 
 
 def consent_records(db: Session, scope: Scope, record: Record) -> list[Record]:

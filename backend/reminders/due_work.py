@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_
+from sqlalchemy import and_, exists
 from sqlmodel import Session, select
 
 from backend.auth.policy import placed_on
@@ -75,7 +75,7 @@ class Organisation:
     settings: MunicipalSettings
     units: dict[str, Unit]
     placed: dict[str, str]  # child id -> unit id today
-    caseload: dict[tuple[str, str], str]  # (child id, unit id) -> user id
+    caseload: dict[tuple[str, str], str]  # (child id, unit id) -> active user id with a role there
     professionals: dict[str, set[str]]  # unit id -> user ids with a professional role there
 
 
@@ -106,10 +106,11 @@ def _organisation(db: Session, municipality: Municipality, on: date) -> Organisa
         ).all()
     )
     caseload: dict[tuple[str, str], str] = {}
+    member = and_(RoleAssignment.user_id == Caseload.user_id, RoleAssignment.unit_id == Caseload.unit_id)
     rows = db.exec(
         select(Caseload.child_id, Caseload.unit_id, Caseload.user_id)
         .join(User, User.id == Caseload.user_id)
-        .where(Caseload.unit_id.in_(units or {""}), User.active)
+        .where(Caseload.unit_id.in_(units or {""}), User.active, exists().where(member))
         .order_by(Caseload.since)
     ).all()
     for child_id, unit_id, user_id in rows:

@@ -19,19 +19,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from backend.auth.policy import placed_on
 from backend.config import get_settings
 from backend.db import utcnow
 from backend.domain import schedules
 from backend.domain.dates import COPENHAGEN
 from backend.domain.settings import MunicipalSettings, load_settings
-from backend.people.models import Municipality, Placement, Role, RoleAssignment, Unit, User
+from backend.people.models import Municipality, Role, RoleAssignment, Unit, User
 from backend.records.models import Task
+from backend.records.tasks import task_visible_to
 from backend.reminders import messages
 from backend.reminders.models import PushSend, PushSubscription, ReminderDelivery
 from backend.reminders.preferences import ReminderPreferences, preferences_of
@@ -92,34 +93,26 @@ def _subscribers(db: Session) -> dict[str, User]:
 
 
 def _user_plans(db: Session, municipality_id: str, users: list[User], on: date) -> list[UserPlan]:
-    """Each user's open tasks, as `open_tasks_for` lists them: their own, plus the unassigned
-    tasks of the units they lead, about children still placed in the task's unit."""
+    """Each user's open tasks, as `open_tasks_for` lists them (the same `task_visible_to` rule):
+    their own, plus the unassigned tasks of the units they lead — in two queries for everyone."""
     plans = {u.id: UserPlan(u, preferences_of(u.preferences)) for u in users}
-    leaders: dict[str, set[str]] = defaultdict(set)
-    for user_id, unit_id in db.exec(
-        select(RoleAssignment.user_id, RoleAssignment.unit_id).where(
-            RoleAssignment.role == Role.leader, RoleAssignment.user_id.in_(set(plans))
-        )
-    ).all():
-        leaders[unit_id].add(user_id)
-    query = (
-        select(Task)
-        .join(Unit, Unit.id == Task.unit_id)
-        .outerjoin(Placement, and_(Placement.child_id == Task.child_id, placed_on(on)))
-        .where(Unit.municipality_id == municipality_id, Task.status == "open")
-        .where(
-            or_(
-                Task.assignee_id.in_(set(plans)),
-                and_(Task.assignee_id.is_(None), Task.unit_id.in_(set(leaders) or {""})),
-            )
-        )
-        .where(or_(Task.child_id.is_(None), Placement.unit_id == Task.unit_id))
+    open_in_municipality = and_(
+        Task.status == "open",
+        Task.unit_id.in_(select(Unit.id).where(Unit.municipality_id == municipality_id)),
     )
-    for task in db.exec(query).all():
-        owners = {task.assignee_id} if task.assignee_id else leaders.get(task.unit_id, set())
-        for user_id in owners:
-            if user_id in plans:
-                plans[user_id].tasks.append(task)
+    assigned = select(Task, Task.assignee_id).where(
+        open_in_municipality, Task.assignee_id.in_(set(plans)), task_visible_to(Task.assignee_id, on)
+    )
+    leader = aliased(RoleAssignment)
+    leaders = (
+        select(Task, leader.user_id)
+        .join(leader, and_(leader.unit_id == Task.unit_id, leader.role == Role.leader))
+        .where(open_in_municipality, Task.assignee_id.is_(None), leader.user_id.in_(set(plans)))
+        .where(task_visible_to(leader.user_id, on))
+    )
+    for query in (assigned, leaders):
+        for task, user_id in db.exec(query.order_by(Task.due_on, Task.created_at)).all():
+            plans[user_id].tasks.append(task)
     return list(plans.values())
 
 

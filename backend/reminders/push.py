@@ -34,6 +34,7 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import Engine, delete, or_, update
 from sqlmodel import Session, select
 
+from backend import metrics
 from backend.config import get_settings
 from backend.db import get_engine, new_session, utcnow
 from backend.domain import schedules
@@ -144,6 +145,9 @@ def send_pending(
                 record(engine, list(zip(claimed, outcomes, strict=True)), instance, now or utcnow())
                 for outcome in outcomes:
                     result.count(outcome)
+                    metrics.push_delivery(
+                        outcome.status if outcome.status in ("sent", "retry", "gone") else "failed"
+                    )
     finally:
         if own_http:
             http.close()

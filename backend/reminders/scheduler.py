@@ -30,6 +30,7 @@ from sqlalchemy import Engine, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from backend import metrics
 from backend.db import get_engine, new_session, utcnow
 from backend.domain.dates import COPENHAGEN
 from backend.reminders.models import SchedulerLease
@@ -129,10 +130,12 @@ def run_jobs(
             results[job.name] = job.run(engine, started)
         except Exception as error:  # noqa: BLE001 - one failing job must not stop the others
             log.exception("periodic job %s failed", job.name)
+            metrics.job_run(job.name, ok=False)
             results[job.name] = error
             if job.exclusive:
                 release_lease(engine, job, instance, started, f"{type(error).__name__}: {error}")
             continue
+        metrics.job_run(job.name, ok=True)
         if job.exclusive:
             release_lease(engine, job, instance, started)
     return results
@@ -214,6 +217,7 @@ async def _loop(stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             await asyncio.to_thread(run_jobs, stop=stop)
+            metrics.SCHEDULER_TICKS.inc()
         except Exception:  # noqa: BLE001 - the loop must survive a failing database
             log.exception("scheduler tick failed")
         await asyncio.sleep(TICK_SECONDS + random.uniform(0, 5))  # noqa: S311 - jitter between instances

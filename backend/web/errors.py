@@ -206,8 +206,17 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+        except Exception as error:
+            if database_unavailable(error):
+                log.warning("database unavailable: %s", type(error).__name__)
+                if started:
+                    raise
+                await _unavailable_response(scope)(scope, receive, send)
+                return
+            from backend.web.observability import route_template
+
+            # The route template, never the path: paths hold ids.
+            log.exception("unhandled error on %s %s", scope.get("method"), route_template(scope))
             if started:
                 raise
             if wants_json(Request(scope)):
@@ -216,6 +225,36 @@ class UnexpectedErrorMiddleware:
                 response = HTMLResponse(_PLAIN_500, status_code=500)
             await response(scope, receive, send)
 
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database cannot be reached (restarting, network cut, pool exhausted)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _unavailable_response(scope: Scope) -> Response:
+    """503 while the database is away: the contract's JSON for the API, a Danish page otherwise.
+    The request's transaction was never committed, so nothing of it is stored."""
+    headers = {"Retry-After": "5"}
+    if wants_json(Request(scope)):
+        response: Response = error_json(503, DATABASE_UNAVAILABLE)
+        response.headers.update(headers)
+        return response
+    return HTMLResponse(_PLAIN_503, status_code=503, headers=headers)
+
+
+DATABASE_UNAVAILABLE = "Databasen svarer ikke lige nu. Prøv igen om lidt – intet er gemt."
+
+_PLAIN_503 = (
+    '<!doctype html><html lang="da"><meta charset="utf-8"><title>Ikke tilgængelig – Opspor</title>'
+    "<h1>Opspor er ikke tilgængelig lige nu</h1><p>Databasen svarer ikke. Prøv igen om lidt. "
+    "Det, du var ved at gemme, er ikke gemt – men det, du har gemt på telefonen, er ikke tabt.</p>"
+    '<p><a href="/">Prøv igen</a></p></html>'
+)
 
 _PLAIN_500 = (
     '<!doctype html><html lang="da"><meta charset="utf-8"><title>Fejl – Opspor</title>'

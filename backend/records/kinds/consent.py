@@ -56,6 +56,8 @@ class ConsentRules(RecordRules):
         if data.kind == "transition_handover" and data.scope:
             transition = _transition_of(write, data.scope)
             to_unit = transition.data.get("to_unit_id") if transition else None
+            if transition is not None:
+                derived["scope_version"] = _covered_version(write, data.scope, transition)
             if to_unit:
                 unit = write.db.get(Unit, to_unit)
                 derived["to_unit_id"] = to_unit
@@ -71,6 +73,17 @@ class ConsentRules(RecordRules):
         transition = _transition_of(write, data.scope)
         if transition is not None:
             sync_handover(write.db, transition, write.actor.audit, write.today)
+
+
+def _covered_version(write: Write, scope: str, transition: Record) -> int:
+    """The version of the description the parents decided about: the one current when the
+    consent was first recorded — a correction of the consent (a witness, a typo) keeps it."""
+    existing = write.existing
+    if existing is not None and existing.data.get("scope") == scope:
+        kept = existing.derived.get("scope_version")
+        if isinstance(kept, int):
+            return kept
+    return transition.version
 
 
 def _transition_of(write: Write, scope: str) -> Record | None:

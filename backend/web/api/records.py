@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse
 
 from backend.domain.dates import today
 from backend.notify.email import send_after_response
-from backend.records.access import visible_record
+from backend.records.access import visible_record, visible_versions
 from backend.records.service import SaveResult, save_record
 from backend.records.tasks import open_tasks_for
-from backend.records.views import record_json, user_names, version_json, versions_of
+from backend.records.views import record_json, user_names, version_json
 from backend.web.context import SignedIn
 from backend.web.errors import error_json
 
@@ -75,7 +75,7 @@ def get_record(ctx: SignedIn, record_id: str) -> dict:
     record = visible_record(ctx.db, ctx.scope, record_id, today())
     if record is None:
         raise HTTPException(404)
-    versions = versions_of(ctx.db, record.id)
+    versions = visible_versions(ctx.db, record)
     names = user_names(ctx.db, {record.author_id, record.updated_by_id, *(v.author_id for v in versions)})
     ctx.audit.add("record.read", record.type, record.id, record.child_id)
     return {**record_json(record, names), "versions": [version_json(v, names) for v in versions]}

@@ -105,6 +105,8 @@ def oidc_callback(ctx: Ctx, code: str = "", state: str = "", error: str = "", is
 
 def _no_access(ctx: RequestContext, denied: NoAccess) -> Response:
     ctx.audit.add("oidc.no_access", "user", denied.user_id, reason=denied.reason)
+    for task_id in denied.released:
+        ctx.audit.add("task.reassigned", "task", task_id, from_user=denied.user_id)
     ctx.audit.add("signin.failure", "user", denied.user_id, reason=f"oidc_{denied.reason}")
     response = render(
         ctx.request, "auth_message.html", {"title": N_("Ingen adgang"), "message": NO_ACCESS}, status_code=403
@@ -125,6 +127,8 @@ def _sign_in(ctx: RequestContext, provisioned: Provisioned, id_token: str, targe
             added=[list(key) for key in provisioned.added],
             removed=[list(key) for key in provisioned.removed],
         )
+    for task_id in provisioned.released:
+        ctx.audit.add("task.reassigned", "task", task_id, from_user=user.id)
     signed_in = open_session(ctx, user, method="oidc")
     ctx.db.flush()
     ctx.db.add(OidcLogin(session_id=ctx.session.id, id_token=id_token))

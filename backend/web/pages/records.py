@@ -14,12 +14,12 @@ from backend.domain.dates import today
 from backend.notify.email import send_after_response
 from backend.people.models import Child
 from backend.people.service import unit_names
-from backend.records.access import can_change, may_start, visible_record
+from backend.records.access import can_change, may_start, visible_record, visible_versions
 from backend.records.forms import FormShapeError, form_to_body, unflatten
 from backend.records.models import Record, RecordVersion
 from backend.records.service import SaveResult, save_record
 from backend.records.types import RECORD_TYPES, TYPE_LABELS
-from backend.records.views import user_names, versions_of
+from backend.records.views import user_names
 from backend.web.api.records import result_response
 from backend.web.context import SignedIn
 from backend.web.errors import wants_json
@@ -198,14 +198,14 @@ def _html_result(ctx: SignedIn, record_id: str, body: dict, result: SaveResult, 
 @router.get("/records/{record_id}")
 def view_record(ctx: SignedIn, record_id: str, gemt: str = "") -> Response:
     record = _own_record(ctx, record_id)
-    versions = versions_of(ctx.db, record.id)
+    versions = visible_versions(ctx.db, record)
     return _record_page(ctx, record, versions, shown=None, saved=bool(gemt))
 
 
 @router.get("/records/{record_id}/versions/{version}")
 def view_version(ctx: SignedIn, record_id: str, version: int) -> Response:
     record = _own_record(ctx, record_id)
-    versions = versions_of(ctx.db, record.id)
+    versions = visible_versions(ctx.db, record)
     shown = next((v for v in versions if v.version == version), None)
     if shown is None:
         raise HTTPException(404)

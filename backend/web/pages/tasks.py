@@ -8,15 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
-from backend.auth.policy import is_id
-from backend.db import utcnow
 from backend.domain.dates import today
+from backend.i18n import gettext
 from backend.records.models import Task
 from backend.records.tasks import (
     CLOSED_BY_HAND,
+    HandOnError,
+    TaskNotClosable,
+    TaskNotFound,
     TaskView,
+    close_by_hand,
+    hand_on,
+    hand_on_choices,
+    open_task_for,
     open_tasks_for,
-    release_parent_facing,
     task_title,
 )
 from backend.reminders.due_work import children_to_assess
@@ -60,19 +65,21 @@ def tasks_page(ctx: SignedIn) -> Response:
 
 
 def _task_for(ctx: SignedIn, task_id: str) -> Task:
-    """A task the caller may see: their own, or their led unit's, about a child in scope."""
-    if not is_id(task_id):
+    """A task the caller may see (the task access policy), else 404."""
+    task = open_task_for(ctx.db, ctx.scope, task_id, today())
+    if task is None:
         raise HTTPException(404)
-    views = open_tasks_for(ctx.db, ctx.scope, today())
-    view = next((v for v in views if v.task.id == task_id), None)
-    if view is None:
-        raise HTTPException(404)
-    return view.task
+    return task
 
 
 @router.get("/tasks/{task_id}")
 def task_page(ctx: SignedIn, task_id: str) -> Response:
-    task = _task_for(ctx, task_id)
+    return _task_page(ctx, _task_for(ctx, task_id))
+
+
+def _task_page(
+    ctx: SignedIn, task: Task, errors: dict[str, str] | None = None, status_code: int = 200
+) -> Response:
     ctx.audit.add("task.read", "task", task.id, task.child_id)
     round_children = children_to_assess(ctx.db, task, today())
     for child, _assessed in round_children:
@@ -86,38 +93,32 @@ def task_page(ctx: SignedIn, task_id: str) -> Response:
             "closable": task.kind in CLOSED_BY_HAND,
             "releasable": task.kind == "abuse_path_review" and ctx.scope.leads(task.unit_id),
             "round_children": round_children,
+            "hand_on_to": hand_on_choices(ctx.db, ctx.scope, task),
+            "errors": errors or {},
         },
+        status_code=status_code,
     )
+
+
+@router.post("/tasks/{task_id}/assign")
+def hand_on_task(ctx: SignedIn, task_id: str, assignee: Annotated[str, Form(max_length=36)] = "") -> Response:
+    try:
+        hand_on(ctx.db, ctx.scope, ctx.audit, task_id, assignee, today())
+    except TaskNotFound:
+        raise HTTPException(404) from None
+    except HandOnError as error:
+        return _task_page(
+            ctx, _task_for(ctx, task_id), {error.field: gettext(error.message)}, status_code=422
+        )
+    return RedirectResponse("/tasks", status_code=303)
 
 
 @router.post("/tasks/{task_id}/done")
 def complete_task(ctx: SignedIn, task_id: str, note: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    task = _task_for(ctx, task_id)
-    if task.kind not in CLOSED_BY_HAND and task.kind != "abuse_path_review":
-        raise HTTPException(400, "Opgaven lukkes, når arbejdet er registreret.")
-    if task.kind == "abuse_path_review":
-        if not ctx.scope.leads(task.unit_id):
-            raise HTTPException(404)
-        _release_abuse_path(ctx, task)
-    task.status, task.closed_at, task.closed_by_id = "done", utcnow(), ctx.user.id
-    if note.strip():
-        task.params = {**task.params, "completion_note": note.strip()}
-    ctx.db.add(task)
-    ctx.audit.add("task.done", "task", task.id, task.child_id, kind=task.kind)
+    try:
+        close_by_hand(ctx.db, ctx.scope, ctx.audit, task_id, note, today())
+    except TaskNotFound:
+        raise HTTPException(404) from None
+    except TaskNotClosable:
+        raise HTTPException(400, "Opgaven lukkes, når arbejdet er registreret.") from None
     return RedirectResponse("/tasks", status_code=303)
-
-
-def _release_abuse_path(ctx: SignedIn, task: Task) -> None:
-    """The leader releases the parent-facing tasks once no abuse-path review is open."""
-    from sqlmodel import select
-
-    others = ctx.db.exec(
-        select(Task).where(
-            Task.child_id == task.child_id,
-            Task.kind == "abuse_path_review",
-            Task.status == "open",
-            Task.id != task.id,
-        )
-    ).first()
-    if others is None and task.child_id:
-        release_parent_facing(ctx.db, task.child_id)

@@ -8,28 +8,16 @@
 //              "dual" scripts the classic service worker loads too
 //   status.js  the status bar   sync.js  replays, backoff, Background Sync, scope and expiry
 //   ui.js, logout.js, install.js
-// Loaded only where the page needs them (import()): forms.js with drafts.js, rows.js, adbb.js
-// and dates.js (record forms), signature.js (consent), push.js (reminders), outbox-page.js
-// (/outbox), download.js ("Hent til offline").
+// Page modules, loaded as a second <script type="module"> by the templates that need them (so
+// they run before the page's load event, like this one): forms.js with drafts.js, rows.js,
+// adbb.js, dates.js and signature.js (records/form.html), push.js (reminders.html),
+// outbox-page.js (outbox.html), download.js (today.html). Each starts itself.
 import { offerInstall, watchForUpdates } from "./install.js";
 import { guardLogout } from "./logout.js";
 import { csrf, keptAt, metaContent, Store, userId } from "./page.js";
 import { outboxChanged, refreshStatus, setProblem } from "./status.js";
 import { expireOldCopies, replay, resetBackoff, scheduleRetry, syncScope } from "./sync.js";
 import { setUpUi } from "./ui.js";
-
-// A part whose module cannot be fetched (offline before the worker cached it) is left out.
-const load = (selector, fetchModule) =>
-  document.querySelector(selector) === null ? null : fetchModule().catch(() => null);
-
-// Page parts and the modules that run them, fetched at once (in parallel with start-up).
-const parts = {
-  forms: load("form[data-record-form], [data-rows]", () => import("./forms.js")),
-  signature: load("[data-signature]", () => import("./signature.js")),
-  push: load("[data-push]", () => import("./push.js")),
-  outbox: load("#outbox-list", () => import("./outbox-page.js")),
-  download: load("[data-download-offline]", () => import("./download.js")),
-};
 
 function showFlash() {
   const flash = sessionStorage.getItem("opspor-flash");
@@ -44,11 +32,6 @@ function showFlash() {
 
 async function start() {
   setUpUi();
-  const [forms, signature, push, outbox, download] = await Promise.all(
-    [parts.forms, parts.signature, parts.push, parts.outbox, parts.download]);
-  if (signature) signature.setUpSignatures();
-  if (push) push.setUpPushBox();
-  if (forms) forms.setUpRows();
   if (metaContent("opspor-page") === "login") {
     try { await Store.meta.set({ userId: null, csrf: null }); } catch (error) { /* no storage */ }
   }
@@ -63,14 +46,11 @@ async function start() {
       }
     });
   }
+  for (const form of document.querySelectorAll("form[data-logout]")) guardLogout(form);
   await Store.meta.set({ userId, csrf });
   showFlash();
-  if (forms) for (const form of document.querySelectorAll("form[data-record-form]")) forms.enhanceForm(form);
-  for (const form of document.querySelectorAll("form[data-logout]")) guardLogout(form);
-  if (download) download.setUpDownload();
   const retry = document.querySelector("[data-retry-now]");
   if (retry) retry.addEventListener("click", () => { resetBackoff(); replay(); });
-  if (outbox) outbox.setUpOutboxPage();
   offerInstall();
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   window.addEventListener("online", () => {

@@ -1,11 +1,6 @@
-// Keeping pages for offline use: "Hent til offline" on the front page.
+// Keeping pages for offline use: "Hent til offline" on the front page (today.html loads this module).
 import { isIos, standalone, Store, store, userId } from "./page.js";
 
-export function setUpDownload() {
-  for (const button of document.querySelectorAll("[data-download-offline]")) {
-    button.addEventListener("click", () => downloadForOffline(button));
-  }
-}
 
 async function downloadForOffline(button) {
   const status = button.parentElement.querySelector("[data-download-status]");
@@ -32,5 +27,11 @@ async function downloadForOffline(button) {
     status.textContent = "Hentningen blev afbrudt. Prøv igen, når der er net.";
   } finally {
     button.disabled = false;
+  }
+}
+
+if (userId) {
+  for (const button of document.querySelectorAll("[data-download-offline]")) {
+    button.addEventListener("click", () => downloadForOffline(button));
   }
 }

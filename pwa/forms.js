@@ -1,16 +1,17 @@
-// Record forms: saving goes to the server at once when it answers, else into the outbox.
+// Record forms (records/form.html loads this module): drafts on every change, saving to the
+// server at once when it answers, else into the outbox.
 import { updateAdbb } from "./adbb.js";
 import { describe, formFields, offerDraft, recordIdOf, saveDraft, setRecordId } from "./drafts.js";
 import { csrf, keptAt, Net, Store, store, userId } from "./page.js";
 import { refreshStatus, setProblem } from "./status.js";
 import { requestBackgroundSync, scheduleRetry } from "./sync.js";
+import { setUpRows } from "./rows.js";
+import { setUpSignatures } from "./signature.js";
 import { showFormMessage } from "./ui.js";
-
-export { setUpRows } from "./rows.js";
 
 const SEND_TIMEOUT_MS = 10000;
 
-export function enhanceForm(form) {
+function enhanceForm(form) {
   if (form.dataset.new !== undefined && keptAt) {
     setRecordId(form, crypto.randomUUID());  // a kept blank form: every opening is a new record
   }
@@ -98,3 +99,7 @@ async function keepOnPhone(form, item, reason) {
     location.assign(item.child_id ? `/children/${item.child_id}` : "/outbox");
   }
 }
+
+setUpRows();
+setUpSignatures();
+if (userId) for (const form of document.querySelectorAll("form[data-record-form]")) enhanceForm(form);

@@ -1,12 +1,13 @@
-// The outbox page (/outbox): what waits and why, and the drafts on the phone.
-import { day, store } from "./page.js";
+// The outbox page (/outbox; outbox.html loads this module): what waits and why, and the drafts
+// on the phone.
+import { day, store, userId } from "./page.js";
 import { OUTBOX_CHANGED, refreshStatus } from "./status.js";
 import { confirmDialog, link } from "./ui.js";
 
 const STATE_TEXT = { pending: "Venter på net", conflict: "Ændret af en anden – vælg udgave",
   invalid: "Afvist af serveren – ret den", quarantined: "Beskadiget – kan ikke sendes" };
 
-export async function renderOutbox() {
+async function renderOutbox() {
   const list = document.getElementById("outbox-list");
   const items = (await store.all("outbox")).map((entry) => entry.value);
   list.textContent = "";
@@ -81,8 +82,7 @@ export async function renderOutbox() {
 }
 
 // Shown again whenever a replay (here or in the service worker) changed the outbox.
-export function setUpOutboxPage() {
-  if (!document.getElementById("outbox-list")) return;
+if (userId && document.getElementById("outbox-list")) {
   renderOutbox();
   document.addEventListener(OUTBOX_CHANGED, () => renderOutbox());
 }

@@ -1,9 +1,5 @@
-// Reminders (issue 6): "Slå påmindelser til" asks for permission only after that tap.
-
-export function setUpPushBox() {
-  const box = document.querySelector("[data-push]");
-  if (box) setUpPush(box);
-}
+// Reminders (issue 6; reminders.html loads this module): "Slå påmindelser til" asks for
+// permission only after that tap.
 
 function setUpPush(box) {
   const status = box.querySelector("[data-push-status]");
@@ -93,3 +89,6 @@ function setUpPush(box) {
     }
   });
 }
+
+const pushBox = document.querySelector("[data-push]");
+if (pushBox) setUpPush(pushBox);

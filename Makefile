@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?=
+# Test processes (pytest-xdist); whole files stay on one worker, so a module's shared live server or
+# provider is started once. `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint bench bench-page-weight bench-load bench-load-200 chromium nginx node-deps messages clean
 
@@ -57,7 +60,7 @@ tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/p
 
 ## Install everything the tests need and run the whole suite
 test: $(VENV)/.dev chromium nginx node-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check backend tests bench

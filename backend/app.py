@@ -10,6 +10,7 @@ from backend.reminders.scheduler import lifespan
 from backend.web import api, pages  # noqa: F401
 from backend.web.api import children as api_children
 from backend.web.api import export as api_export
+from backend.web.api import fhir as api_fhir
 from backend.web.api import metrics as api_metrics
 from backend.web.api import overview as api_overview
 from backend.web.api import push as api_push
@@ -87,6 +88,7 @@ def create_app() -> FastAPI:
         round_pages.router,
         settings_pages.router,
         api_export.router,
+        api_fhir.router,
         admin_home_pages.router,
         admin_org_pages.router,
         admin_approvals_pages.router,

@@ -103,7 +103,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def _emergency_admin_problem(db, municipality_id: str, roles: list[str]) -> str:  # noqa: ANN001
+def _emergency_admin_problem(db, municipality_id: str, roles: list[str]) -> str:
     """Why this cannot be the emergency admin ("" when it can): one per municipality, an admin."""
     from backend.people.models import User
 
@@ -145,7 +145,7 @@ def cmd_password_link(args: argparse.Namespace) -> int:
 class _Operator:
     """The admin context of a command run by the operator (no signed-in user)."""
 
-    def __init__(self, db, audit) -> None:  # noqa: ANN001
+    def __init__(self, db, audit) -> None:
         self.db, self.audit, self.user = db, audit, None
 
 

@@ -6,6 +6,7 @@ import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     max_body_bytes: int = 1_000_000
     run_scheduler: bool = True
+    #: "production" (argon2id at argon2-cffi's RFC 9106 strength) or "test" (tiny parameters, only
+    #: for the test suite: hashing at full strength there costs minutes and proves nothing more).
+    password_hash_profile: Literal["production", "test"] = "production"  # noqa: S105 - not a password
     release: str = "1"
 
     #: Addresses (comma-separated, or `*`) whose X-Forwarded-For/-Proto headers are believed.

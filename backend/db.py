@@ -26,14 +26,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime stored; use backend.db.utcnow()")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -58,7 +58,7 @@ def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_connection, _record):
             if sqlite_write_lock_up_front:
                 dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (below)
             cursor = dbapi_connection.cursor()
@@ -70,7 +70,7 @@ def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True) -> Engine:
         if sqlite_write_lock_up_front:
 
             @event.listens_for(engine, "begin")
-            def _sqlite_begin(connection):  # noqa: ANN001
+            def _sqlite_begin(connection):
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -96,7 +96,7 @@ def database_answers(engine: Engine | None = None) -> bool:
         with (engine or get_engine()).connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+    except Exception:
         return False
 
 

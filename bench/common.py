@@ -17,7 +17,7 @@ PG_URL = os.environ.get("OPSPOR_BENCH_DATABASE_URL") or os.environ.get("OPSPOR_T
 
 
 @contextmanager
-def bench_database(kind: str = "sqlite"):  # noqa: ANN201
+def bench_database(kind: str = "sqlite"):
     """A migrated database with the demo municipality: 'sqlite' or 'postgresql'."""
     from backend.db import make_engine, migrate, new_session
     from backend.people.demo import load_demo_data
@@ -49,7 +49,7 @@ def bench_database(kind: str = "sqlite"):  # noqa: ANN201
 
 
 @contextmanager
-def bench_server(kind: str = "sqlite", env: dict[str, str] | None = None, workers: int | None = None):  # noqa: ANN201
+def bench_server(kind: str = "sqlite", env: dict[str, str] | None = None, workers: int | None = None):
     """The app on a throwaway database: one process, or `opspor serve --workers N`."""
     with bench_database(kind) as url:
         settings = {"OPSPOR_SECRET_KEY": "bench", "OPSPOR_RUN_SCHEDULER": "0", **(env or {})}

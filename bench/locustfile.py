@@ -42,10 +42,11 @@ class FieldWorker(HttpUser):
 
     @task(1)
     def search(self) -> None:
-        self.client.get(
-            "/children?q=" + random.choice("aeiou"),
+        self.client.post(
+            "/children",
+            data={"q": random.choice("aeiou")},
             headers={"HX-Request": "true"},
-            name="GET /children?q= (htmx)",
+            name="POST /children (htmx search)",
         )
 
     @task(6)

@@ -31,7 +31,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def grow_caseload_to(server, username: str, size: int) -> None:  # noqa: ANN001
+def grow_caseload_to(server, username: str, size: int) -> None:
     """Give the health visitor `size` children in her caseload (the demo has 12)."""
     from backend.domain.dates import today
     from backend.people.models import Caseload, Child, Guardian, Placement, Unit, User
@@ -51,12 +51,12 @@ def grow_caseload_to(server, username: str, size: int) -> None:  # noqa: ANN001
         db.commit()
 
 
-def throttle(page, rate: float) -> None:  # noqa: ANN001
+def throttle(page, rate: float) -> None:
     session = page.context.new_cdp_session(page)
     session.send("Emulation.setCPUThrottlingRate", {"rate": rate})
 
 
-def measure_offline_saves(page, base_url: str, child_id: str, count: int = 50) -> dict:  # noqa: ANN001
+def measure_offline_saves(page, base_url: str, child_id: str, count: int = 50) -> dict:
     """Draft saves stay on the form: the time from the tap to the message, in the page."""
     page.goto(f"{base_url}/forms/concern_note?child={child_id}")
     page.context.set_offline(True)
@@ -90,7 +90,7 @@ def measure_offline_saves(page, base_url: str, child_id: str, count: int = 50) -
     }
 
 
-def measure_kept_page_opening(page, base_url: str, child_id: str, count: int = 20) -> dict:  # noqa: ANN001
+def measure_kept_page_opening(page, base_url: str, child_id: str, count: int = 20) -> dict:
     timings = []
     for _ in range(count):
         page.goto(f"{base_url}/children/{child_id}")
@@ -106,7 +106,7 @@ def measure_kept_page_opening(page, base_url: str, child_id: str, count: int = 2
     return {"p50": percentile(timings, 0.5), "p95": percentile(timings, 0.95), "n": count}
 
 
-def measure_sync(page, context, base_url: str, child_ids: list[str], count: int = 100) -> dict:  # noqa: ANN001
+def measure_sync(page, context, base_url: str, child_ids: list[str], count: int = 100) -> dict:
     """Queue `count` concern notes on the phone, then come online and time their delivery."""
     context.set_offline(True)
     page.evaluate(

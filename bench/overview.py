@@ -33,7 +33,7 @@ def _joint(rng: random.Random, kind: str = "joint") -> dict:
     return {"kind": kind, "overall": overall, "areas": {a: overall for a in AREAS}, "decision": "none"}
 
 
-def populate(engine, units_by_kind: dict[str, int], children_per_unit: int, rounds: int, on) -> dict:  # noqa: ANN001
+def populate(engine, units_by_kind: dict[str, int], children_per_unit: int, rounds: int, on) -> dict:
     from backend.db import new_session
     from backend.people.models import (
         Caseload,
@@ -48,7 +48,7 @@ def populate(engine, units_by_kind: dict[str, int], children_per_unit: int, roun
     )
     from backend.records.models import EvaluationRound, Record, Task
 
-    rng = random.Random(8)  # noqa: S311 - fictional data
+    rng = random.Random(8)
     with new_session(engine) as db:
         municipality = Municipality(name="Bench Kommune", settings={})
         db.add(municipality)
@@ -164,7 +164,7 @@ def populate(engine, units_by_kind: dict[str, int], children_per_unit: int, roun
         return {"units": unit_ids}
 
 
-def timed(client, url: str, runs: int = 20) -> tuple[float, float]:  # noqa: ANN001
+def timed(client, url: str, runs: int = 20) -> tuple[float, float]:
     client.get(url)  # warm up
     timings = []
     for _ in range(runs):
@@ -176,7 +176,7 @@ def timed(client, url: str, runs: int = 20) -> tuple[float, float]:  # noqa: ANN
     return statistics.median(timings), timings[int(0.95 * (len(timings) - 1))]
 
 
-def _client(url: str):  # noqa: ANN202
+def _client(url: str):
     from fastapi.testclient import TestClient
 
     from backend.app import create_app
@@ -191,7 +191,7 @@ def _client(url: str):  # noqa: ANN202
     return TestClient(create_app(), base_url="http://127.0.0.1", follow_redirects=False)
 
 
-def _sign_in(client, username: str) -> None:  # noqa: ANN001
+def _sign_in(client, username: str) -> None:
     from sqlmodel import select
 
     from backend.auth.passwords import hash_password

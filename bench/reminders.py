@@ -33,7 +33,7 @@ USERS = 300
 
 
 @contextmanager
-def empty_database(kind: str):  # noqa: ANN201
+def empty_database(kind: str):
     from backend.db import make_engine, migrate
 
     admin = None
@@ -59,7 +59,7 @@ def empty_database(kind: str):  # noqa: ANN201
             admin.dispose()
 
 
-def generate(engine, on) -> dict:  # noqa: ANN001
+def generate(engine, on) -> dict:
     """The municipality; records go through the write path (`save_record`), as everywhere."""
     from backend.audit import AuditTrail
     from backend.auth.policy import load_scope
@@ -81,7 +81,7 @@ def generate(engine, on) -> dict:  # noqa: ANN001
     from backend.records.models import EvaluationRound
     from backend.records.service import save_record
 
-    rng = random.Random(6)  # noqa: S311
+    rng = random.Random(6)
     with new_session(engine) as db:
         municipality = Municipality(name="Bench Kommune", settings={})
         db.add(municipality)
@@ -207,7 +207,7 @@ def generate(engine, on) -> dict:  # noqa: ANN001
     return {"units": len(units), "records": saved}
 
 
-def subscribe_everyone(engine) -> None:  # noqa: ANN001
+def subscribe_everyone(engine) -> None:
     from sqlmodel import select
 
     from backend.db import new_session
@@ -228,7 +228,7 @@ def subscribe_everyone(engine) -> None:  # noqa: ANN001
         db.commit()
 
 
-def timed(label: str, function):  # noqa: ANN001, ANN201
+def timed(label: str, function):
     started = time.perf_counter()
     result = function()
     elapsed = time.perf_counter() - started
@@ -253,7 +253,7 @@ def due_work_benchmark(kind: str) -> None:
             f"{made['records']} records (generated in {time.perf_counter() - started:.0f} s)"
         )
 
-        def due_work():  # noqa: ANN202
+        def due_work():
             with new_session(engine) as db:
                 result = materialise_due_work(db, on)
                 db.commit()
@@ -264,7 +264,7 @@ def due_work_benchmark(kind: str) -> None:
         subscribe_everyone(engine)
         moment = datetime.combine(on, clock(7, 30), COPENHAGEN)
 
-        def planner():  # noqa: ANN202
+        def planner():
             with new_session(engine) as db:
                 result = plan_reminders(db, moment)
                 db.commit()
@@ -274,14 +274,14 @@ def due_work_benchmark(kind: str) -> None:
         timed("reminder planner, 300 users, again", planner)
 
 
-def _count_pushes(port, counter) -> None:  # noqa: ANN001
+def _count_pushes(port, counter) -> None:
     """A stand-in push service in its own process (it must not share our GIL): answers 201."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
             with counter.get_lock():
                 counter.value += 1

@@ -14,7 +14,7 @@ from backend.people.models import Child
 from tests.support import login
 
 
-def new_client(app, username: str | None = None) -> TestClient:  # noqa: ANN001
+def new_client(app, username: str | None = None) -> TestClient:
     """Another browser: its own cookies, signed in as `username`."""
     client = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
     if username:

@@ -82,8 +82,8 @@ class OpenIdProvider:
             raise RuntimeError("oidc-provider is missing: run `make test` (npm ci in tests/node)")
         log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"oidc-provider-{self.port}.log"
         with open(log_path, "ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
-                ["node", "oidc_provider.mjs"],  # noqa: S607
+            self.process = subprocess.Popen(
+                ["node", "oidc_provider.mjs"],
                 cwd=NODE_DIR,
                 env={**os.environ, "OIDC_PROVIDER_CONFIG": json.dumps(self.config)},
                 stdout=log,
@@ -159,7 +159,7 @@ class ProviderProxy:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = _forward  # noqa: N815
+            do_GET = do_POST = _forward
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
@@ -281,7 +281,7 @@ class Sso:
     env: dict[str, str]
     units: dict[str, str]
 
-    def session(self):  # noqa: ANN201
+    def session(self):
         from backend.db import new_session
 
         return new_session(self.engine)

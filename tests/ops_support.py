@@ -57,7 +57,7 @@ class Server:
 
     def start(self, timeout: float = 120) -> Server:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
@@ -135,7 +135,7 @@ def per_process(text: str, name: str) -> dict[str, float]:
     }
 
 
-def wait_for(condition, timeout: float = 60, interval: float = 0.2):  # noqa: ANN001, ANN201
+def wait_for(condition, timeout: float = 60, interval: float = 0.2):
     deadline = time.monotonic() + timeout
     while True:
         value = condition()

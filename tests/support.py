@@ -24,6 +24,8 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-dev-shm-usage",
 ]
+#: For the subprocesses tests start with an environment of their own: passwords hashed cheaply.
+TEST_HASHING = {"OPSPOR_PASSWORD_HASH_PROFILE": "test"}
 PHONE = {
     "viewport": {"width": 360, "height": 740},
     "device_scale_factor": 2,
@@ -114,7 +116,7 @@ class LiveServer:
     def start(self, timeout: float = 30) -> None:
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"opspor-live-{self.port}.log"
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--workers", "1"],
                 cwd=PROJECT_DIR,
                 env=self.env,
@@ -149,7 +151,7 @@ class LiveServer:
         self.stop()
 
 
-def app_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def app_routes(app) -> list[tuple[str, str]]:
     """(method, path) of every route the app serves, included routers and all."""
     from fastapi.routing import iter_route_contexts
 

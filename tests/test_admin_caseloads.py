@@ -8,7 +8,7 @@ from tests.admin_support import events, new_client
 from tests.support import add_user, children_of_unit, login, unit_named, user_named
 
 
-def _caseload(db, username: str) -> set[str]:  # noqa: ANN001
+def _caseload(db, username: str) -> set[str]:
     db.expire_all()
     user = user_named(db, username)
     return set(db.exec(select(Caseload.child_id).where(Caseload.user_id == user.id)))

@@ -16,7 +16,7 @@ from tests.admin_support import events, new_client
 from tests.support import add_user, give_totp, login, unit_named, user_named
 
 
-def _emails_to(db, address: str) -> list[OutgoingEmail]:  # noqa: ANN001
+def _emails_to(db, address: str) -> list[OutgoingEmail]:
     db.expire_all()
     query = (
         select(OutgoingEmail).where(OutgoingEmail.to_address == address).order_by(OutgoingEmail.created_at)
@@ -24,7 +24,7 @@ def _emails_to(db, address: str) -> list[OutgoingEmail]:  # noqa: ANN001
     return list(db.exec(query))
 
 
-def _second_admin(db, username: str = "admin2", *, local: bool = False) -> User:  # noqa: ANN001
+def _second_admin(db, username: str = "admin2", *, local: bool = False) -> User:
     """Another admin; `local` makes it a real local account (with a second factor to reset)."""
     user = add_user(db, username, Role.admin, None)
     user.email = f"{username}@kommune.example"
@@ -34,14 +34,14 @@ def _second_admin(db, username: str = "admin2", *, local: bool = False) -> User:
     return user
 
 
-def _roles(db, user: User) -> set[tuple[str, str | None]]:  # noqa: ANN001
+def _roles(db, user: User) -> set[tuple[str, str | None]]:
     db.expire_all()
     return {
         (r.role, r.unit_id) for r in db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
     }
 
 
-def _approvals(db) -> list[AdminApproval]:  # noqa: ANN001
+def _approvals(db) -> list[AdminApproval]:
     db.expire_all()
     return list(db.exec(select(AdminApproval).order_by(AdminApproval.created_at)))
 
@@ -57,12 +57,15 @@ def test_a_password_link_is_emailed_to_the_person_and_never_shown_to_the_admin(c
     db.commit()
     page = client.post(f"/admin/users/{paedagog.id}/password-link")
     assert page.status_code == 200
-    assert "/set-password/" not in page.text and "jonas@kommune.example" in page.text
+    assert "/set-password" not in page.text and "jonas@kommune.example" in page.text
     (email,) = _emails_to(db, "jonas@kommune.example")
-    token = re.search(r"/set-password/(\S+)", email.body).group(1)
+    token = re.search(r"/set-password#t=(\S+)", email.body).group(1)  # in the fragment (M-4)
     assert token not in page.text
     # The e-mailed link works (for the person, in their own browser).
-    assert new_client(client.app).get(f"/set-password/{token}").status_code == 200
+    person = new_client(client.app)
+    landing = person.get("/set-password")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', landing.text).group(1)
+    assert person.post("/set-password/open", data={"token": token, "csrf_token": csrf}).status_code == 200
     assert [e.detail for e in events(db, "user.password_link_sent")] == [{}]
 
 
@@ -71,12 +74,12 @@ def test_a_person_without_email_gets_no_link_from_the_screens(client, db, demo) 
     created = client.post("/admin/users", data={"display_name": "Uden Post", "username": "uden.post"})
     assert created.status_code == 200
     assert "ingen e-mailadresse" in created.text and "opspor password-link" in created.text
-    assert "/set-password/" not in created.text
+    assert "/set-password" not in created.text
     user = user_named(db, "uden.post")
     assert db.exec(select(PasswordToken).where(PasswordToken.user_id == user.id)).first() is None
     again = client.post(f"/admin/users/{user.id}/password-link")
     assert again.status_code == 422 and "ingen e-mailadresse" in again.text
-    assert "/set-password/" not in again.text
+    assert "/set-password" not in again.text
     assert db.exec(select(PasswordToken).where(PasswordToken.user_id == user.id)).first() is None
 
 
@@ -86,7 +89,7 @@ def test_the_operator_prints_a_password_link_on_the_server(db_url, db) -> None:
     _opspor(db_url, "demo-data")
     result = _opspor(db_url, "password-link", "demo-admin")
     assert result.returncode == 0, result.stderr
-    assert re.search(r"/set-password/\S{20,}", result.stdout)
+    assert re.search(r"/set-password#t=\S{20,}", result.stdout)
     db.expire_all()
     assert [e.detail for e in events(db, "user.password_link_printed")] == [{"via": "cli"}]
     assert _opspor(db_url, "password-link", "ingen-saadan").returncode == 2
@@ -141,7 +144,7 @@ def test_actions_on_another_admin_wait_for_a_second_admins_approval(client, db, 
     assert {a.status for a in pending} == {"pending"}
     # The affected admin is told of every request, without any secret.
     notices = _emails_to(db, admin2.email)
-    assert len(notices) == 5 and not any("/set-password/" in e.body for e in notices)
+    assert len(notices) == 5 and not any("/set-password" in e.body for e in notices)
     assert len(events(db, "admin_approval.request")) == 5
     # The requester cannot approve its own requests.
     page = client.get("/admin/approvals")
@@ -174,9 +177,9 @@ def test_a_second_admin_approves_and_the_action_happens(client, db, demo) -> Non
     assert len(events(db, "admin_approval.approve")) == 2
     # The link went by e-mail to admin2 only — not to either admin's screen.
     bodies = [e.body for e in _emails_to(db, admin2.email)]
-    assert sum("/set-password/" in body for body in bodies) == 1
+    assert sum("/set-password#t=" in body for body in bodies) == 1
     assert any("nulstille din totrinsbekræftelse" in body and "nu gjort" in body for body in bodies)
-    assert "/set-password/" not in approver.get("/admin/approvals").text
+    assert "/set-password" not in approver.get("/admin/approvals").text
 
 
 def test_the_admin_who_would_get_a_role_cannot_approve_it_and_a_rejection_does_nothing(

@@ -56,22 +56,22 @@ def good_rows() -> list[list[str]]:
     ]
 
 
-def csv_bytes(rows: list[list[str]], sep: str = ";", encoding: str = "utf-8-sig", header=None) -> bytes:  # noqa: ANN001
+def csv_bytes(rows: list[list[str]], sep: str = ";", encoding: str = "utf-8-sig", header=None) -> bytes:
     lines = [sep.join(header or HEADER)] + [sep.join(row) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
-def dry_run(client, content: bytes, name: str = "boern.csv"):  # noqa: ANN001, ANN202
+def dry_run(client, content: bytes, name: str = "boern.csv"):
     return client.post("/admin/import", files={"file": (name, content, "text/csv")})
 
 
-def run(client, response):  # noqa: ANN001, ANN202
+def run(client, response):
     batch = re.search(r'action="/admin/import/([0-9a-f-]{36})/run"', response.text)
     assert batch, "no import button"
     return client.post(f"/admin/import/{batch.group(1)}/run")
 
 
-def _count(db, model) -> int:  # noqa: ANN001
+def _count(db, model) -> int:
     db.expire_all()
     return db.exec(select(func.count()).select_from(model)).one()
 

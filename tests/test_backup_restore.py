@@ -51,10 +51,10 @@ def test_pg_dump_and_pg_restore_give_a_copy_that_starts_with_the_same_data(db_ur
         pytest.skip("pg_dump/pg_restore are not installed (Debian: postgresql-client)")
     load_demo(db_url)
     dump = tmp_path / "opspor.dump"
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         ["pg_dump", "-Fc", "--no-owner", "-f", str(dump), _libpq(db_url)],
         check=True,
-        timeout=300,  # noqa: S607
+        timeout=300,
     )
     restored_name = f"opspor_restore_{uuid.uuid4().hex[:10]}"
     restored = make_url(db_url).set(database=restored_name).render_as_string(hide_password=False)
@@ -62,8 +62,8 @@ def test_pg_dump_and_pg_restore_give_a_copy_that_starts_with_the_same_data(db_ur
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{restored_name}"'))
     try:
-        subprocess.run(  # noqa: S603
-            ["pg_restore", "--no-owner", "--exit-on-error", "-d", _libpq(restored), str(dump)],  # noqa: S607
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", "-d", _libpq(restored), str(dump)],
             check=True,
             timeout=300,
         )

@@ -7,18 +7,23 @@ from sqlmodel import select
 
 from backend.auth.passwords import verify_password
 from backend.people.models import RoleAssignment, User
-from tests.support import PROJECT_DIR
+from tests.support import PROJECT_DIR, TEST_HASHING
 
 
 def _opspor(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "backend.cli", *args],
         cwd=PROJECT_DIR,
         input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
-        env={"OPSPOR_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "OPSPOR_SECRET_KEY": "x"},
+        env={
+            "OPSPOR_DATABASE_URL": db_url,
+            "PATH": "/usr/bin:/bin",
+            "OPSPOR_SECRET_KEY": "x",
+            **TEST_HASHING,
+        },
     )
 
 

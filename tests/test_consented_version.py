@@ -20,13 +20,13 @@ CONSENTED = "Elsker at synge og danse"
 EDITED = "Tilføjet efter samtykket: bider ofte"
 
 
-def _with_text(db, text: str) -> dict:  # noqa: ANN001
+def _with_text(db, text: str) -> dict:
     data = description(db)
     data["parents_part"] = {**data["parents_part"], "about_child": text}
     return data
 
 
-def _receiving_unit_texts(client, record_id: str, child_id: str) -> str:  # noqa: ANN001
+def _receiving_unit_texts(client, record_id: str, child_id: str) -> str:
     """Everything the receiving unit can read about the description, on every route it has."""
     pages = [
         client.get(f"/api/records/{record_id}"),
@@ -40,7 +40,7 @@ def _receiving_unit_texts(client, record_id: str, child_id: str) -> str:  # noqa
     return " ".join(p.text for p in pages)
 
 
-def _consented_description(client, db, child) -> tuple[str, dict]:  # noqa: ANN001
+def _consented_description(client, db, child) -> tuple[str, dict]:
     """v1 a draft with a sentence the parents had removed, v2 final, consent on v2."""
     record_id = str(uuid.uuid4())
     assert (

@@ -134,7 +134,7 @@ def test_two_instances_behind_nginx(db_url, db, tmp_path) -> None:
     try:
         for server in servers:
             server.start()
-        nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)], start_new_session=True)  # noqa: S603
+        nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)], start_new_session=True)
         wait_for(lambda: _answers(public, cert), timeout=30)
 
         with httpx.Client(

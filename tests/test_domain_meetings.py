@@ -27,7 +27,7 @@ def test_consent_is_needed_only_when_someone_outside_parents_and_own_staff_joins
         (None, "big", False),
     ],
 )
-def test_hand_mismatch(needed, offered, mismatch: bool) -> None:  # noqa: ANN001
+def test_hand_mismatch(needed, offered, mismatch: bool) -> None:
     assert meetings.hand_mismatch(needed, offered) is mismatch
 
 

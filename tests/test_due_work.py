@@ -24,19 +24,19 @@ HV = "Sundhedsplejen Nord"
 CM = "Dagplejen Syd"
 
 
-def run_job(on: date | None = None):  # noqa: ANN201
+def run_job(on: date | None = None):
     with new_session() as session:
         result = materialise_due_work(session, on or today())
         session.commit()
     return result
 
 
-def open_tasks(db, kind: str) -> list[Task]:  # noqa: ANN001
+def open_tasks(db, kind: str) -> list[Task]:
     db.expire_all()
     return list(db.exec(select(Task).where(Task.kind == kind, Task.status == "open")).all())
 
 
-def hv_child_aged(db, min_days: int, max_days: int) -> Child:  # noqa: ANN001
+def hv_child_aged(db, min_days: int, max_days: int) -> Child:
     for child in children_of_unit(db, HV):
         if min_days <= (today() - child.birth_date).days <= max_days:
             return child
@@ -140,7 +140,7 @@ def test_a_child_who_leaves_health_visiting_has_the_task_cancelled(demo, db) -> 
     assert task.status == "cancelled"
 
 
-def _round(db, unit_name: str, opens: date, closes: date) -> EvaluationRound:  # noqa: ANN001
+def _round(db, unit_name: str, opens: date, closes: date) -> EvaluationRound:
     round_ = EvaluationRound(
         unit_id=unit_named(db, unit_name).id,
         name="Efterår",

@@ -74,7 +74,7 @@ def records(client, db, demo) -> dict:
     }
 
 
-def _unit(db) -> str:  # noqa: ANN001
+def _unit(db) -> str:
     from tests.support import unit_named
 
     return unit_named(db, "Dagplejen Syd").id
@@ -103,10 +103,11 @@ def test_the_export_holds_the_childs_data_and_leaves_out_notes_for_review(client
 def test_notes_for_review_are_included_only_with_a_reason_which_is_audited(client, db, records) -> None:
     login(client, "demo-admin")
     child = records["child"]
-    url = f"/api/export/children/{child.id}?include={records['individual']}"
-    refused = client.get(url)
+    url = f"/api/export/children/{child.id}"  # inclusions and the reason go in the body (L-9)
+    refused = client.post(url, json={"include": [records["individual"]]})
     assert refused.status_code == 422 and "begrundelse" in refused.json()["detail"]
-    response = client.get(url + "&reason=Forældrene+har+bedt+om+alle+vurderinger")
+    reason = "Forældrene har bedt om alle vurderinger"
+    response = client.post(url, json={"include": [records["individual"]], "reason": reason})
     assert response.status_code == 200
     ids = {r["id"] for r in response.json()["records"]}
     assert records["individual"] in ids and records["abuse"] not in ids

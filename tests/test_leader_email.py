@@ -45,25 +45,25 @@ class Inbox:
         self.logins: list[tuple[str, str, bool]] = []
         self.refuse = refuse
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address == self.refuse:
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         self.sessions.append(session.ssl is not None)
         return "250 Message accepted"
 
-    def authenticate(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN201
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
         assert isinstance(auth_data, LoginPassword)
         self.logins.append((auth_data.login.decode(), auth_data.password.decode(), session.ssl is not None))
         return AuthResult(success=auth_data.password == b"hemmelig-kode")
 
 
 @pytest.fixture
-def smtp(app_env, monkeypatch):  # noqa: ANN001, ANN201
+def smtp(app_env, monkeypatch):
     """Start an SMTP server on loopback and point the app at it: `smtp(**server_options)`."""
     controllers: list[Controller] = []
 
@@ -92,11 +92,11 @@ def smtp(app_env, monkeypatch):  # noqa: ANN001, ANN201
         controller.stop()
 
 
-def _child_with_cpr(db) -> Child:  # noqa: ANN001
+def _child_with_cpr(db) -> Child:
     return next(c for c in children_of_unit(db, INSTITUTION) if c.cpr)
 
 
-def _named_final(client, db, child: Child) -> dict:  # noqa: ANN001
+def _named_final(client, db, child: Child) -> dict:
     record_id = str(uuid.uuid4())
     give_consent(client, db, child, "sparring_case", record_id)
     response = put_record(client, "reflection", child.id, reflection(), record_id=record_id)
@@ -114,7 +114,7 @@ def _forbidden(child: Child, data: dict) -> list[str]:
     return [t for t in texts if t]
 
 
-def _everything_in(envelope) -> tuple[str, list[str]]:  # noqa: ANN001
+def _everything_in(envelope) -> tuple[str, list[str]]:
     """The raw message and every decoded header and body part."""
     raw = envelope.original_content.decode("utf-8", "replace")
     message = email.message_from_bytes(envelope.original_content, policy=policy.default)

@@ -23,7 +23,7 @@ def make_tasks() -> None:
         session.commit()
 
 
-def add_task(db, unit: str, due_days: int, username: str | None, child=None, kind: str = "agreement") -> Task:  # noqa: ANN001
+def add_task(db, unit: str, due_days: int, username: str | None, child=None, kind: str = "agreement") -> Task:
     task = Task(
         key=f"test:{unit}:{due_days}:{username}:{kind}",
         kind=kind,

@@ -19,7 +19,7 @@ CM, HV, INST = "Dagplejen Syd", "Sundhedsplejen Nord", "Børnehuset Solsikken"
 
 
 @pytest.fixture
-def unit_world(demo, db) -> dict:  # noqa: ANN001
+def unit_world(demo, db) -> dict:
     """A unit with two closed rounds. In the newer round (R2):
 
     Anna T→E, Bo E→T, Cille C→C (an overdue dialogue meeting), Dan (no joint in R1) T,
@@ -214,12 +214,12 @@ def test_a_unit_alone_in_its_type_is_protected_by_its_total(client, demo, db) ->
 
 
 @contextmanager
-def count_queries():  # noqa: ANN201
+def count_queries():
     from backend.db import get_engine
 
     statements: list[str] = []
 
-    def before(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def before(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     engine = get_engine()

@@ -12,7 +12,7 @@ from tests.support import adbb_data, child_aged, login, put_record
 from tests.wellbeing_support import audit_actions
 
 
-def _stored(db) -> dict:  # noqa: ANN001
+def _stored(db) -> dict:
     db.expire_all()
     return db.exec(select(Municipality)).one().settings
 

@@ -26,7 +26,7 @@ def units(db, demo) -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(units):  # noqa: ANN001, ANN201
+def settings(units):
     role_map = {
         "hv": [{"role": "health_visitor", "unit_id": units["hv"]}],
         "ledere": [{"role": "leader", "unit_id": units["cm"]}, {"role": "leader", "unit_id": units["inst"]}],
@@ -43,7 +43,7 @@ def _identity(sub: str, groups: list[str] | str, **claims: str) -> Identity:
     )
 
 
-def _roles(db, user_id: str) -> set[tuple[str, str | None, str]]:  # noqa: ANN001
+def _roles(db, user_id: str) -> set[tuple[str, str | None, str]]:
     rows = db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id)).all()
     return {(r.role, r.unit_id, r.source) for r in rows}
 

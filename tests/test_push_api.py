@@ -18,7 +18,7 @@ DEVICE = "22222222-2222-4222-8222-222222222222"
 
 
 @pytest.fixture
-def receiver():  # noqa: ANN201
+def receiver():
     receiver = PushReceiver()
     yield receiver
     receiver.close()
@@ -82,7 +82,8 @@ def test_instances_starting_at_once_agree_on_one_key(app_env, db) -> None:
 def test_a_subscription_is_stored_for_the_user_and_device(client, demo, db, receiver) -> None:
     login(client, "demo-sundhedsplejerske")
     subscription = receiver.subscription("phone")
-    response = client.post("/api/push/subscriptions", json=subscription, headers={"X-Opspor-Device": DEVICE})
+    client.cookies.set("opspor_device", DEVICE)  # the device is the server-issued cookie's (L-6)
+    response = client.post("/api/push/subscriptions", json=subscription)
     assert response.status_code == 201
     stored = db.exec(select(PushSubscription)).one()
     assert stored.user_id == user_named(db, "demo-sundhedsplejerske").id
@@ -91,7 +92,7 @@ def test_a_subscription_is_stored_for_the_user_and_device(client, demo, db, rece
         subscription["endpoint"],
         subscription["keys"]["p256dh"],
     )
-    again = client.post("/api/push/subscriptions", json=subscription, headers={"X-Opspor-Device": DEVICE})
+    again = client.post("/api/push/subscriptions", json=subscription)
     assert again.status_code == 201
     db.expire_all()
     assert len(db.exec(select(PushSubscription)).all()) == 1

@@ -20,7 +20,7 @@ from tests.support import free_port, login
 
 
 @pytest.fixture
-def receiver():  # noqa: ANN201
+def receiver():
     receiver = PushReceiver()
     yield receiver
     receiver.close()
@@ -42,7 +42,7 @@ def next_push_morning(moment: datetime, hour: int = 7, minute: int = 35) -> date
     return datetime.combine(day, time(hour, minute), COPENHAGEN)
 
 
-def subscribe(client, receiver: PushReceiver, name: str, username: str = "demo-sundhedsplejerske") -> str:  # noqa: ANN001
+def subscribe(client, receiver: PushReceiver, name: str, username: str = "demo-sundhedsplejerske") -> str:
     login(client, username)
     response = client.post("/api/push/subscriptions", json=receiver.subscription(name))
     assert response.status_code == 201, response.text

@@ -44,7 +44,7 @@ def morning() -> datetime:
 
 
 @pytest.fixture
-def receiver():  # noqa: ANN201
+def receiver():
     receiver = PushReceiver(delay=0.4)
     yield receiver
     receiver.close()
@@ -76,7 +76,7 @@ def phones(client, demo, db, receiver) -> list[str]:
     return names
 
 
-def in_parallel(*calls) -> list[tuple[float, float, object]]:  # noqa: ANN002
+def in_parallel(*calls) -> list[tuple[float, float, object]]:
     """Run the calls in threads released together; (start, end, result) of each."""
     barrier = threading.Barrier(len(calls))
     outcomes: list = [None] * len(calls)
@@ -137,7 +137,7 @@ def test_two_whole_scheduler_runs_at_once_deliver_each_reminder_once(app_env, ph
 def test_two_planners_at_once_make_each_reminder_once(app_env, phones, db) -> None:
     engines = [make_engine(app_env), make_engine(app_env)]
 
-    def plan(engine) -> None:  # noqa: ANN001
+    def plan(engine) -> None:
         with new_session(engine) as session:
             plan_reminders(session)
             session.commit()
@@ -170,7 +170,7 @@ def test_no_database_transaction_is_open_while_pushing(app_env, phones, receiver
     watcher = create_engine(app_env, isolation_level="AUTOCOMMIT")
     seen: list[int] = []
 
-    def count_open_transactions(_item) -> None:  # noqa: ANN001
+    def count_open_transactions(_item) -> None:
         with watcher.connect() as connection:
             seen.append(
                 connection.execute(

@@ -41,7 +41,7 @@ def test_unplaceable_field_names_are_refused(name: str) -> None:
         unflatten([(name, "1")])
 
 
-def _form_token(client, path: str) -> tuple[str, str]:  # noqa: ANN001
+def _form_token(client, path: str) -> tuple[str, str]:
     page = client.get(path).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     record_id = re.search(r'action="/records/([0-9a-f-]{36})"', page).group(1)

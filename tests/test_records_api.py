@@ -21,7 +21,7 @@ from tests.support import (
 )
 
 
-def _hv_child(db):  # noqa: ANN001, ANN202
+def _hv_child(db):
     return child_aged(db, "Sundhedsplejen Nord", 3, 12)
 
 

@@ -64,7 +64,7 @@ def test_abuse_path_holds_parent_facing_tasks_until_the_leader_releases_them(cli
     assert [t["kind"] for t in client.get("/api/tasks").json()] == ["dialogue_meeting"]
 
 
-def _unit(db) -> str:  # noqa: ANN001
+def _unit(db) -> str:
     from tests.support import unit_named
 
     return unit_named(db, "Sundhedsplejen Nord").id

@@ -14,11 +14,11 @@ from tests.meetings_helpers import CHILDMINDING, INSTITUTION, anonymous, day, gi
 from tests.support import add_user, children_of_unit, login, put_record, unit_named, user_named
 
 
-def _child(db):  # noqa: ANN001, ANN202
+def _child(db):
     return children_of_unit(db, INSTITUTION)[-1]
 
 
-def _tasks(db, kind: str) -> list[Task]:  # noqa: ANN001
+def _tasks(db, kind: str) -> list[Task]:
     db.expire_all()
     return list(db.exec(select(Task).where(Task.kind == kind).order_by(Task.due_on)))
 

@@ -28,7 +28,7 @@ def plan(moment: datetime) -> None:
         session.commit()
 
 
-def subscribe(db, username: str, name: str = "phone") -> PushSubscription:  # noqa: ANN001
+def subscribe(db, username: str, name: str = "phone") -> PushSubscription:
     subscription = PushSubscription(
         user_id=user_named(db, username).id,
         endpoint=f"http://127.0.0.1:9/push/{username}/{name}",
@@ -41,7 +41,7 @@ def subscribe(db, username: str, name: str = "phone") -> PushSubscription:  # no
     return subscription
 
 
-def add_task(db, kind: str, due_on: date, username: str | None, unit: str = HV, **params) -> Task:  # noqa: ANN001, ANN003
+def add_task(db, kind: str, due_on: date, username: str | None, unit: str = HV, **params) -> Task:
     task = Task(
         key=f"test:{kind}:{due_on}:{username}:{len(db.exec(select(Task)).all())}",
         kind=kind,
@@ -55,7 +55,7 @@ def add_task(db, kind: str, due_on: date, username: str | None, unit: str = HV, 
     return task
 
 
-def deliveries(db, username: str | None = None) -> list[ReminderDelivery]:  # noqa: ANN001
+def deliveries(db, username: str | None = None) -> list[ReminderDelivery]:
     db.expire_all()
     query = select(ReminderDelivery).order_by(ReminderDelivery.created_at, ReminderDelivery.key)
     if username:

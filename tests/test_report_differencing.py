@@ -28,7 +28,7 @@ from tests.support import login
 Row = tuple[str, str, str]  # (level, unit type, name)
 
 
-def _published(client, band: str | None) -> dict[Row, dict[str, str]]:  # noqa: ANN001
+def _published(client, band: str | None) -> dict[Row, dict[str, str]]:
     url = "/api/reports/municipality.csv" + (f"?age_band={band}" if band else "")
     response = client.get(url)
     assert response.status_code == 200
@@ -36,7 +36,7 @@ def _published(client, band: str | None) -> dict[Row, dict[str, str]]:  # noqa: 
     return {(r["level"], r["unit_type"], r["unit"]): {k: r[k] for k in METRIC_KEYS} for r in rows}
 
 
-def _true_counts(db, on: date) -> dict[str | None, dict[Row, dict[str, int]]]:  # noqa: ANN001
+def _true_counts(db, on: date) -> dict[str | None, dict[Row, dict[str, int]]]:
     """What the views would show without any suppression (to give the attacker the exact rest)."""
     from sqlmodel import select
 

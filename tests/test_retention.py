@@ -15,19 +15,19 @@ from backend.domain.retention import add_years
 from backend.people.models import Caseload, Child, Guardian, Placement
 from backend.records.models import KeptWrite, Record, RecordVersion, Task
 from tests.admin_support import events, new_client, on_day
-from tests.support import PROJECT_DIR, adbb_data, children_of_unit, login, put_record
+from tests.support import PROJECT_DIR, TEST_HASHING, adbb_data, children_of_unit, login, put_record
 
 
 def _note(text: str) -> dict:
     return {"observed_on": today().isoformat(), "text": text}
 
 
-def _count(db, model, *where) -> int:  # noqa: ANN001, ANN002
+def _count(db, model, *where) -> int:
     db.expire_all()
     return db.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
-def _setup(client, db):  # noqa: ANN001, ANN202
+def _setup(client, db):
     """Child A (leaves the municipality) and child B (legal hold), each with records."""
     hv_children = [c for c in children_of_unit(db, "Sundhedsplejen Nord")]
     a, b = hv_children[2], hv_children[3]
@@ -173,17 +173,17 @@ def test_the_admin_changes_retention_periods_and_bad_values_are_refused(client, 
 
 
 def test_retention_run_command(db_url, demo) -> None:
-    env = {"OPSPOR_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "OPSPOR_SECRET_KEY": "x"}
+    env = {"OPSPOR_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "OPSPOR_SECRET_KEY": "x", **TEST_HASHING}
     command = [sys.executable, "-m", "backend.cli", "retention", "run"]
     dry = subprocess.run(
         [*command, "--dry-run"],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
-        env=env,  # noqa: S603
+        env=env,
         timeout=120,
     )
     assert dry.returncode == 0, dry.stderr
     assert "Prøvekørsel – intet er slettet" in dry.stdout and "registreringer: 0" in dry.stdout
-    real = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, env=env, timeout=120)  # noqa: S603
+    real = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, env=env, timeout=120)
     assert real.returncode == 0 and "Sletning kørt" in real.stdout

@@ -5,7 +5,7 @@ import pytest
 from tests.support import children_of_unit, login
 
 
-def _assert_security_headers(response) -> None:  # noqa: ANN001
+def _assert_security_headers(response) -> None:
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     assert "frame-ancestors 'none'" in csp

@@ -11,7 +11,7 @@ from backend.db import utcnow
 from tests.support import login
 
 
-def _form_login(client, username: str, password: str, next_url: str = "/"):  # noqa: ANN001, ANN201
+def _form_login(client, username: str, password: str, next_url: str = "/"):
     page = client.get("/login")
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     return client.post(
@@ -120,7 +120,7 @@ def test_demo_session_stops_working_when_demo_mode_is_turned_off(client, demo, m
     assert client.get("/api/me").status_code == 401
 
 
-def _session_row(db, client) -> WebSession:  # noqa: ANN001
+def _session_row(db, client) -> WebSession:
     return db.get(WebSession, token_hash(client.cookies[COOKIE_NAME]))
 
 

@@ -19,14 +19,14 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @contextmanager
-def _client_from(app, address: str):  # noqa: ANN001, ANN202
+def _client_from(app, address: str):
     with TestClient(
         app, base_url="http://127.0.0.1", follow_redirects=False, client=(address, 40000)
     ) as test_client:
         yield test_client
 
 
-def _try(client, username: str, password: str) -> int:  # noqa: ANN001
+def _try(client, username: str, password: str) -> int:
     return client.post("/api/session", json={"username": username, "password": password}).status_code
 
 
@@ -39,7 +39,7 @@ def verify_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real_verify = argon2.PasswordHasher.verify
 
-    def counting_verify(self, hash, password):  # noqa: ANN001, ANN202, A002
+    def counting_verify(self, hash, password):
         calls.append(hash if isinstance(hash, str) else hash.decode())
         return real_verify(self, hash, password)
 
@@ -47,7 +47,7 @@ def verify_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def _make_user(db, username: str, *, active: bool = True, password: str | None = "rigtig-kode-123"):  # noqa: ANN001, ANN202
+def _make_user(db, username: str, *, active: bool = True, password: str | None = "rigtig-kode-123"):
     from backend.people.models import User
 
     paedagog = user_named(db, "demo-paedagog")

@@ -25,14 +25,14 @@ TUESDAY = date(2026, 11, 24)
 INST = "Børnehuset Solsikken"
 
 
-def _open_tasks_of(db, username: str) -> list[Task]:  # noqa: ANN001
+def _open_tasks_of(db, username: str) -> list[Task]:
     db.expire_all()
     user = user_named(db, username)
     query = select(Task).where(Task.assignee_id == user.id, Task.status == "open")
     return list(db.exec(query.order_by(Task.due_on)))
 
 
-def _role(db, username: str, unit: str) -> RoleAssignment:  # noqa: ANN001
+def _role(db, username: str, unit: str) -> RoleAssignment:
     user = user_named(db, username)
     query = select(RoleAssignment).where(
         RoleAssignment.user_id == user.id, RoleAssignment.unit_id == unit_named(db, unit).id
@@ -40,7 +40,7 @@ def _role(db, username: str, unit: str) -> RoleAssignment:  # noqa: ANN001
     return db.exec(query).one()
 
 
-def _csrf(client) -> str:  # noqa: ANN001
+def _csrf(client) -> str:
     return client.headers["X-CSRF-Token"]
 
 

@@ -30,7 +30,7 @@ TEMPLATES = PROJECT_DIR / "templates"
 ALL_TEMPLATES = sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html"))
 
 
-def _tolerant(real):  # noqa: ANN001, ANN202
+def _tolerant(real):
     """A filter that shows a fuzzed value as its text (the hostile string), real ones as before."""
 
     def apply(value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -84,7 +84,7 @@ BRANCHES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _render_all(env, name: str) -> str:  # noqa: ANN001
+def _render_all(env, name: str) -> str:
     template: Template = env.get_template(name)
     cases = [{**INCLUDED, **case} for case in BRANCHES.get(name, [{}])]
     html = "".join(template.render(case) for case in cases)
@@ -98,7 +98,7 @@ def _render_all(env, name: str) -> str:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def fuzz_env():  # noqa: ANN201
+def fuzz_env():
     return _fuzz_env()
 
 
@@ -109,7 +109,7 @@ def test_the_sweep_walks_every_template() -> None:
 
 
 @pytest.mark.parametrize("name", ALL_TEMPLATES)
-def test_every_template_escapes_hostile_values_and_keys(fuzz_env, name: str) -> None:  # noqa: ANN001
+def test_every_template_escapes_hostile_values_and_keys(fuzz_env, name: str) -> None:
     html = _render_all(fuzz_env, name)
     assert injections(html) == [], name
     if name not in TEMPLATES_WITHOUT_DATA:
@@ -165,7 +165,7 @@ def test_the_template_folder_is_walked_not_listed(tmp_path: Path) -> None:
 # --- End to end: the real routes, the real database, the leader's and professionals' pages ----
 
 
-def _kept_for_leader(db, child, data: dict) -> KeptWrite:  # noqa: ANN001
+def _kept_for_leader(db, child, data: dict) -> KeptWrite:
     """A kept write stored as the old code stored it: `data` exactly as the client sent it."""
     from tests.support import user_named
 

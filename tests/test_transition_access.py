@@ -15,7 +15,7 @@ HEALTH_VISITOR = "demo-sundhedsplejerske"
 NOTE = "Mor virker presset og sover dårligt (fortroligt notat)."
 
 
-def _health_visiting_records(client, db, child) -> dict[str, str]:  # noqa: ANN001
+def _health_visiting_records(client, db, child) -> dict[str, str]:
     """What the health visitor wrote: a screening, a concern note, a well-being mark and the
     transition description the parents consented to hand over to the childminding group."""
     login(client, HEALTH_VISITOR)
@@ -61,7 +61,7 @@ def _health_visiting_records(client, db, child) -> dict[str, str]:  # noqa: ANN0
     return ids
 
 
-def _move(db, child, unit_name: str) -> None:  # noqa: ANN001
+def _move(db, child, unit_name: str) -> None:
     """The child starts in the new unit on the transition's start date (today)."""
     current = db.exec(
         select(Placement).where(Placement.child_id == child.id, Placement.ends_on.is_(None))

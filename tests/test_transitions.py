@@ -20,13 +20,13 @@ PNG = (
 SUPERVISOR = "demo-dagplejepaedagog"
 
 
-def cm_child(db):  # noqa: ANN001, ANN201
+def cm_child(db):
     """A childminding child who was never in health visiting."""
     moved = moved_child(db)
     return next(c for c in children_of_unit(db, "Dagplejen Syd") if c.id != moved.id)
 
 
-def description(db, unit: str = "Børnehuset Solsikken", starts_in: int = 30, **extra: object) -> dict:  # noqa: ANN001
+def description(db, unit: str = "Børnehuset Solsikken", starts_in: int = 30, **extra: object) -> dict:
     return {
         "to_unit_id": unit_named(db, unit).id,
         "starts_on": (today() + timedelta(days=starts_in)).isoformat(),
@@ -36,7 +36,7 @@ def description(db, unit: str = "Børnehuset Solsikken", starts_in: int = 30, **
     }
 
 
-def consent(db, child, scope: str, state: str = "given", minutes_ago: int = 60, **extra: object) -> dict:  # noqa: ANN001
+def consent(db, child, scope: str, state: str = "given", minutes_ago: int = 60, **extra: object) -> dict:
     guardian = db.exec(select(Guardian).where(Guardian.child_id == child.id)).first()
     decided_at = (now_local() - timedelta(minutes=minutes_ago)).replace(tzinfo=None, microsecond=0)
     return {
@@ -50,7 +50,7 @@ def consent(db, child, scope: str, state: str = "given", minutes_ago: int = 60, 
     }
 
 
-def handed_over(client, db, child) -> str:  # noqa: ANN001
+def handed_over(client, db, child) -> str:
     """A final description with the parents' consent, written by the childminding supervisor."""
     login(client, SUPERVISOR)
     record = put_record(client, "transition", child.id, description(db)).json()
@@ -58,7 +58,7 @@ def handed_over(client, db, child) -> str:  # noqa: ANN001
     return record["id"]
 
 
-def open_tasks(db, kind: str) -> list[Task]:  # noqa: ANN001
+def open_tasks(db, kind: str) -> list[Task]:
     db.expire_all()
     return list(db.exec(select(Task).where(Task.kind == kind, Task.status == "open")))
 
@@ -360,7 +360,7 @@ def test_withdrawal_cancels_the_arrival_task(client, demo, db) -> None:
     assert len(open_tasks(db, "transition_arrived")) == 1
 
 
-def _joint_assessment(client, db, child, overall: str, summary: str) -> None:  # noqa: ANN001
+def _joint_assessment(client, db, child, overall: str, summary: str) -> None:
     from backend.records.models import EvaluationRound
 
     unit = unit_named(db, "Dagplejen Syd")

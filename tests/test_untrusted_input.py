@@ -17,7 +17,7 @@ from tests.support import children_of_unit, login, moved_child, put_record
 SURROGATE_MESSAGE = "Indeholder et tegn, der ikke kan gemmes."
 
 
-def _put_raw(client, child_id: str, data_json: str, record_id: str | None = None):  # noqa: ANN001, ANN202
+def _put_raw(client, child_id: str, data_json: str, record_id: str | None = None):
     """PUT a record whose `data` is given as raw JSON text (so it can hold what json.dumps won't);
     TODAY in it stands for today's date."""
     data_json = data_json.replace("TODAY", today().isoformat())

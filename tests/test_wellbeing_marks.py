@@ -16,22 +16,22 @@ from tests.wellbeing_support import CM, HV, INST, add_round, joint, mark
 
 
 @pytest.fixture
-def round_id(demo, db) -> str:  # noqa: ANN001
+def round_id(demo, db) -> str:
     """An open round in the childminding group, and a second childminder who can sign in."""
     add_user(db, "dagplejer-b", "childminder", CM)
     return add_round(db, CM, today() - timedelta(days=3), today() + timedelta(days=30), name="Efterår 2026")
 
 
-def _child(db):  # noqa: ANN001, ANN202
+def _child(db):
     return children_of_unit(db, CM)[0]
 
 
-def _tasks(db, kind: str) -> list[Task]:  # noqa: ANN001
+def _tasks(db, kind: str) -> list[Task]:
     db.expire_all()
     return list(db.exec(select(Task).where(Task.kind == kind)))
 
 
-def _set_settings(db, **settings) -> None:  # noqa: ANN001, ANN003
+def _set_settings(db, **settings) -> None:
     municipality = db.exec(select(Municipality)).one()
     municipality.settings = {**municipality.settings, **settings}
     db.add(municipality)

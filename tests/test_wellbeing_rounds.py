@@ -12,7 +12,7 @@ from tests.support import add_user, children_of_unit, login, put_record, unit_na
 from tests.wellbeing_support import CM, INST, add_round, audit_actions, mark, open_round, round_id_from
 
 
-def _rounds(db) -> list[EvaluationRound]:  # noqa: ANN001
+def _rounds(db) -> list[EvaluationRound]:
     db.expire_all()
     return list(db.exec(select(EvaluationRound)))
 

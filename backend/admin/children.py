@@ -141,7 +141,7 @@ def _check_cpr(
     birth_date: date | None,
     errors: dict[str, str],
     child_id=None,
-) -> str | None:  # noqa: ANN001
+) -> str | None:
     try:
         cpr = normalise_cpr(raw)
         if birth_date is not None:

@@ -51,7 +51,10 @@ class Outcome:
 
 
 def password_link_url(settings: Settings, token: str) -> str:
-    return f"{settings.base_url.rstrip('/')}/set-password/{token}"
+    """The link a person opens to set a password. The token is in the fragment (`#t=`): browsers
+    never send a fragment to the server, so it cannot reach an access log, a proxy's log or a
+    Referer header; the page's script posts it (static/set-password.js)."""
+    return f"{settings.base_url.rstrip('/')}/set-password#t={token}"
 
 
 def perform(ctx: AdminContext, settings: Settings, action: str, target: User, params: dict) -> Outcome:

@@ -395,7 +395,7 @@ def run_batch(ctx: AdminContext, batch: ImportBatch, on: date) -> ImportReport:
     return report
 
 
-def purge_old_batches(db: Session, before) -> int:  # noqa: ANN001 - an aware datetime
+def purge_old_batches(db: Session, before) -> int:
     """Uploaded files are kept one day at most (they hold CPR numbers)."""
     count = db.exec(
         select(func.count()).select_from(ImportBatch).where(ImportBatch.created_at < before)

@@ -161,7 +161,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_for_link(db: Session, token: str):  # noqa: ANN201 - (PasswordToken, User) | None
+def user_for_link(db: Session, token: str):
     from backend.people.models import PasswordToken
 
     if not token or len(token) > 100:

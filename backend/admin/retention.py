@@ -261,7 +261,7 @@ def audit_cutoff(db: Session, now: datetime) -> datetime:
     return datetime.combine(add_years(local.date(), -years), time(0), tzinfo=COPENHAGEN)
 
 
-def _audit_expired(db: Session, before: datetime):  # noqa: ANN202 - a where clause
+def _audit_expired(db: Session, before: datetime):
     held = held_child_ids(db)
     condition = AuditEvent.at < before
     if held:

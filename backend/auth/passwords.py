@@ -5,6 +5,10 @@ same moment must not take every server thread and all the memory: every hashing 
 verification waits for one of a few slots (a bounded semaphore). On top of that, the sign-in
 requests themselves wait for a slot on the event loop before they get a thread
 (`backend/web/signin_gate.py`), so page requests keep their threads during a sign-in storm.
+
+The parameters come from `password_hash_profile`: argon2-cffi's defaults (RFC 9106's low-memory
+profile: 64 MiB, 3 passes, 4 lanes) in production; tiny ones for the test suite only. A hash
+carries its own parameters, so verifying works whichever profile made it.
 """
 
 from __future__ import annotations
@@ -12,16 +16,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from backend import metrics
+from backend.config import get_settings
 
-_hasher = PasswordHasher()
+#: Argon2's smallest parameters: only for the tests, set with OPSPOR_PASSWORD_HASH_PROFILE=test.
+_TEST_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1, "hash_len": 16, "salt_len": 8}
 
-#: Verified against when the username is unknown, so timing does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("opspor-no-such-user")
+
+@lru_cache
+def hasher_for(profile: str) -> PasswordHasher:
+    return PasswordHasher(**_TEST_PARAMETERS) if profile == "test" else PasswordHasher()
+
+
+@lru_cache
+def _dummy_hash(profile: str) -> str:
+    """Verified against when the username is unknown, so timing does not reveal which usernames exist."""
+    return hasher_for(profile).hash("opspor-no-such-user")
 
 
 class HashingSlots:
@@ -57,24 +72,26 @@ _slots_lock = threading.Lock()
 
 
 def hashing_slots() -> HashingSlots:
-    global _slots  # noqa: PLW0603 - one pool per process, sized from the settings on first use
+    global _slots  # one pool per process, sized from the settings on first use
     if _slots is None:
         with _slots_lock:
             if _slots is None:
-                from backend.config import get_settings
-
                 _slots = HashingSlots(get_settings().password_hash_workers)
     return _slots
 
 
 def hash_password(password: str) -> str:
     with hashing_slots().slot():
-        return _hasher.hash(password)
+        return hasher_for(get_settings().password_hash_profile).hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     with hashing_slots().slot():
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            profile = get_settings().password_hash_profile
+            hasher = hasher_for(profile)
+            return (
+                hasher.verify(password_hash or _dummy_hash(profile), password) and password_hash is not None
+            )
         except (VerificationError, InvalidHashError):
             return False

@@ -10,8 +10,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, delete, select
 
 from backend.auth.models import WebSession
@@ -89,8 +90,14 @@ def end_user_sessions(db: Session, user_id: str) -> None:
     db.exec(delete(WebSession).where(WebSession.user_id == user_id))
 
 
-def purge_expired_sessions(db: Session) -> None:
-    db.exec(delete(WebSession).where(WebSession.expires_at < utcnow()))
+def purge_expired_sessions(db: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Delete the sessions past their lifetime or idle too long (a periodic job); returns how many."""
+    now = now or utcnow()
+    idle_since = now - timedelta(minutes=settings.session_idle_minutes)
+    result = db.exec(
+        delete(WebSession).where(or_(WebSession.expires_at <= now, WebSession.last_seen_at <= idle_since))
+    )
+    return result.rowcount
 
 
 def sessions_of(db: Session, user_id: str) -> list[WebSession]:

@@ -43,7 +43,7 @@ def delay_after(failures: int, threshold: int, longest: timedelta) -> timedelta:
     return min(FIRST_DELAY * (2**doublings), longest)
 
 
-def _wait(db: Session, query, threshold: int, longest: timedelta, now: datetime) -> timedelta:  # noqa: ANN001
+def _wait(db: Session, query, threshold: int, longest: timedelta, now: datetime) -> timedelta:
     count, newest = db.exec(query).one()
     delay = delay_after(int(count or 0), threshold, longest)
     if not delay or newest is None:
@@ -89,3 +89,9 @@ def record_attempt(db: Session, username: str, ip: str, succeeded: bool) -> None
             )
         )
     db.add(LoginAttempt(username=username.lower()[:150], ip=ip[:45], succeeded=succeeded))
+
+
+def purge_old_attempts(db: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Delete the attempts too old to count towards a lockout (a periodic job); returns how many."""
+    since = (now or utcnow()) - timedelta(minutes=settings.login_lockout_minutes)
+    return db.exec(delete(LoginAttempt).where(LoginAttempt.at < since)).rowcount

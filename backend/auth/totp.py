@@ -28,6 +28,7 @@ from sqlmodel import Session, delete, func, select
 from backend.auth.models import RecoveryCode, TotpCredential
 from backend.config import Settings
 from backend.db import utcnow
+from backend.domain.numbers import is_digits
 
 STEP_SECONDS = 30
 VALID_WINDOW = 1
@@ -101,7 +102,7 @@ def _digits(code: str) -> str:
 
 def _matching_step(secret: str, code: str) -> int | None:
     code = _digits(code)
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not is_digits(code):
         return None
     totp = pyotp.TOTP(secret)
     now = current_step()
@@ -113,7 +114,7 @@ def _matching_step(secret: str, code: str) -> int | None:
 
 def looks_like_totp(code: str) -> bool:
     code = _digits(code)
-    return len(code) == 6 and code.isdigit()
+    return len(code) == 6 and is_digits(code)
 
 
 def check_code(db: Session, settings: Settings, user_id: str, code: str) -> Check:
@@ -203,7 +204,7 @@ def is_enrolled(db: Session, user_id: str) -> bool:
     return db.get(TotpCredential, user_id) is not None
 
 
-def enrolled_at(db: Session, user_id: str):  # noqa: ANN201 - datetime | None
+def enrolled_at(db: Session, user_id: str):
     credential = db.get(TotpCredential, user_id)
     return credential.confirmed_at if credential else None
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from backend.domain.cpr import CprError, check_cpr_matches_birth_date, normalise_cpr
+from backend.domain.numbers import is_digits
 
 MAX_ROWS = 5000
 MAX_GUARDIANS = 4
@@ -201,7 +202,7 @@ def parse_cpr(text: str, birth_date: date | None) -> str:
     """Ten CPR digits, checked against the birth date; a 9-digit number gets its lost leading zero."""
     raw = text.strip().strip("'\"")
     digits = re.sub(r"[\s\-–.]", "", raw)
-    if digits.isdigit() and len(digits) == 9:
+    if is_digits(digits) and len(digits) == 9:
         digits = "0" + digits
     cpr = normalise_cpr(digits)
     if birth_date is not None:
@@ -236,7 +237,7 @@ def parse_file(raw: bytes, today: date) -> ParsedFile:
     return ParsedFile(encoding=encoding, delimiter=delimiter, rows=rows, ignored_columns=ignored)
 
 
-def _read_rows(reader, mapping: dict, width: int, today: date) -> list[ChildRow]:  # noqa: ANN001
+def _read_rows(reader, mapping: dict, width: int, today: date) -> list[ChildRow]:
     rows: list[ChildRow] = []
     line = 1
     while True:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from backend.domain.numbers import is_digits
+
 _SEPARATORS = re.compile(r"[\s\-–.]")
 
 
@@ -19,7 +21,7 @@ class CprError(ValueError):
 def normalise_cpr(raw: str) -> str:
     """Return the ten digits of a CPR number typed in any common format, or raise CprError."""
     digits = _SEPARATORS.sub("", raw or "")
-    if not digits.isdigit() or len(digits) != 10:
+    if not is_digits(digits) or len(digits) != 10:
         raise CprError("CPR-nummeret skal have formen DDMMÅÅ-XXXX (10 cifre).")
     cpr_birth_date(digits)
     return digits

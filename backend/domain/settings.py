@@ -102,6 +102,8 @@ class MunicipalSettings(BaseModel):
     urgent_within_days: int = Field(default=3, ge=0, le=30)
     transition_description_days_before: int = Field(default=14, ge=0, le=120)
     language: str = Field(default="da", pattern=r"^(da|en)$")
+    #: The municipality's SOR code: the managing organisation in FHIR exports (KL Gateway Children).
+    sor_code: str = Field(default="", pattern=r"^(\d{6,18})?$")
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from backend.domain.numbers import is_digits
 from backend.domain.settings import LABEL_PRESETS, POSITIONS, MonthWindow, MunicipalSettings
 from backend.domain.text import clean_text
 
@@ -64,7 +65,7 @@ def _integer(form: Mapping[str, str], name: str, low: int, high: int, errors: di
     if not text:
         errors[name] = "Skal udfyldes."
         return None
-    if not text.lstrip("-").isdigit() or len(text) > 6:
+    if not is_digits(text.removeprefix("-")) or len(text) > 6:
         errors[name] = "Skriv et helt tal."
         return None
     value = int(text)

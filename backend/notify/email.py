@@ -264,5 +264,5 @@ def send_pending_now() -> None:
     try:
         with new_session() as db:
             send_pending_emails(db, get_settings())
-    except Exception:  # noqa: BLE001 - the outbox keeps the e-mail; the scheduler retries
+    except Exception:
         log.exception("sending queued e-mails failed; they stay queued")

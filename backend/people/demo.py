@@ -164,7 +164,7 @@ def load_demo_data(db: Session, *, with_records: bool = True) -> bool:
     """
     if demo_municipality(db) is not None:
         return False
-    rng = random.Random(2026)  # noqa: S311 - fictional data, reproducible
+    rng = random.Random(2026)
     municipality = Municipality(name=MUNICIPALITY_NAME, settings={})
     db.add(municipality)
     db.flush()

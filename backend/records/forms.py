@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from backend.domain.numbers import is_digits, parse_int
+
 MAX_FIELDS = 500
 MAX_INDEX = 50
 #: Row fields that alone do not make a row filled in (a box, a row's hidden key).
@@ -59,7 +61,7 @@ def _lists(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     converted = {key: _lists(value) for key, value in node.items()}
-    if converted and all(key.isdigit() for key in converted):
+    if converted and all(is_digits(key) for key in converted):
         if any(int(key) > MAX_INDEX for key in converted):
             raise FormShapeError("Formularen har for mange rækker.")
         rows = [converted[key] for key in sorted(converted, key=int)]
@@ -87,7 +89,7 @@ def form_to_body(form: dict[str, Any], bool_paths: Iterable[str] = ()) -> dict[s
         "type": form.get("type"),
         "child_id": form.get("child_id"),
         "unit_id": form.get("unit_id"),
-        "base_version": int(base) if isinstance(base, str) and base.isdigit() else None,
+        "base_version": parse_int(base) if isinstance(base, str) else None,
         "status": form.get("status") or "draft",
         "data": data,
     }

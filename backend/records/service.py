@@ -192,7 +192,7 @@ def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> 
     return _apply(actor, existing.id, envelope, digest, child, existing.unit_id, existing, on)
 
 
-def _replayed_version(db, existing: Record, envelope: Envelope, digest: str) -> RecordVersion | None:  # noqa: ANN001
+def _replayed_version(db, existing: Record, envelope: Envelope, digest: str) -> RecordVersion | None:
     """The version this very write already produced, if it is a replay."""
     version = (envelope.base_version or 0) + 1
     return db.exec(
@@ -213,7 +213,7 @@ def _apply(
     unit_id: str,
     existing: Record | None,
     on,
-) -> SaveResult:  # noqa: ANN001
+) -> SaveResult:
     if existing is None and not may_start(actor.scope, envelope.type, unit_id):
         return SaveResult(403, detail="Din rolle kan ikke oprette denne type registrering.")
     rules = rules_for(envelope.type)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from backend.domain import adbb, consent, transition, wellbeing
+from backend.domain.numbers import is_digits
 from backend.domain.text import clean_text
 
 TEXT_MAX = 20_000
@@ -284,7 +285,7 @@ def get_path(values: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(current, dict):
             current = current.get(part)
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+        elif isinstance(current, list) and is_digits(part) and int(part) < len(current):
             current = current[int(part)]
         else:
             return None

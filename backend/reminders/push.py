@@ -39,6 +39,7 @@ from backend.config import get_settings
 from backend.db import get_engine, new_session, utcnow
 from backend.domain import schedules
 from backend.domain.dates import COPENHAGEN
+from backend.domain.numbers import is_digits
 from backend.reminders.models import PushSend, PushSubscription, ReminderDelivery
 from backend.reminders.vapid import ensure_vapid_key, signer
 
@@ -211,7 +212,7 @@ def claim(engine: Engine, instance: str, now: datetime, limit: int | None = None
     return claimed
 
 
-def deliver(item: Claimed, vapid, http: requests.Session, now: datetime) -> Outcome:  # noqa: ANN001
+def deliver(item: Claimed, vapid, http: requests.Session, now: datetime) -> Outcome:
     """One push over the network; no database work here."""
     if not item.endpoint:
         return Outcome("gone", error="subscription removed")
@@ -237,7 +238,7 @@ def deliver(item: Claimed, vapid, http: requests.Session, now: datetime) -> Outc
         return _answered(error)
     except requests.RequestException as error:
         return Outcome("retry", error=f"unreachable: {type(error).__name__}")
-    except Exception as error:  # noqa: BLE001 - a broken subscription must not stop the others
+    except Exception as error:
         log.warning("push to %s failed: %s", urlsplit(item.endpoint).hostname, type(error).__name__)
         return Outcome("failed", error=f"{type(error).__name__}: {error}"[:300])
 
@@ -258,7 +259,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if is_digits(value):
         return float(value)
     try:
         moment = parsedate_to_datetime(value)

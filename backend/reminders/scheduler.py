@@ -128,7 +128,7 @@ def run_jobs(
             continue
         try:
             results[job.name] = job.run(engine, started)
-        except Exception as error:  # noqa: BLE001 - one failing job must not stop the others
+        except Exception as error:
             log.exception("periodic job %s failed", job.name)
             metrics.job_run(job.name, ok=False)
             results[job.name] = error
@@ -191,6 +191,19 @@ def _run_retention(engine: Engine, now: datetime) -> object:
     return result
 
 
+def _run_session_purge(engine: Engine, now: datetime) -> object:
+    from backend.auth.sessions import purge_expired_sessions
+    from backend.auth.throttle import purge_old_attempts
+    from backend.config import get_settings
+
+    settings = get_settings()
+    with new_session(engine) as db:
+        sessions = purge_expired_sessions(db, settings, now)
+        attempts = purge_old_attempts(db, settings, now)
+        db.commit()
+    return {"sessions": sessions, "attempts": attempts}
+
+
 def _register_builtin_jobs() -> None:
     """The app's own jobs, registered first so tasks exist before reminders are planned."""
     if "due_work" in PERIODIC_JOBS:
@@ -202,6 +215,7 @@ def _register_builtin_jobs() -> None:
         "email": PeriodicJob("email", timedelta(minutes=1), _run_email, exclusive=False),
         "reminder_cleanup": PeriodicJob("reminder_cleanup", timedelta(days=1), _run_cleanup),
         "retention": PeriodicJob("retention", timedelta(days=1), _run_retention, lease=timedelta(hours=1)),
+        "session_purge": PeriodicJob("session_purge", timedelta(hours=1), _run_session_purge),
     }
     others = dict(PERIODIC_JOBS)
     PERIODIC_JOBS.clear()
@@ -218,9 +232,9 @@ async def _loop(stop: threading.Event) -> None:
         try:
             await asyncio.to_thread(run_jobs, stop=stop)
             metrics.SCHEDULER_TICKS.inc()
-        except Exception:  # noqa: BLE001 - the loop must survive a failing database
+        except Exception:
             log.exception("scheduler tick failed")
-        await asyncio.sleep(TICK_SECONDS + random.uniform(0, 5))  # noqa: S311 - jitter between instances
+        await asyncio.sleep(TICK_SECONDS + random.uniform(0, 5))
 
 
 @asynccontextmanager
@@ -231,7 +245,7 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
 
     try:
         await asyncio.to_thread(ensure_vapid_key_at_start, get_engine())
-    except Exception:  # noqa: BLE001 - the app still serves; the key is made on first use
+    except Exception:
         log.exception("could not make the VAPID key at start")
     stop = threading.Event()
     task = asyncio.create_task(_loop(stop)) if get_settings().run_scheduler else None

@@ -212,7 +212,7 @@ def _open_tasks(db: Session, unit_ids: set[str]) -> list[tuple[Task, str | None]
     return list(db.exec(query).all())
 
 
-def _local_date(moment) -> date | None:  # noqa: ANN001
+def _local_date(moment) -> date | None:
     from backend.domain.dates import COPENHAGEN
 
     if moment is None:

@@ -112,7 +112,7 @@ async def submitted_csrf_token(request: Request) -> str | None:
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         try:
             value = (await request.form()).get(csrf.FORM_FIELD)
-        except Exception:  # noqa: BLE001 - a malformed body is simply "no token"
+        except Exception:
             return None
         return value if isinstance(value, str) else None
     return None
@@ -136,7 +136,7 @@ def get_ctx(
         db.rollback()
         try:
             _note_wipe(request, db)
-        except Exception:  # noqa: BLE001 - the refusal (and the wipe) matter more than the note
+        except Exception:
             db.rollback()
         raise
     except Exception:
@@ -154,7 +154,7 @@ def _keep_for_error_page(request: Request, db: Session) -> None:
         return
     try:
         ctx.scope  # noqa: B018 - loads the scope while the database session is usable
-    except Exception:  # noqa: BLE001 - the database itself may be what failed
+    except Exception:
         return
     for instance in (ctx.user, ctx.session):
         if instance is not None and instance in db:
@@ -166,7 +166,7 @@ def _note_wipe(request: Request, db: Session) -> None:
     from backend.admin.devices import is_revoked
     from backend.db import utcnow
 
-    device = is_revoked(db, _device_id(request))
+    device = is_revoked(db, _device_id(request))  # only the cookie's device: a header proves nothing
     if device is None:
         return
     device.wiped_at = utcnow()
@@ -178,8 +178,19 @@ def _note_wipe(request: Request, db: Session) -> None:
 
 
 def _device_id(request: Request) -> str | None:
-    value = request.headers.get(DEVICE_HEADER) or request.cookies.get(DEVICE_COOKIE)
+    """The device this request comes from: the server-issued device cookie, never a header.
+
+    A client could name any device in `X-Opspor-Device`; the audit records the cookie's device,
+    which the server set at sign-in (`signin.set_session_cookies`).
+    """
+    value = request.cookies.get(DEVICE_COOKIE)
     return value[:36] if value else None
+
+
+def _claimed_device_ids(request: Request) -> set[str]:
+    """Every device id the request names (cookie or header), for refusing revoked devices only."""
+    values = (request.cookies.get(DEVICE_COOKIE), request.headers.get(DEVICE_HEADER))
+    return {value[:36] for value in values if value}
 
 
 def _check_device(db: Session, request: Request, user: User | None) -> None:
@@ -188,9 +199,9 @@ def _check_device(db: Session, request: Request, user: User | None) -> None:
     from backend.auth.models import Device
     from backend.db import utcnow
 
-    device_id = _device_id(request)
-    if is_revoked(db, device_id) is not None:
+    if any(is_revoked(db, claimed) is not None for claimed in _claimed_device_ids(request)):
         raise DeviceRevoked
+    device_id = _device_id(request)
     if user is None or device_id is None:
         return
     device = db.get(Device, device_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 AXE = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def serious_violations(page) -> list[dict]:  # noqa: ANN001
+def serious_violations(page) -> list[dict]:
     """Violations with impact serious or critical (the page's context needs bypass_csp)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))

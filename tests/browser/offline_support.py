@@ -21,6 +21,15 @@ def sign_in(page: Page, base_url: str, username: str, password: str = "demo") ->
     expect(page.get_by_role("heading", name=re.compile("^I dag"))).to_be_visible()
 
 
+def search_children(page: Page, base_url: str, term: str) -> None:
+    """The children list searched for `term` through the search box (a POST: no term in the URL)."""
+    page.goto(base_url + "/children")
+    page.get_by_role("searchbox", name="Søg efter et barn").fill(term)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Søg", exact=True).click()
+    assert page.url == base_url + "/children"
+
+
 def wait_for_service_worker(page: Page) -> None:
     """Until the service worker controls the page.
 
@@ -33,7 +42,7 @@ def wait_for_service_worker(page: Page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
 
 
-def eventually(check, timeout: float = 15.0, interval: float = 0.25):  # noqa: ANN001, ANN201
+def eventually(check, timeout: float = 15.0, interval: float = 0.25):
     """Poll `check()` until it returns something truthy (page promises are awaited by evaluate)."""
     import time
 
@@ -62,6 +71,26 @@ def outbox_items(page: Page) -> list[dict]:
         const { userId } = await OpsporStore.currentUser();
         return (await OpsporStore.user(userId).all("outbox")).map((e) => e.value);
     }""")
+
+
+def drafts_text(page: Page) -> str:
+    """The field values of the signed-in user's form drafts on the phone, one a line."""
+    return page.evaluate("""async () => {
+        const { userId } = await OpsporStore.currentUser();
+        return (await OpsporStore.user(userId).all("drafts"))
+            .flatMap((e) => [...new URLSearchParams(e.value.fields)].map(([, value]) => value)).join("\\n");
+    }""")
+
+
+def user_fact(page: Page, key: str):
+    """One of the signed-in user's facts on the phone (e.g. "last_sync_at"), or None."""
+    return page.evaluate(
+        """async (key) => {
+        const { userId } = await OpsporStore.currentUser();
+        return (await OpsporStore.user(userId).get("facts", key)) ?? null;
+    }""",
+        key,
+    )
 
 
 def kept_urls(page: Page) -> list[str]:

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.offline_support import sign_in
+from tests.browser.offline_support import search_children, sign_in
 from tests.support import ADBB_ITEMS
 
 pytestmark = pytest.mark.browser
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 def test_health_visitor_records_a_full_screening_with_live_total(page, live_server) -> None:
     sign_in(page, live_server.url, "demo-sundhedsplejerske")
-    page.goto(live_server.url + "/children?q=Agnes")
+    search_children(page, live_server.url, "Agnes")
     page.locator("#children-list a").first.click()
     page.get_by_text("Ny registrering").click()
     page.get_by_role("link", name="ADBB-screening", exact=True).click()

@@ -14,7 +14,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def a11y_page(browser):  # noqa: ANN001, ANN201
+def live_server(shared_live_server):
+    """These tests only read (the bad move is refused): they share one started server."""
+    return shared_live_server
+
+
+@pytest.fixture
+def a11y_page(browser):
     context = browser.new_context(**PHONE, bypass_csp=True)
     context.set_default_timeout(15_000)
     yield context.new_page()

@@ -37,7 +37,7 @@ STORAGE = """async () => ({
 })"""
 
 
-def wait_for(page, predicate, timeout: float = 10.0) -> dict:  # noqa: ANN001
+def wait_for(page, predicate, timeout: float = 10.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         state = page.evaluate(STORAGE)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def phone(browser):  # noqa: ANN001, ANN201
+def phone(browser):
     context = browser.new_context(**PHONE, bypass_csp=True)  # bypass_csp only to inject axe
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -17,11 +17,13 @@ from backend.records.models import KeptWrite, Record, RecordVersion
 from tests.browser.offline_support import (
     child_named,
     download_for_offline,
+    drafts_text,
     eventually,
     fill_adbb,
     outbox_items,
     server_database,
     sign_in,
+    user_fact,
 )
 
 pytestmark = pytest.mark.browser
@@ -29,7 +31,7 @@ pytestmark = pytest.mark.browser
 HEALTH_VISITOR = "demo-sundhedsplejerske"
 
 
-def records_of(server, child_id: str) -> list[Record]:  # noqa: ANN001
+def records_of(server, child_id: str) -> list[Record]:
     with server_database(server) as db:
         return list(db.exec(select(Record).where(Record.child_id == child_id)))
 
@@ -37,7 +39,7 @@ def records_of(server, child_id: str) -> list[Record]:  # noqa: ANN001
 class NewRecords:
     """The records of a child written after this was made (the demo data has some already)."""
 
-    def __init__(self, server, child_id: str) -> None:  # noqa: ANN001
+    def __init__(self, server, child_id: str) -> None:
         self.server, self.child_id = server, child_id
         self.before = {r.id for r in records_of(server, child_id)}
 
@@ -45,7 +47,7 @@ class NewRecords:
         return [r for r in records_of(self.server, self.child_id) if r.id not in self.before]
 
 
-def save_screening_and_note(page, base_url: str, child) -> None:  # noqa: ANN001
+def save_screening_and_note(page, base_url: str, child) -> None:
     """Fill in and save an ADBB screening and a concern note for the child, offline."""
     page.goto(f"{base_url}/children/{child.id}")
     expect(page.locator("#sync-status")).to_contain_text("Offline")
@@ -120,7 +122,7 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
     sign_in(page, live_server.url, HEALTH_VISITOR)
     dropped, posts = [], []
 
-    def drop_answer(route) -> None:  # noqa: ANN001
+    def drop_answer(route) -> None:
         if route.request.method == "POST":
             posts.append(route.request.url)
         if route.request.method == "POST" and not dropped:
@@ -143,7 +145,7 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
     assert len(notes) == 1 and notes[0].version == 1
 
 
-def save_note_offline(page, base_url: str, child, text: str) -> None:  # noqa: ANN001
+def save_note_offline(page, base_url: str, child, text: str) -> None:
     page.goto(f"{base_url}/forms/concern_note?child={child.id}")
     page.get_by_label("Hvad så eller hørte du?").fill(text)
     page.get_by_role("button", name="Afslut og gem").click()
@@ -151,7 +153,7 @@ def save_note_offline(page, base_url: str, child, text: str) -> None:  # noqa: A
     expect(page.get_by_text(re.compile("^Gemt på telefonen"))).to_be_visible()
 
 
-def fail_record_posts(context) -> None:  # noqa: ANN001
+def fail_record_posts(context) -> None:
     """The server is there for pages but every save fails (503): writes wait in the outbox."""
     context.route(
         re.compile(r".*/records/[0-9a-f-]{36}$"),
@@ -161,7 +163,7 @@ def fail_record_posts(context) -> None:  # noqa: ANN001
     )
 
 
-def unfail_record_posts(context) -> None:  # noqa: ANN001
+def unfail_record_posts(context) -> None:
     context.unroute(re.compile(r".*/records/[0-9a-f-]{36}$"))
 
 
@@ -283,7 +285,7 @@ def test_another_user_on_the_same_phone_neither_sees_nor_sends_the_first_users_w
     save_note_offline(page, live_server.url, child, "Mette's note")
     page.goto(f"{live_server.url}/forms/adbb?child={child.id}")
     page.get_by_label("Til stede").fill("Halvfærdig kladde")
-    page.wait_for_timeout(600)  # the draft is saved as one types
+    assert eventually(lambda: "Halvfærdig kladde" in drafts_text(page))  # saved as one types
     unfail_record_posts(browser_context)
 
     browser_context.clear_cookies()  # the phone is handed to a colleague
@@ -292,7 +294,7 @@ def test_another_user_on_the_same_phone_neither_sees_nor_sends_the_first_users_w
     expect(page.locator(".draft-offer")).to_have_count(0)
     page.goto(live_server.url + "/outbox")
     expect(page.get_by_text("Intet venter. Alt er sendt.")).to_be_visible()
-    page.wait_for_timeout(1000)
+    assert eventually(lambda: user_fact(page, "last_sync_at"))  # her phone's sending has run
     assert new_records() == []
     page.locator("details.usermenu > summary").click()
     page.get_by_role("button", name="Log ud").click()
@@ -328,7 +330,7 @@ def test_draft_then_final_offline_is_one_write(page, browser_context, live_serve
         assert db.exec(select(func.count()).select_from(KeptWrite)).one() == 0
 
 
-def move_child_to_childminding(server, child_id: str) -> None:  # noqa: ANN001
+def move_child_to_childminding(server, child_id: str) -> None:
     from backend.people.models import Placement
     from tests.support import unit_named
 
@@ -421,7 +423,7 @@ def test_a_half_filled_form_survives_closing_the_app(browser_context, live_serve
     sign_in(page, live_server.url, HEALTH_VISITOR)
     page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
     page.get_by_label("Hvad så eller hørte du?").fill("Halvt skrevet, så ringede telefonen")
-    page.wait_for_timeout(600)
+    assert eventually(lambda: "Halvt skrevet, så ringede telefonen" in drafts_text(page))
     page.close()  # the app is closed (or crashes)
 
     page = browser_context.new_page()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.browser.offline_support import sign_in
 
 
-def test_the_demo_leader_opens_the_overview_and_switches_round(live_server, page) -> None:  # noqa: ANN001
+def test_the_demo_leader_opens_the_overview_and_switches_round(live_server, page) -> None:
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     sign_in(page, live_server.url, "demo-leder")

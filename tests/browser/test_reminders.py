@@ -22,7 +22,7 @@ from tests.support import ADBB_ITEMS, PHONE
 pytestmark = pytest.mark.browser
 
 
-def open_tasks_of(live_server, username: str) -> list[tuple[str, str | None]]:  # noqa: ANN001
+def open_tasks_of(live_server, username: str) -> list[tuple[str, str | None]]:
     engine = make_engine(live_server.env["OPSPOR_DATABASE_URL"], sqlite_write_lock_up_front=False)
     with Session(engine) as db:
         user = db.exec(select(User).where(User.username == username)).one()
@@ -118,7 +118,8 @@ def test_permission_is_asked_only_after_the_tap_and_a_silent_push_service_times_
     sign_in(page, live_server.url, "demo-sundhedsplejerske")
     page.goto(live_server.url + "/me/reminders")
     expect(page.get_by_role("heading", name="Påmindelser", level=1)).to_be_visible()
-    time.sleep(0.5)
+    page.wait_for_load_state("load")  # the page's scripts have run (a late ask is caught below)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     assert page.evaluate("window.__permissionAsked") == 0
     page.locator("[data-push]").evaluate("box => box.dataset.timeoutMs = '1500'")
     page.get_by_role("button", name="Slå påmindelser til").click()
@@ -161,7 +162,7 @@ def test_turning_reminders_on_sending_a_test_and_turning_them_off(browser_contex
         receiver.close()
 
 
-def deliver_push_to_service_worker(context, page, origin: str, message: dict) -> list:  # noqa: ANN001
+def deliver_push_to_service_worker(context, page, origin: str, message: dict) -> list:
     """Hand the push to the page's service worker through CDP; the notifications it shows."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     cdp = context.new_cdp_session(page)

@@ -26,7 +26,7 @@ def sso(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iter
         yield running
 
 
-def _console_errors(page, origin: str) -> list[str]:  # noqa: ANN001
+def _console_errors(page, origin: str) -> list[str]:
     """Script errors and console errors on the app's own pages (the provider's pages load web
     fonts from the internet, which this machine cannot reach)."""
     errors: list[str] = []
@@ -88,7 +88,7 @@ def test_the_no_access_page_in_chromium(page, sso: Sso) -> None:
 
 
 @pytest.fixture
-def a11y_page(browser):  # noqa: ANN001, ANN201
+def a11y_page(browser):
     context = browser.new_context(**PHONE, bypass_csp=True)
     context.set_default_timeout(15_000)
     yield context.new_page()

@@ -10,13 +10,13 @@ from sqlalchemy import create_engine, text
 
 from backend.domain.dates import today
 from tests.browser.axe import serious_violations
-from tests.browser.offline_support import sign_in
+from tests.browser.offline_support import search_children, sign_in
 from tests.support import PHONE
 
 pytestmark = pytest.mark.browser
 
 
-def youngest_childminding_child(live_server) -> str:  # noqa: ANN001
+def youngest_childminding_child(live_server) -> str:
     """The name of a childminding child without a transition description in the demo data."""
     engine = create_engine(live_server.env["OPSPOR_DATABASE_URL"])
     with engine.connect() as connection:
@@ -33,7 +33,7 @@ def youngest_childminding_child(live_server) -> str:  # noqa: ANN001
     return name
 
 
-def draw(page, canvas, strokes: list[list[tuple[float, float]]]) -> None:  # noqa: ANN001
+def draw(page, canvas, strokes: list[list[tuple[float, float]]]) -> None:
     """Draw with the mouse; points are fractions of the canvas size."""
     box = canvas.bounding_box()
     for stroke in strokes:
@@ -45,7 +45,7 @@ def draw(page, canvas, strokes: list[list[tuple[float, float]]]) -> None:  # noq
         page.mouse.up()
 
 
-def draw_by_touch(page, canvas, points: list[tuple[float, float]]) -> None:  # noqa: ANN001
+def draw_by_touch(page, canvas, points: list[tuple[float, float]]) -> None:
     """Draw with a finger (touch events through the DevTools protocol)."""
     box = canvas.bounding_box()
     cdp = page.context.new_cdp_session(page)
@@ -71,7 +71,7 @@ def test_a_description_is_signed_on_the_screen_and_only_then_reaches_the_pedagog
     name = youngest_childminding_child(live_server)
     first_name = name.split()[0]
     sign_in(page, live_server.url, "demo-dagplejepaedagog")
-    page.goto(live_server.url + f"/children?q={first_name}")
+    search_children(page, live_server.url, first_name)
     page.locator("#children-list a", has_text=name).click()
     page.get_by_text("Ny registrering").click()
     page.get_by_role("link", name="Overgangsbeskrivelse", exact=True).click()
@@ -147,7 +147,7 @@ def test_transition_and_consent_forms_have_no_serious_accessibility_violations(b
     page = context.new_page()
     name = youngest_childminding_child(live_server)
     sign_in(page, live_server.url, "demo-dagplejepaedagog")
-    page.goto(live_server.url + f"/children?q={name.split()[0]}")
+    search_children(page, live_server.url, name.split()[0])
     page.locator("#children-list a", has_text=name).click()
     child_url = page.url
     page.goto(child_url.replace("/children/", "/forms/transition?child="))

@@ -34,7 +34,7 @@ def second_health_visitor_and_child(live_server) -> str:
     return name
 
 
-def _phone(browser, base_url: str, username: str):  # noqa: ANN001, ANN202
+def _phone(browser, base_url: str, username: str):
     context = browser.new_context(**PHONE, bypass_csp=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -48,11 +48,11 @@ def _phone(browser, base_url: str, username: str):  # noqa: ANN001, ANN202
     return context, page, errors
 
 
-def _choose(page, group: str, label: str) -> None:  # noqa: ANN001
+def _choose(page, group: str, label: str) -> None:
     page.get_by_role("group", name=re.compile(f"^{group}")).get_by_label(label, exact=True).check()
 
 
-def _mark(page, areas: dict[str, str], overall: str, context: str) -> None:  # noqa: ANN001
+def _mark(page, areas: dict[str, str], overall: str, context: str) -> None:
     for area in AREAS:
         _choose(page, area, areas.get(area, "Trivsel"))
     _choose(page, "Samlet vurdering", overall)

@@ -23,7 +23,7 @@ def load(world: DemoWorld) -> None:
     world.records["transitions"] = {"consented": consented, "refused": refused}
 
 
-def _description(world: DemoWorld, child: Child, position: str, days_to_start: int):  # noqa: ANN202
+def _description(world: DemoWorld, child: Child, position: str, days_to_start: int):
     first_name = child.name.split()[0]
     return world.save_as(
         SUPERVISOR,
@@ -58,7 +58,7 @@ def _description(world: DemoWorld, child: Child, position: str, days_to_start: i
     )
 
 
-def _decide(world: DemoWorld, description, child: Child, state: str, days_ago: int) -> None:  # noqa: ANN001
+def _decide(world: DemoWorld, description, child: Child, state: str, days_ago: int) -> None:
     guardian = world.db.exec(select(Guardian).where(Guardian.child_id == child.id)).first()
     decided_at = datetime.combine(world.today - timedelta(days=days_ago), time(14, 0))
     world.save_as(

@@ -108,7 +108,7 @@ def _decided_at(data: dict) -> datetime:
     return decided_at.replace(tzinfo=COPENHAGEN) if decided_at.tzinfo is None else decided_at
 
 
-def _final_consents(db, child_id: str) -> list[Record]:  # noqa: ANN001
+def _final_consents(db, child_id: str) -> list[Record]:
     rows = db.exec(
         select(Record).where(Record.type == "consent", Record.child_id == child_id, Record.status == "final")
     )
@@ -122,7 +122,7 @@ def _final_consents(db, child_id: str) -> list[Record]:  # noqa: ANN001
     ]
 
 
-def consent_facts(db, child_id: str) -> list[ConsentFact]:  # noqa: ANN001
+def consent_facts(db, child_id: str) -> list[ConsentFact]:
     """Every final consent decision recorded for a child."""
     return [
         ConsentFact(row.data["kind"], row.data["scope"], row.data["state"], _decided_at(row.data))
@@ -130,11 +130,11 @@ def consent_facts(db, child_id: str) -> list[ConsentFact]:  # noqa: ANN001
     ]
 
 
-def consent_given(db, child_id: str, kind: str, scope: str) -> bool:  # noqa: ANN001
+def consent_given(db, child_id: str, kind: str, scope: str) -> bool:
     return allows(consent_facts(db, child_id), kind, scope)
 
 
-def latest_decision(db, child_id: str, kind: str, scope: str) -> Record | None:  # noqa: ANN001
+def latest_decision(db, child_id: str, kind: str, scope: str) -> Record | None:
     """The consent record holding the latest final decision for a kind and scope."""
     rows = [r for r in _final_consents(db, child_id) if r.data["kind"] == kind and r.data["scope"] == scope]
     return max(rows, key=lambda r: _decided_at(r.data), default=None)

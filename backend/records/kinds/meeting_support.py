@@ -40,7 +40,7 @@ def short(text: str | None) -> str:
     return text if len(text) <= TASK_TEXT_MAX else text[: TASK_TEXT_MAX - 1] + "…"
 
 
-def row_task(write: Write, record: Record, kind: str, key: str, due_on, what: str | None) -> None:  # noqa: ANN001
+def row_task(write: Write, record: Record, kind: str, key: str, due_on, what: str | None) -> None:
     ensure_task(
         write.db,
         key=f"{kind}:{record.id}:{key}",

@@ -135,7 +135,7 @@ def usable_address(address: str | None) -> bool:
     return value.count("@") == 1 and not any(ch.isspace() for ch in value) and len(value) <= 320
 
 
-def tell_leaders(db: Session, record: Record, today) -> None:  # noqa: ANN001
+def tell_leaders(db: Session, record: Record, today) -> None:
     """Every leader of the unit learns that the minutes exist: an e-mail with a link and no child
     data, or — without an address or outgoing mail — a task in the app."""
     settings = get_settings()
@@ -156,7 +156,7 @@ def tell_leaders(db: Session, record: Record, today) -> None:  # noqa: ANN001
             minutes_task(db, record, leader.id, today)
 
 
-def minutes_task(db: Session, record: Record, leader_id: str, today) -> None:  # noqa: ANN001
+def minutes_task(db: Session, record: Record, leader_id: str, today) -> None:
     ensure_task(
         db,
         key=f"reflection_minutes:{record.id}:{leader_id}",

@@ -17,11 +17,11 @@ from backend.web.pages.overview import age_band_param, leader_figures, municipal
 router = APIRouter(prefix="/api", tags=["overview"])
 
 
-def _date(value) -> str | None:  # noqa: ANN001
+def _date(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def _round(evaluation_round) -> dict | None:  # noqa: ANN001
+def _round(evaluation_round) -> dict | None:
     if evaluation_round is None:
         return None
     return {
@@ -32,7 +32,7 @@ def _round(evaluation_round) -> dict | None:  # noqa: ANN001
     }
 
 
-def _progress(progress) -> dict:  # noqa: ANN001
+def _progress(progress) -> dict:
     return {"children": progress.children, "assessed": progress.assessed, "share": progress.share}
 
 

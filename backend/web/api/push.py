@@ -47,7 +47,7 @@ class SubscriptionIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     endpoint: str = Field(min_length=1, max_length=2000)
-    expirationTime: float | None = None  # noqa: N815 - the browser's name
+    expirationTime: float | None = None
     keys: SubscriptionKeys
 
 

@@ -63,7 +63,7 @@ def result_response(ctx: SignedIn, result: SaveResult) -> JSONResponse:
 )
 def put_record(
     ctx: SignedIn, record_id: str, body: Any = Body(..., examples=[WRITE_EXAMPLE])
-) -> JSONResponse:  # noqa: B008
+) -> JSONResponse:
     """Create or update a record; `record_id` is the client's UUID. Replays are idempotent."""
     response = result_response(ctx, save_record(ctx, record_id, body))
     return send_after_response(ctx.db, ctx.settings, response)

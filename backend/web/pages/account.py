@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 def set_language(
     ctx: SignedIn,
     language: Annotated[str, Form(max_length=5)],
-    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     if language in LANGUAGES:
         ctx.user.preferences = {**ctx.user.preferences, "language": language}

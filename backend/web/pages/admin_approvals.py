@@ -37,7 +37,7 @@ def _page(ctx: Admin, error: str = "", status: int = 200) -> Response:
     )
 
 
-def _approval(ctx: Admin, approval_id: str):  # noqa: ANN202
+def _approval(ctx: Admin, approval_id: str):
     approval = (
         duties.approval_of(ctx.db, ctx.user.municipality_id, approval_id) if is_id(approval_id) else None
     )

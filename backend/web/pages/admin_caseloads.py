@@ -83,7 +83,7 @@ def unassign(ctx: Admin, entry_id: str, fields: Fields) -> Response:
     return _redirect(fields, f"/admin/caseloads?unit={entry.unit_id}", "unassigned")
 
 
-def _pair(ctx: Admin, from_id: str, to_id: str):  # noqa: ANN202
+def _pair(ctx: Admin, from_id: str, to_id: str):
     municipality_id = ctx.user.municipality_id
     from_user = user_of(ctx.db, municipality_id, from_id) if is_id(from_id) else None
     to_user = user_of(ctx.db, municipality_id, to_id) if is_id(to_id) else None

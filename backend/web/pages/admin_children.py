@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
@@ -19,6 +19,7 @@ from backend.admin.caseloads import professionals_of_unit
 from backend.admin.export import records_of, review_reason
 from backend.admin.organisation import units_of
 from backend.domain.dates import today
+from backend.domain.numbers import is_digits
 from backend.people.models import Caseload, Child, Room, User
 from backend.web.pages.admin_common import Admin, Fields, done_message
 from backend.web.templating import render
@@ -40,7 +41,25 @@ def _back(child: Child, ok: str) -> RedirectResponse:
 
 
 @router.get("/admin/children")
-def children_page(ctx: Admin, q: str = Query("", max_length=100)) -> Response:
+def children_page(ctx: Admin) -> Response:
+    """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log.
+    An old-style `?q=` address is not searched: the browser is sent to the plain list."""
+    if "q" in ctx.request.query_params:
+        return RedirectResponse("/admin/children", status_code=303)
+    return _children_page(ctx, "")
+
+
+@router.get("/admin/children/search")
+def search_page_reloaded(_ctx: Admin) -> Response:
+    return RedirectResponse("/admin/children", status_code=303)
+
+
+@router.post("/admin/children/search")
+def search_children(ctx: Admin, fields: Fields) -> Response:
+    return _children_page(ctx, fields.get("q", "").strip()[:100])
+
+
+def _children_page(ctx: Admin, q: str) -> Response:
     cpr_search = bool(_CPR_LIKE.search(q))
     rows = [] if cpr_search else service.search_children(ctx.db, ctx.user.municipality_id, today(), q)
     for row in rows:
@@ -112,7 +131,7 @@ def _guardian_rows(values: dict[str, str], count: int) -> list[int]:
     used = {
         int(key.split("-")[1])
         for key in values
-        if key.startswith("guardian-") and key.split("-")[1].isdigit()
+        if key.startswith("guardian-") and is_digits(key.split("-")[1]) and len(key.split("-")[1]) <= 2
     }
     return list(range(max(count, max(used, default=-1) + 1)))
 

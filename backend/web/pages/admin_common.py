@@ -26,7 +26,7 @@ async def form_fields(request: Request) -> dict[str, str]:
     """A posted form as field → text (first value wins); files are left to the route."""
     try:
         form = await request.form(max_fields=MAX_FIELDS)
-    except Exception:  # noqa: BLE001 - a malformed body is answered 400
+    except Exception:
         raise HTTPException(400, "Formularen kunne ikke læses.") from None
     fields: dict[str, str] = {}
     for key, value in form.multi_items():

@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 def admin_home(ctx: Admin) -> Response:
     municipality_id = ctx.user.municipality_id
 
-    def count(model) -> int:  # noqa: ANN001
+    def count(model) -> int:
         query = select(func.count()).select_from(model).where(model.municipality_id == municipality_id)
         return int(ctx.db.exec(query).one())
 

@@ -23,7 +23,7 @@ def import_page(ctx: Admin) -> Response:
     return _page(ctx)
 
 
-def _page(ctx: Admin, report=None, batch=None, error: str = "", status: int = 200) -> Response:  # noqa: ANN001
+def _page(ctx: Admin, report=None, batch=None, error: str = "", status: int = 200) -> Response:
     return render(
         ctx.request,
         "admin/import.html",
@@ -43,7 +43,7 @@ def _page(ctx: Admin, report=None, batch=None, error: str = "", status: int = 20
 async def _uploaded(request: Request) -> tuple[str, bytes] | None:
     try:
         form = await request.form(max_files=1, max_part_size=MAX_FILE_BYTES)
-    except Exception:  # noqa: BLE001 - a malformed or too large upload is answered below
+    except Exception:
         return None
     upload = form.get("file")
     if not isinstance(upload, UploadFile):

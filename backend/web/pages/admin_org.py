@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
@@ -20,6 +22,10 @@ from backend.web.pages.admin_common import Admin, Fields, done_message
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+#: Pages that may hold a password link's token: no Referer to anywhere.
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+PAGE_EXPIRED = "Siden var udløbet. Prøv igen."
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
 
 def _back(url: str, ok: str) -> RedirectResponse:
@@ -80,7 +86,7 @@ def unit_page(ctx: Admin, unit_id: str) -> Response:
 
 def _unit_page(
     ctx: Admin, unit: Unit, errors: dict | None = None, values: dict | None = None, status: int = 200
-):  # noqa: ANN202
+):
     ctx.audit.add("unit.read", "unit", unit.id)
     return render(
         ctx.request,
@@ -299,18 +305,39 @@ def revoke(ctx: Admin, user_id: str, device_id: str) -> Response:
 # --- Setting a password with a one-time link (no session) -------------------------------------
 
 
+@router.get("/set-password")
+def set_password_landing(ctx: Ctx) -> Response:
+    """Where a password link lands. Its token is in the fragment, which only the page's script
+    sees: it posts the token to `/set-password/open` (no token in any URL the server logs)."""
+    return _set_password_page(ctx, "", landing=True)
+
+
 @router.get("/set-password/{token}")
-def set_password_page(ctx: Ctx, token: str) -> Response:
+def old_password_link(token: str) -> Response:
+    """A link sent before the token moved to the fragment: same page, token out of the path.
+    (The access log redacts this path: backend/web/logging.py.)"""
+    if not _TOKEN_SHAPE.fullmatch(token):
+        return RedirectResponse("/set-password", status_code=303, headers=NO_REFERRER)
+    return RedirectResponse(f"/set-password#t={token}", status_code=303, headers=NO_REFERRER)
+
+
+@router.post("/set-password/open")
+def open_password_link(ctx: Ctx, fields: Fields) -> Response:
+    token = fields.get("token", "")
+    if ctx.session is None and not ctx.pre_session_csrf_ok():
+        return _set_password_page(ctx, "", PAGE_EXPIRED, "", 403, landing=True)
     return _set_password_page(ctx, token)
 
 
-def _set_password_page(ctx: Ctx, token: str, error: str = "", field: str = "", status: int = 200) -> Response:
+def _set_password_page(
+    ctx: Ctx, token: str, error: str = "", field: str = "", status: int = 200, landing: bool = False
+) -> Response:
     import secrets
 
     from backend.auth import csrf
     from backend.auth.signin import cookie_is_secure
 
-    found = org.user_for_link(ctx.db, token)
+    found = None if landing else org.user_for_link(ctx.db, token)
     new_pre_session = ctx.session is None and ctx.pre_session_id is None
     if new_pre_session:
         ctx.pre_session_id = secrets.token_urlsafe(24)
@@ -318,15 +345,16 @@ def _set_password_page(ctx: Ctx, token: str, error: str = "", field: str = "", s
         ctx.request,
         "admin/set_password.html",
         {
-            "valid": found is not None,
+            "landing": landing,
+            "valid": landing or found is not None,
             "target": found[1] if found else None,
-            "token": token,
+            "token": token if found else "",
             "error": error,
             "field": field,
             "min_length": org.MIN_PASSWORD_LENGTH,
         },
-        status_code=status if found else 404,
-        headers={"Referrer-Policy": "no-referrer"},
+        status_code=status if landing or found else 404,
+        headers=NO_REFERRER,
     )
     if new_pre_session:
         response.set_cookie(
@@ -340,12 +368,13 @@ def _set_password_page(ctx: Ctx, token: str, error: str = "", field: str = "", s
     return response
 
 
-@router.post("/set-password/{token}")
-def set_password(ctx: Ctx, token: str, fields: Fields) -> Response:
+@router.post("/set-password")
+def set_password(ctx: Ctx, fields: Fields) -> Response:
+    token = fields.get("token", "")
     if ctx.session is None and not ctx.pre_session_csrf_ok():
-        return _set_password_page(ctx, token, "Siden var udløbet. Prøv igen.", "", 403)
+        return _set_password_page(ctx, token, PAGE_EXPIRED, "", 403)
     try:
         org.set_password_with_link(ctx, token, fields.get("password", ""), fields.get("repeated", ""))
     except AdminError as error:
         return _set_password_page(ctx, token, error.message, error.field, 422)
-    return render(ctx.request, "admin/set_password.html", {"saved": True, "valid": True})
+    return render(ctx.request, "admin/set_password.html", {"saved": True, "valid": True}, headers=NO_REFERRER)

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from backend.admin.retention import count_expired_audit, plan_retention, run_retention
 from backend.domain.dates import today
+from backend.domain.numbers import is_digits
 from backend.domain.settings import MunicipalSettings, RetentionSettings, load_settings
 from backend.people.models import Child, Municipality
 from backend.records.types import TYPE_LABELS
@@ -52,7 +53,7 @@ def _page(ctx: Admin, values: dict | None = None, errors: dict | None = None, st
     )
 
 
-def _children(ids: set[str]):  # noqa: ANN202
+def _children(ids: set[str]):
     from sqlmodel import select
 
     return select(Child).where(Child.id.in_(ids))
@@ -74,7 +75,7 @@ def _values(settings: RetentionSettings) -> dict[str, str]:
 
 def _number(fields: dict[str, str], key: str, errors: dict[str, str]) -> int | None:
     text = fields.get(key, "").strip()
-    if not text.isdigit() or len(text) > 4:
+    if not is_digits(text) or len(text) > 4:
         errors[key] = "Skal være et helt tal."
         return None
     return int(text)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
-from sqlmodel import select
 
-from backend.audit import AuditEvent
-from backend.people.models import User
+from backend.admin.audit_log import audit_page
+from backend.domain.numbers import MAX_INT, parse_int
+from backend.i18n import N_
 from backend.web.context import Forbidden, SignedIn
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 100
+
+BAD_BEFORE = N_("Feltet før (before) skal være et helt tal fra 1 til 2147483647.")
 
 
 @router.get("/admin/audit")
@@ -21,33 +22,14 @@ def audit_log(
     child_id: str = Query("", max_length=36),
     username: str = Query("", max_length=150),
     action: str = Query("", max_length=40),
-    before: int | None = Query(None, ge=1),
+    before: str = Query("", max_length=40),
 ) -> Response:
     if not ctx.scope.is_admin:
         raise Forbidden
-    municipality_users = select(User.id).where(User.municipality_id == ctx.user.municipality_id)
-    query = (
-        select(AuditEvent, User)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.actor_id.in_(municipality_users) | AuditEvent.actor_id.is_(None))
-    )
-    if child_id:
-        query = query.where(AuditEvent.child_id == child_id.strip())
-    if username:
-        query = query.where(User.username == username.strip().lower())
-    if action:
-        query = query.where(AuditEvent.action.startswith(action.strip()))
-    if before:
-        query = query.where(AuditEvent.id < before)
-    rows = list(ctx.db.exec(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE)))
-    ctx.audit.add(
-        "audit.read",
-        "audit_event",
-        None,
-        child_id.strip() or None,
-        filters={"username": username, "action": action},
-    )
-    next_before = rows[-1][0].id if len(rows) == PAGE_SIZE else None
+    before_id = parse_int(before.strip(), low=1, high=MAX_INT) if before.strip() else None
+    if before.strip() and before_id is None:
+        raise HTTPException(400, BAD_BEFORE)
+    rows, next_before = audit_page(ctx, child_id, username, action, before_id)
     return render(
         ctx.request,
         "audit.html",

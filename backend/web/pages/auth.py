@@ -19,6 +19,7 @@ from backend.auth.signin import (
     set_session_cookies,
     sign_out,
 )
+from backend.domain.urls import local_path
 from backend.people.models import User
 from backend.web.context import Ctx, RequestContext
 from backend.web.templating import render
@@ -27,12 +28,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def safe_next(target: str | None) -> str:
-    """Only local paths: `/children`, never `//evil.example` or `https://...`."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    if any(ch in target for ch in ("\\", "\r", "\n")) or "://" in target.split("?")[0]:
-        return "/"
-    return target
+    """Only local paths: `/children`, never `//evil.example`, `/\tevil.example` or `https://...`."""
+    return local_path(target)
 
 
 def ensure_pre_session(ctx: RequestContext) -> bool:
@@ -76,7 +73,7 @@ def login_page(
 
 
 @router.get("/login")
-def login_form(ctx: Ctx, next: str = "/") -> Response:  # noqa: A002 - the query name
+def login_form(ctx: Ctx, next: str = "/") -> Response:
     if ctx.user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return login_page(ctx, safe_next(next))
@@ -87,7 +84,7 @@ def login(
     ctx: Ctx,
     username: Annotated[str, Form(max_length=150)] = "",
     password: Annotated[str, Form(max_length=500)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     target = safe_next(next)
     if not ctx.pre_session_csrf_ok():

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, HTTPException
+from fastapi.responses import RedirectResponse, Response
 
 from backend.auth.policy import child_in_scope, children_in_scope
 from backend.domain.dates import today
@@ -55,7 +56,20 @@ def today_page(ctx: SignedIn) -> Response:
 
 
 @router.get("/children")
-def children_page(ctx: SignedIn, q: str = Query("", max_length=100)) -> Response:
+def children_page(ctx: SignedIn) -> Response:
+    """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log.
+    An old-style `?q=` address is not searched: the browser is sent to the plain list."""
+    if "q" in ctx.request.query_params:
+        return RedirectResponse("/children", status_code=303)
+    return _children_page(ctx, "")
+
+
+@router.post("/children")
+def search_children(ctx: SignedIn, q: Annotated[str, Form(max_length=100)] = "") -> Response:
+    return _children_page(ctx, q.strip())
+
+
+def _children_page(ctx: SignedIn, q: str) -> Response:
     rows = children_in_scope(ctx.db, ctx.scope, today(), search=q or None)
     _audit_listed(ctx, rows)
     incoming = [] if q else incoming_children(ctx.db, ctx.scope)

@@ -50,7 +50,7 @@ def _refused(ctx: RequestContext, reason: str, message: str, status_code: int = 
 
 
 @router.get("/auth/oidc/login")
-def oidc_login(ctx: Ctx, next: str = "/") -> Response:  # noqa: A002 - the query name
+def oidc_login(ctx: Ctx, next: str = "/") -> Response:
     if not ctx.settings.oidc_issuer:
         raise HTTPException(404)
     if is_throttled(ctx.db, ctx.settings, _throttle_key(ctx), ctx.audit.ip):

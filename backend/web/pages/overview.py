@@ -69,7 +69,7 @@ def municipality_report(ctx: RequestContext, age_band: str | None, action: str) 
 def leader_overview(
     ctx: SignedIn,
     unit: Annotated[str, Query(max_length=36)] = "",
-    round: Annotated[str, Query(max_length=36)] = "",  # noqa: A002 - the filter's name in the URL
+    round: Annotated[str, Query(max_length=36)] = "",
     age: Annotated[str, Query(max_length=5)] = "",
 ) -> Response:
     band = age_band_param(age)

@@ -10,6 +10,7 @@ from typing import Any
 
 from backend.domain import adbb, consent, wellbeing
 from backend.domain.dates import age_in_months, today
+from backend.domain.numbers import is_digits
 from backend.people.models import Child
 from backend.records.types import TYPE_LABELS
 from backend.web.context import RequestContext
@@ -39,7 +40,7 @@ def _total_of(items: Any) -> int:
     """The total of the scores filled in so far (form values may be text)."""
     if not isinstance(items, dict):
         return 0
-    return sum(int(v) for v in items.values() if isinstance(v, int | str) and str(v).isdigit())
+    return sum(int(v) for v in items.values() if isinstance(v, int | str) and is_digits(str(v)))
 
 
 def _common(ctx: RequestContext, child: Child | None, unit_id: str, query: dict[str, Any]) -> dict[str, Any]:

@@ -43,7 +43,7 @@ class SubmittedForm(BaseModel):
 async def submitted_form(request: Request) -> SubmittedForm:
     try:
         form = await request.form()
-    except Exception:  # noqa: BLE001 - a malformed body is answered 400 below
+    except Exception:
         raise HTTPException(400, "Formularen kunne ikke læses.") from None
     return SubmittedForm(items=[(k, v) for k, v in form.multi_items() if isinstance(v, str)])
 

@@ -65,8 +65,8 @@ def run_js(expression: str, cases: list[tuple[str, str]]) -> list:
         f"const cases = {json.dumps(cases)};"
         f"console.log(JSON.stringify(cases.map(([a, b]) => {expression})));"
     )
-    result = subprocess.run(  # noqa: S603
-        ["node", "--experimental-detect-module", "--no-warnings", "--input-type=module", "-e", script],  # noqa: S607
+    result = subprocess.run(
+        ["node", "--experimental-detect-module", "--no-warnings", "--input-type=module", "-e", script],
         capture_output=True,
         text=True,
         timeout=60,

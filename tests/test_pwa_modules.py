@@ -26,8 +26,8 @@ ON_DEMAND = {"forms.js", "drafts.js", "rows.js", "adbb.js", "dates.js", "signatu
 
 
 def node(script: str) -> object:
-    result = subprocess.run(  # noqa: S603
-        ["node", "--input-type=module", "-e", script],  # noqa: S607
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
         capture_output=True,
         text=True,
         timeout=60,

@@ -432,7 +432,7 @@ def test_a_half_filled_form_survives_closing_the_app(browser_context, live_serve
     expect(page.get_by_label("Hvad så eller hørte du?")).to_have_value("Halvt skrevet, så ringede telefonen")
 
 
-def rotate_csrf_tokens(server) -> None:  # noqa: ANN001
+def rotate_csrf_tokens(server) -> None:
     """Every session's CSRF token changes on the server: the token in open pages is stale."""
     import secrets
 

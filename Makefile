@@ -8,7 +8,7 @@ PG_TEST_URL ?=
 # provider is started once. `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint bench bench-page-weight bench-load bench-load-200 chromium nginx node-deps messages clean
+.PHONY: run test lint bench bench-server bench-page-weight bench-load bench-load-200 chromium nginx wrk node-deps messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,17 @@ nginx:
 	  fi; \
 	fi
 
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's wrk for the server benchmark..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null \
+	      || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null); \
+	  else \
+	    echo "The server benchmark needs Debian's wrk: run 'sudo apt-get install -y wrk'." >&2; exit 1; \
+	  fi; \
+	fi
+
 node-deps: tests/node/node_modules/.package-lock.json
 
 tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
@@ -67,8 +78,12 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check backend tests bench
 
 ## Benchmarks (never part of the tests); each prints its figures
-bench: $(VENV)/.dev chromium
+bench: $(VENV)/.dev chromium wrk
 	$(BIN)/python -m bench.run_all
+
+## Opspor against a bare FastAPI + SQLAlchemy + Jinja2 app, side by side (wrk; BENCH_SECONDS per endpoint)
+bench-server: $(VENV)/.dev wrk
+	OPSPOR_BENCH_SECONDS=$${BENCH_SECONDS:-12} $(BIN)/python -m bench.server
 
 ## 200 locust users against PostgreSQL and `opspor serve --workers 2` (OPSPOR_BENCH_DATABASE_URL to override)
 bench-load-200: $(VENV)/.dev

@@ -32,6 +32,9 @@ class AuditEvent(SQLModel, table=True):
     detail: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 
 
+_INSERT = insert(AuditEvent)
+
+
 @dataclass
 class AuditTrail:
     """The events of one request, written together by `flush`."""
@@ -67,5 +70,5 @@ class AuditTrail:
 
     def flush(self, db: Session) -> None:
         if self.pending:
-            db.execute(insert(AuditEvent), self.pending)
+            db.execute(_INSERT, self.pending)
             self.pending = []

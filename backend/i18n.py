@@ -14,6 +14,7 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -37,6 +38,13 @@ def translations(language: str) -> _gettext.NullTranslations:
         part.add_fallback(merged)
         merged = part
     return merged
+
+
+@lru_cache
+def babel_locale(language: str) -> Locale:
+    """Babel's locale object, made once per language: a locale name given to `format_date`
+    is parsed and its data looked up again on every call."""
+    return Locale.parse(language)
 
 
 def gettext(message: str) -> str:

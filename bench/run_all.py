@@ -13,11 +13,12 @@ BENCHMARKS = [
     "bench.offline",
     "bench.reminders",
     "bench.overview",
+    "bench.server",
 ]
 
 
 def main() -> None:
-    if "bench.load" in BENCHMARKS and not (
+    if {"bench.load", "bench.server"} & set(BENCHMARKS) and not (
         os.environ.get("OPSPOR_BENCH_DATABASE_URL") or os.environ.get("OPSPOR_TEST_DATABASE_URL")
     ):
         os.environ["OPSPOR_BENCH_DATABASE_URL"] = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -2,8 +2,8 @@
 
 from datetime import date, timedelta
 
+from backend.domain.adbb import Screening
 from backend.domain.overview import (
-    Screening,
     Stay,
     adbb_figures,
     age_band_of,

@@ -36,7 +36,7 @@ def test_follow_up_is_due_after_the_interval() -> None:
 
 
 def _s(day: int, above: bool, occasion: str = "second") -> adbb.Screening:
-    return adbb.Screening(date(2026, 5, day), above, occasion)
+    return adbb.Screening(occasion, date(2026, 5, day), above)
 
 
 def test_two_in_a_row_over_the_cutoff_flags_considering_a_notification() -> None:

@@ -6,8 +6,9 @@ import pytest
 import time_machine
 
 from backend.domain import schedules
+from backend.domain.adbb import Screening
 from backend.domain.dates import COPENHAGEN, now_local, today
-from backend.domain.schedules import DueWork, ScreeningDone
+from backend.domain.schedules import DueWork
 from backend.domain.settings import MonthWindow, MunicipalSettings
 
 DEFAULTS = MunicipalSettings()
@@ -53,21 +54,21 @@ def test_second_screening_is_no_longer_asked_for_after_twenty_four_months() -> N
 def test_a_screening_of_the_right_occasion_in_the_window_satisfies_it() -> None:
     born = date(2026, 1, 15)
     on = date(2026, 4, 1)
-    in_window = ScreeningDone("first", date(2026, 3, 20))
+    in_window = Screening("first", date(2026, 3, 20))
     assert schedules.adbb_screenings_due(born, on, DEFAULTS, [in_window]) == []
-    wrong_occasion = ScreeningDone("ad_hoc", date(2026, 3, 20))
+    wrong_occasion = Screening("ad_hoc", date(2026, 3, 20))
     assert kinds(schedules.adbb_screenings_due(born, on, DEFAULTS, [wrong_occasion])) == ["adbb_first"]
 
 
 def test_early_grace_is_fourteen_days_before_the_window_and_late_work_counts() -> None:
     born = date(2026, 1, 15)
     window = schedules.month_window(born, DEFAULTS.adbb_first_window)
-    assert schedules.screening_satisfies(window, "first", ScreeningDone("first", date(2026, 3, 1)))
-    assert not schedules.screening_satisfies(window, "first", ScreeningDone("first", date(2026, 2, 28)))
-    late = ScreeningDone("first", date(2026, 6, 1))
+    assert schedules.screening_satisfies(window, "first", Screening("first", date(2026, 3, 1)))
+    assert not schedules.screening_satisfies(window, "first", Screening("first", date(2026, 2, 28)))
+    late = Screening("first", date(2026, 6, 1))
     assert schedules.screening_satisfies(window, "first", late)
     assert not schedules.screened_on_time(window, "first", [late])
-    assert schedules.screened_on_time(window, "first", [ScreeningDone("first", date(2026, 5, 15))])
+    assert schedules.screened_on_time(window, "first", [Screening("first", date(2026, 5, 15))])
 
 
 def test_windows_come_from_the_municipal_settings() -> None:

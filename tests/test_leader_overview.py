@@ -183,14 +183,14 @@ def test_the_municipality_rows_suppress_small_counts_and_revealing_totals() -> N
     rows = {row.name: row.cells for row in report.rows}
     assert [row.level for row in report.rows] == ["unit", "unit", "type", "total"]
     assert rows["Lille"]["children"] == "9" and rows["Store"]["children"] == "20"
-    assert rows["Institutioner"]["children"] == "29" and rows["Hele kommunen"]["children"] == "29"
+    assert rows["Daginstitution"]["children"] == "29" and rows["Hele kommunen"]["children"] == "29"
     # 4 is hidden, 5 is shown.
     assert rows["Lille"]["overall.extra_attention"] == "<5"
     assert rows["Lille"]["overall.thriving"] == "5"
     # The type's 12 in extra attention (4 + 8) would give Lille's hidden 4 away: Store's 8 goes too.
     assert rows["Store"]["overall.extra_attention"] == "x"
     # …and the type's own 12 with it (17 + 12 + <5 = 29 would tie the two together again).
-    assert rows["Institutioner"]["overall.extra_attention"] == "x"
+    assert rows["Daginstitution"]["overall.extra_attention"] == "x"
     assert rows["Store"]["overall.thriving"] == "12"
     assert rows["Lille"]["share.assessed"] == "100 %"
     assert rows["Lille"]["share.adbb.first"] == ""  # 0 of 0: nothing to show

@@ -41,8 +41,8 @@ def _true_counts(db, on: date) -> dict[str | None, dict[Row, dict[str, int]]]:
     from sqlmodel import select
 
     from backend.domain.settings import load_settings
+    from backend.domain.units import UNIT_KIND_LABELS
     from backend.people.models import Municipality, Unit
-    from backend.reports.municipality import UNIT_KIND_LABELS
     from backend.reports.overview import many_units
 
     municipality = db.exec(select(Municipality)).one()
@@ -232,7 +232,7 @@ def _demo_like_views(seed: int) -> tuple[dict, dict]:
 
 def _rest_of(views: dict) -> dict:
     """Per published row and metric: the unfiltered count minus the bands (the attacker knows it)."""
-    from backend.reports.municipality import UNIT_KIND_LABELS
+    from backend.domain.units import UNIT_KIND_LABELS
 
     truth: dict[str | None, dict[Row, dict[str, int]]] = {}
     for band, units in views.items():

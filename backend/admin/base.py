@@ -27,12 +27,6 @@ class AdminError(ValueError):
         self.field = field
 
 
-UNIT_KINDS: dict[str, str] = {
-    "health_visiting": "Sundhedspleje",
-    "childminding": "Dagpleje",
-    "institution": "Daginstitution",
-}
-
 ROLE_LABELS: dict[str, str] = {
     "health_visitor": "Sundhedsplejerske",
     "childminder": "Dagplejer",

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from backend.admin.base import AdminContext, AdminError, clean_line
 from backend.auth.policy import is_id, placed_on
 from backend.db import utcnow
+from backend.domain.contact import EMAIL_INVALID, birth_date_problem, email_is_valid
 from backend.domain.cpr import CprError, check_cpr_matches_birth_date, normalise_cpr, redact_cpr
 from backend.domain.placements import PlacementError, Span, check_leaving, check_new_placement
 from backend.people.models import Caseload, Child, Guardian, Placement, Room, Unit
@@ -125,13 +126,16 @@ def _parse_day(value: str, field_name: str, label: str, errors: dict[str, str]) 
         return None
 
 
-def _check_birth_date(birth_date: date | None, on: date, errors: dict[str, str]) -> None:
-    if birth_date is None:
-        return
-    if birth_date > on:
-        errors["birth_date"] = "Fødselsdatoen ligger i fremtiden."
-    elif birth_date.year < on.year - 18:
-        errors["birth_date"] = "Fødselsdatoen er mere end 18 år gammel."
+def _name_and_birth_date(form: ChildInput, on: date, errors: dict[str, str]) -> tuple[str, date | None]:
+    """The child's name and birth date as typed, checked the one way (the import checks alike)."""
+    name = clean_line(form.name, 200)
+    if not name:
+        errors["name"] = "Skriv barnets navn."
+    birth_date = _parse_day(form.birth_date, "birth_date", "fødselsdatoen", errors)
+    problem = birth_date_problem(birth_date, on) if birth_date is not None else None
+    if problem:
+        errors["birth_date"] = problem
+    return name, birth_date
 
 
 def _check_cpr(
@@ -167,8 +171,8 @@ def _check_guardians(guardians: list[GuardianInput], errors: dict[str, str]) -> 
             continue
         if not guardian.name:
             errors[f"guardian-{index}-name"] = "Skriv forælderens navn."
-        if guardian.email and ("@" not in guardian.email or " " in guardian.email):
-            errors[f"guardian-{index}-email"] = "E-mailadressen er ikke gyldig."
+        if guardian.email and not email_is_valid(guardian.email):
+            errors[f"guardian-{index}-email"] = EMAIL_INVALID
         kept.append(guardian)
     return kept
 
@@ -185,11 +189,7 @@ def _reason(value: str, errors: dict[str, str]) -> str:
 
 def register_child(ctx: AdminContext, municipality_id: str, form: ChildInput, on: date) -> Child:
     errors: dict[str, str] = {}
-    name = clean_line(form.name, 200)
-    if not name:
-        errors["name"] = "Skriv barnets navn."
-    birth_date = _parse_day(form.birth_date, "birth_date", "fødselsdatoen", errors)
-    _check_birth_date(birth_date, on, errors)
+    name, birth_date = _name_and_birth_date(form, on, errors)
     cpr = _check_cpr(ctx.db, municipality_id, form.cpr, birth_date, errors) if form.cpr.strip() else None
     unit = _unit(ctx.db, municipality_id, form.unit_id, errors)
     room_id = _room(ctx.db, unit, form.room_id, errors)
@@ -255,11 +255,7 @@ def _save_guardians(db: Session, child: Child, guardians: list[GuardianInput]) -
 def update_child(ctx: AdminContext, child: Child, form: ChildInput, on: date) -> list[str]:
     """Change master data and guardians, with a required reason. Returns the changed fields."""
     errors: dict[str, str] = {}
-    name = clean_line(form.name, 200)
-    if not name:
-        errors["name"] = "Skriv barnets navn."
-    birth_date = _parse_day(form.birth_date, "birth_date", "fødselsdatoen", errors)
-    _check_birth_date(birth_date, on, errors)
+    name, birth_date = _name_and_birth_date(form, on, errors)
     cpr = child.cpr
     if form.remove_cpr:
         cpr = None

@@ -18,7 +18,7 @@ from backend.domain.cpr import format_cpr
 from backend.people.models import Caseload, Child, Guardian, Unit, User
 from backend.people.service import placement_history
 from backend.records.models import Record, RecordVersion
-from backend.records.types import TYPE_LABELS
+from backend.records.registry import KINDS, label_of
 
 REVIEW_REASONS = {
     "internal_note": "Intern arbejdsnote (individuel trivselsvurdering)",
@@ -28,11 +28,10 @@ REVIEW_REASONS = {
 
 def review_reason(record: Record) -> str | None:
     """Why a record is held back for manual review, or None when it is part of the export."""
-    if record.abuse_path or (record.type == "concern_note" and record.data.get("abuse_path")):
+    if record.abuse_path:
         return "abuse_path"
-    if record.type == "wellbeing" and record.data.get("kind") == "individual":
-        return "internal_note"
-    return None
+    entry = KINDS.get(record.type)
+    return entry.review_reason(record) if entry else None
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def _review_entry(record: Record, reason: str, chosen: bool, units: dict, names:
     return {
         "id": record.id,
         "type": record.type,
-        "type_label": TYPE_LABELS.get(record.type, record.type),
+        "type_label": label_of(record.type) or record.type,
         "reason": reason,
         "reason_label": REVIEW_REASONS[reason],
         "unit": units.get(record.unit_id, ""),
@@ -129,7 +128,7 @@ def _record_entry(
     return {
         "id": record.id,
         "type": record.type,
-        "type_label": TYPE_LABELS.get(record.type, record.type),
+        "type_label": label_of(record.type) or record.type,
         "unit": units.get(record.unit_id, ""),
         "status": record.status,
         "version": record.version,

@@ -10,11 +10,13 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
-from backend.admin.base import ROLE_LABELS, UNIT_KINDS, AdminContext, AdminError, clean_line
+from backend.admin.base import ROLE_LABELS, AdminContext, AdminError, clean_line
 from backend.admin.devices import revoke_all_devices
 from backend.auth.passwords import hash_password
 from backend.auth.sessions import end_user_sessions
 from backend.db import utcnow
+from backend.domain.contact import EMAIL_INVALID, email_is_valid
+from backend.domain.units import UNIT_KIND_LABELS
 from backend.people.models import Placement, Role, RoleAssignment, Room, Unit, User
 from backend.records.tasks import release_tasks_left_behind
 
@@ -41,7 +43,7 @@ def rooms_of(db: Session, unit_id: str) -> list[Room]:
 
 def _unit_fields(kind: str, name: str) -> tuple[str, str]:
     name = clean_line(name, 200)
-    if kind not in UNIT_KINDS:
+    if kind not in UNIT_KIND_LABELS:
         raise AdminError("Vælg enhedens type.", "kind")
     if not name:
         raise AdminError("Skriv enhedens navn.", "name")
@@ -124,8 +126,8 @@ def create_user(
         )
     if not display_name:
         raise AdminError("Skriv brugerens navn.", "display_name")
-    if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-        raise AdminError("E-mailadressen er ikke gyldig.", "email")
+    if email and not email_is_valid(email):
+        raise AdminError(EMAIL_INVALID, "email")
     if ctx.db.exec(select(User.id).where(User.username == username)).first() is not None:
         raise AdminError("Brugernavnet er optaget.", "username")
     user = User(

@@ -12,14 +12,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, func, or_
 from sqlmodel import Session, select
 
-from backend.people.models import PROFESSIONAL_ROLES, Child, Placement, Role, RoleAssignment, User
+from backend.people.models import (
+    PROFESSIONAL_ROLES,
+    Caseload,
+    Child,
+    Placement,
+    Role,
+    RoleAssignment,
+    Unit,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -62,9 +71,14 @@ def is_id(value: str | None) -> bool:
 
 
 def load_scope(db: Session, user: User) -> Scope:
+    return scope_of(user, db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)))
+
+
+def scope_of(user: User, assignments: Iterable[RoleAssignment]) -> Scope:
+    """The scope the user's role assignments give."""
     roles: dict[str, set[str]] = {}
     is_admin = False
-    for assignment in db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)):
+    for assignment in assignments:
         if assignment.role == Role.admin:
             is_admin = True
         elif assignment.unit_id:
@@ -77,7 +91,7 @@ def load_scope(db: Session, user: User) -> Scope:
     )
 
 
-def placed_on(on: date) -> ColumnElement[bool]:
+def placed_on(on: date | BindParameter) -> ColumnElement[bool]:
     """The placement that holds on a date."""
     return and_(
         Placement.starts_on <= on,
@@ -85,32 +99,92 @@ def placed_on(on: date) -> ColumnElement[bool]:
     )
 
 
+# The statements every request runs are built once, with parameters (`_scope_params`): building
+# and keying a statement costs more CPU than PostgreSQL takes to answer it.
+_PLACED_IN_SCOPE = (
+    select(Child, Placement)
+    .join(Placement, Placement.child_id == Child.id)
+    .where(placed_on(bindparam("on")), Placement.unit_id.in_(bindparam("unit_ids", expanding=True)))
+    .where(Child.municipality_id == bindparam("municipality_id"))
+)
+_CHILD_IN_SCOPE = _PLACED_IN_SCOPE.where(Child.id == bindparam("child_id"))
+_CHILD_IN_SCOPE_WITH_UNIT = _CHILD_IN_SCOPE.add_columns(Unit).join(Unit, Unit.id == Placement.unit_id)
+_MINE = (
+    exists()
+    .where(Caseload.user_id == bindparam("user_id"), Caseload.child_id == Child.id)
+    .correlate(Child)
+    .label("mine")
+)
+_IN_SCOPE_WITH_UNITS = _PLACED_IN_SCOPE.add_columns(Unit, _MINE).join(Unit, Unit.id == Placement.unit_id)
+_LIMIT = 500
+_IN_SCOPE_WITH_UNITS_BY_NAME = _IN_SCOPE_WITH_UNITS.order_by(Child.name).limit(_LIMIT)
+
+
+def _scope_params(scope: Scope, on: date, **more: object) -> dict[str, object]:
+    return {
+        "on": on,
+        "unit_ids": sorted(scope.unit_ids),
+        "municipality_id": scope.municipality_id,
+        "user_id": scope.user_id,
+        **more,
+    }
+
+
+def _searched(query: Select, search: str | None) -> Select:
+    if search:
+        term = "".join(ch for ch in search if ch.isprintable()).strip().lower()[:100]
+        query = query.where(func.lower(Child.name).contains(term, autoescape=True))
+    return query
+
+
 def children_in_scope(
-    db: Session, scope: Scope, on: date, search: str | None = None, limit: int = 500
+    db: Session, scope: Scope, on: date, search: str | None = None, limit: int = _LIMIT
 ) -> list[tuple[Child, Placement]]:
     """The children placed in the caller's units today, with their placement, by name."""
     if not scope.unit_ids:
         return []
-    query = (
-        select(Child, Placement)
-        .join(Placement, Placement.child_id == Child.id)
-        .where(placed_on(on), Placement.unit_id.in_(scope.unit_ids))
-        .where(Child.municipality_id == scope.municipality_id)
-    )
-    if search:
-        term = "".join(ch for ch in search if ch.isprintable()).strip().lower()[:100]
-        query = query.where(func.lower(Child.name).contains(term, autoescape=True))
-    return list(db.exec(query.order_by(Child.name).limit(limit)))
+    query = _searched(_PLACED_IN_SCOPE, search).order_by(Child.name).limit(limit)
+    return list(db.exec(query, params=_scope_params(scope, on)))
+
+
+@dataclass
+class ScopedChildren:
+    """`children_in_scope` with the units they are placed in and which are the caller's own
+    caseload (`mine`), from one query."""
+
+    rows: list[tuple[Child, Placement]]
+    units: dict[str, Unit]
+    mine: set[str]
+
+
+def children_in_scope_with_units(
+    db: Session, scope: Scope, on: date, search: str | None = None, limit: int = _LIMIT
+) -> ScopedChildren:
+    result = ScopedChildren([], {}, set())
+    if not scope.unit_ids:
+        return result
+    query = _IN_SCOPE_WITH_UNITS_BY_NAME
+    if search or limit != _LIMIT:
+        query = _searched(_IN_SCOPE_WITH_UNITS, search).order_by(Child.name).limit(limit)
+    for child, placement, unit, is_mine in db.exec(query, params=_scope_params(scope, on)):
+        result.rows.append((child, placement))
+        result.units[unit.id] = unit
+        if is_mine:
+            result.mine.add(child.id)
+    return result
 
 
 def child_in_scope(db: Session, scope: Scope, child_id: str, on: date) -> tuple[Child, Placement] | None:
     """The child with its current placement when the caller may see it, else None (→ 404)."""
     if not scope.unit_ids or not is_id(child_id):
         return None
-    query = (
-        select(Child, Placement)
-        .join(Placement, Placement.child_id == Child.id)
-        .where(Child.id == child_id, placed_on(on), Placement.unit_id.in_(scope.unit_ids))
-        .where(Child.municipality_id == scope.municipality_id)
-    )
-    return db.exec(query).first()
+    return db.exec(_CHILD_IN_SCOPE, params=_scope_params(scope, on, child_id=child_id)).first()
+
+
+def child_in_scope_with_unit(
+    db: Session, scope: Scope, child_id: str, on: date
+) -> tuple[Child, Placement, Unit] | None:
+    """`child_in_scope` with the unit the child is placed in, from the same query."""
+    if not scope.unit_ids or not is_id(child_id):
+        return None
+    return db.exec(_CHILD_IN_SCOPE_WITH_UNIT, params=_scope_params(scope, on, child_id=child_id)).first()

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from backend.auth.oidc import Identity
 from backend.auth.sessions import end_user_sessions
 from backend.config import Settings
+from backend.domain.contact import email_is_valid
 from backend.people.models import Municipality, Role, RoleAssignment, Unit, User
 from backend.records.tasks import release_tasks_left_behind
 
@@ -186,5 +187,5 @@ def _update_profile(user: User, identity: Identity) -> None:
         name = user.display_name or user.username
     user.display_name = name.strip()[:200]
     email = claims.get("email")
-    if isinstance(email, str) and "@" in email and len(email) <= 320:
+    if isinstance(email, str) and email_is_valid(email.strip()):
         user.email = email.strip()

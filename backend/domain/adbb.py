@@ -70,9 +70,11 @@ def follow_up_due_on(screened_on: date, follow_up_days: int) -> date:
 
 @dataclass(frozen=True)
 class Screening:
-    screened_on: date
-    above_cutoff: bool
+    """One ADBB screening as the rules see it (two-in-a-row, schedules, the leader overview)."""
+
     occasion: str
+    screened_on: date
+    above_cutoff: bool = False
 
 
 def consider_notification(current: Screening, earlier: list[Screening]) -> bool:

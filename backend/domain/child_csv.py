@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from backend.domain.contact import birth_date_problem, email_is_valid
 from backend.domain.cpr import CprError, check_cpr_matches_birth_date, normalise_cpr
 from backend.domain.numbers import is_digits
 
@@ -90,7 +91,6 @@ COLUMN_NAMES_DA = {
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DANISH = re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class CsvFileError(ValueError):
@@ -311,10 +311,9 @@ def _date_field(row: ChildRow, text: str, label: str, *, required: bool) -> date
 
 
 def _check_dates(row: ChildRow, today: date) -> None:
-    if row.birth_date and row.birth_date > today:
-        row.errors.append("Fødselsdatoen ligger i fremtiden.")
-    if row.birth_date and row.birth_date.year < today.year - 18:
-        row.errors.append("Fødselsdatoen er mere end 18 år gammel.")
+    problem = birth_date_problem(row.birth_date, today) if row.birth_date else None
+    if problem:
+        row.errors.append(problem)
     if row.birth_date and row.starts_on and row.starts_on < row.birth_date:
         row.errors.append("Startdatoen ligger før fødselsdatoen.")
     if row.starts_on and row.ends_on and row.ends_on <= row.starts_on:
@@ -329,7 +328,7 @@ def _guardians(row: ChildRow, found: dict[int, dict[str, str]]) -> list[Guardian
             row.errors.append(f"Forælder {number} har kontaktoplysninger, men intet navn.")
             continue
         email = values.get("email", "")
-        if email and not _EMAIL.match(email):
+        if email and not email_is_valid(email):
             row.errors.append(f"Forælder {number}: e-mailadressen '{email}' er ikke gyldig.")
         guardians.append(
             GuardianRow(

@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+#: The consent that lets a transition description reach the receiving unit.
+HANDOVER = "transition_handover"
+
 KINDS: dict[str, str] = {
     "collegial_dialogue": "Kollegial drøftelse af barnet",
     "meeting": "Mødets formål og deltagere",

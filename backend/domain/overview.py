@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from backend.domain.adbb import Screening
 from backend.domain.dates import age_in_months
 from backend.domain.schedules import Window, month_window, screened_on_time
 from backend.domain.settings import POSITIONS, MunicipalSettings
@@ -122,13 +123,6 @@ def share(numerator: int, denominator: int) -> int | None:
 
 
 # --- ADBB ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Screening:
-    occasion: str
-    screened_on: date
-    above_cutoff: bool
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from backend.domain.adbb import MAX_AGE_MONTHS
+from backend.domain.adbb import MAX_AGE_MONTHS, Screening
 from backend.domain.dates import add_months, is_working_day
 from backend.domain.settings import MonthWindow, MunicipalSettings
 from backend.domain.transition import evaluation_window
@@ -81,26 +81,20 @@ def month_window(birth_date: date, window: MonthWindow) -> Window:
 # --- ADBB first and second screening ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScreeningDone:
-    occasion: str
-    screened_on: date
-
-
-def screening_satisfies(window: Window, occasion: str, screening: ScreeningDone) -> bool:
+def screening_satisfies(window: Window, occasion: str, screening: Screening) -> bool:
     """A screening of the right occasion done in the window (or shortly before it) satisfies it;
     so does one done late: the work is done, even if not on time."""
     earliest = window.opens_on - timedelta(days=EARLY_SCREENING_GRACE_DAYS)
     return screening.occasion == occasion and screening.screened_on >= earliest
 
 
-def screened_on_time(window: Window, occasion: str, screenings: Iterable[ScreeningDone]) -> bool:
+def screened_on_time(window: Window, occasion: str, screenings: Iterable[Screening]) -> bool:
     """For the leader overview: a screening of the occasion inside the window itself."""
     return any(s.occasion == occasion and window.contains(s.screened_on) for s in screenings)
 
 
 def adbb_screenings_due(
-    birth_date: date, on: date, settings: MunicipalSettings, screenings: Iterable[ScreeningDone]
+    birth_date: date, on: date, settings: MunicipalSettings, screenings: Iterable[Screening]
 ) -> list[DueWork]:
     """The first and second ADBB screenings that should be open tasks for a child on `on`.
 

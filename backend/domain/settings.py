@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.domain.units import UnitKind
+
 POSITIONS = ("thriving", "extra_attention", "concern")
 
 LABEL_PRESETS: dict[str, dict[str, str]] = {
@@ -89,9 +91,7 @@ class MunicipalSettings(BaseModel):
     adbb_first_window: MonthWindow = MonthWindow(from_month=2, to_month=4)
     adbb_second_window: MonthWindow = MonthWindow(from_month=8, to_month=11)
     adbb_follow_up_days: int = Field(default=14, ge=1, le=120)
-    rounds_per_year: dict[str, int] = Field(
-        default_factory=lambda: {"health_visiting": 2, "childminding": 2, "institution": 2}
-    )
+    rounds_per_year: dict[str, int] = Field(default_factory=lambda: {kind.value: 2 for kind in UnitKind})
     round_window_weeks: int = Field(default=5, ge=1, le=26)
     parent_involvement_hint: bool = False
     dialogue_meeting_within_days: int = Field(default=14, ge=1, le=120)

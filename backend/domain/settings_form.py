@@ -12,9 +12,10 @@ from pydantic import BaseModel, ValidationError
 from backend.domain.numbers import is_digits
 from backend.domain.settings import LABEL_PRESETS, POSITIONS, MonthWindow, MunicipalSettings
 from backend.domain.text import clean_text
+from backend.domain.units import UnitKind
 
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-UNIT_KINDS = ("health_visiting", "childminding", "institution")
+UNIT_KINDS = tuple(kind.value for kind in UnitKind)
 ROUNDS_PER_YEAR = (1, 4)  # MunicipalSettings' own check
 LABEL_MAX = 40
 INTEGER_FIELDS = (

@@ -10,6 +10,7 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import JSONType, UTCDateTime, utcnow
+from backend.domain.units import UnitKind as UnitKind
 
 
 def new_id() -> str:
@@ -18,12 +19,6 @@ def new_id() -> str:
 
 def _created() -> datetime:
     return utcnow()
-
-
-class UnitKind(StrEnum):
-    health_visiting = "health_visiting"
-    childminding = "childminding"
-    institution = "institution"
 
 
 class Role(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from backend.people.models import Caseload, Child, Guardian, Placement, RoleAssignment, Room, Unit
@@ -26,19 +27,23 @@ def unit_names(db: Session, unit_ids: set[str] | frozenset[str]) -> dict[str, Un
     return {unit.id: unit for unit in db.exec(select(Unit).where(Unit.id.in_(unit_ids)))}
 
 
+_GUARDIANS = select(Guardian).where(Guardian.child_id == bindparam("child_id")).order_by(Guardian.name)
+_PLACEMENTS = (
+    select(Placement, Unit, Room)
+    .join(Unit, Unit.id == Placement.unit_id)
+    .outerjoin(Room, Room.id == Placement.room_id)
+    .where(Placement.child_id == bindparam("child_id"))
+    .order_by(Placement.starts_on.desc())
+)
+
+
 def guardians_of(db: Session, child_id: str) -> list[Guardian]:
-    return list(db.exec(select(Guardian).where(Guardian.child_id == child_id).order_by(Guardian.name)))
+    return list(db.exec(_GUARDIANS, params={"child_id": child_id}))
 
 
 def placement_history(db: Session, child_id: str) -> list[PlacementView]:
     """The child's enrolment history, newest first (units only; records stay with their unit)."""
-    rows = db.exec(
-        select(Placement, Unit, Room)
-        .join(Unit, Unit.id == Placement.unit_id)
-        .outerjoin(Room, Room.id == Placement.room_id)
-        .where(Placement.child_id == child_id)
-        .order_by(Placement.starts_on.desc())
-    )
+    rows = db.exec(_PLACEMENTS, params={"child_id": child_id})
     return [
         PlacementView(
             unit.id, unit.name, unit.kind, room.name if room else None, placement.starts_on, placement.ends_on

@@ -10,15 +10,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope, child_in_scope, is_id
-from backend.people.models import Child, Role, RoleAssignment
-from backend.records.models import Record, RecordVersion
+from backend.people.models import Child, Role, RoleAssignment, User
+from backend.records.models import EvaluationRound, Record, RecordVersion
 
 
 def own_unit_records(scope: Scope) -> ColumnElement[bool]:
@@ -78,6 +79,76 @@ def _own(scope: Scope, record: Record) -> bool:
     return record.unit_id in scope.unit_ids and (
         not record.abuse_path or record.author_id == scope.user_id or scope.leads(record.unit_id)
     )
+
+
+@dataclass
+class ChildRecords:
+    """The child's records the caller may see (as `records_of_child`), with the names of their
+    authors and editors and the evaluation rounds they belong to, in a constant number of queries."""
+
+    records: list[Record]
+    names: dict[str, str]
+    rounds: dict[str, EvaluationRound]
+
+
+_AUTHOR, _EDITOR = aliased(User), aliased(User)
+_CHILD_RECORDS = (
+    select(Record, _AUTHOR.display_name, _EDITOR.display_name, EvaluationRound)
+    .outerjoin(_AUTHOR, _AUTHOR.id == Record.author_id)
+    .outerjoin(_EDITOR, _EDITOR.id == Record.updated_by_id)
+    .outerjoin(EvaluationRound, EvaluationRound.id == Record.round_id)
+    .where(Record.child_id == bindparam("child_id"))
+    .order_by(Record.updated_at.desc())
+)
+_SHARED = Record.shared_with_unit_id.in_(bindparam("unit_ids", expanding=True))
+_OWN = and_(
+    Record.unit_id == bindparam("current_unit_id"),
+    or_(
+        Record.abuse_path.is_(False),
+        Record.author_id == bindparam("user_id"),
+        Record.unit_id.in_(bindparam("led_unit_ids", expanding=True)),
+    ),
+)
+#: `records_of_child`'s condition, built once: handed-over records only, or also the own unit's.
+_CHILD_RECORDS_SHARED = _CHILD_RECORDS.where(_SHARED)
+_CHILD_RECORDS_OWN_OR_SHARED = _CHILD_RECORDS.where(or_(_OWN, _SHARED))
+
+
+def child_records(db: Session, scope: Scope, child_id: str, current_unit_id: str) -> ChildRecords:
+    """`records_of_child` (handed-over descriptions as the consented version) with names and rounds."""
+    from backend.records.views import user_names
+
+    result = ChildRecords([], {}, {})
+    if not scope.unit_ids:
+        return result
+    works_there = current_unit_id in scope.unit_ids
+    query = _CHILD_RECORDS_OWN_OR_SHARED if works_there else _CHILD_RECORDS_SHARED
+    params = {
+        "child_id": child_id,
+        "unit_ids": sorted(scope.unit_ids),
+        "current_unit_id": current_unit_id,
+        "user_id": scope.user_id,
+        "led_unit_ids": sorted(scope.led_unit_ids) or [""],
+    }
+    for record, author_name, editor_name, evaluation_round in db.exec(query, params=params):
+        is_own = works_there and record.unit_id == current_unit_id and _own(scope, record)
+        view = record if is_own else shared_view(db, record)
+        if view is None:
+            continue
+        result.records.append(view)
+        if author_name is not None:
+            result.names[record.author_id] = author_name
+        if editor_name is not None and record.updated_by_id:
+            result.names[record.updated_by_id] = editor_name
+        if evaluation_round is not None:
+            result.rounds[evaluation_round.id] = evaluation_round
+    missing = {
+        r.updated_by_id for r in result.records if r.updated_by_id and r.updated_by_id not in result.names
+    }
+    if missing:  # a consented version's author: only for handed-over descriptions
+        result.names.update(user_names(db, missing))
+    result.records.sort(key=lambda r: r.updated_at, reverse=True)
+    return result
 
 
 def visible_record(db: Session, scope: Scope, record_id: str, on: date) -> Record | None:
@@ -149,40 +220,6 @@ def incoming_children(db: Session, scope: Scope) -> list[Child]:
         .order_by(Child.name)
     )
     return list(db.exec(query))
-
-
-#: Who may start a record of each type in a unit (domain §2).
-WRITERS: dict[str, frozenset[str]] = {
-    "adbb": frozenset({"health_visitor"}),
-    "wellbeing": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "dialogue_meeting": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "reflection": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "transition": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "concern_note": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "notification": frozenset(
-        {"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}
-    ),
-    "consent": frozenset({"health_visitor", "childminder", "childminder_supervisor", "pedagogue", "leader"}),
-}
-
-
-def may_start(scope: Scope, record_type: str, unit_id: str) -> bool:
-    roles = scope.roles_by_unit.get(unit_id, frozenset())
-    return bool(roles & WRITERS.get(record_type, frozenset()))
-
-
-def types_for(scope: Scope, unit_id: str) -> list[str]:
-    return [t for t in WRITERS if may_start(scope, t, unit_id)]
 
 
 def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:

@@ -17,10 +17,9 @@ from sqlmodel import Session, select
 
 from backend.audit import AuditTrail
 from backend.domain import transition
+from backend.domain.consent import HANDOVER
 from backend.records.models import EvaluationRound, Record, RecordVersion, Task
 from backend.records.tasks import ensure_task
-
-HANDOVER = "transition_handover"
 
 
 def latest_joint_assessment(db: Session, child_id: str, unit_id: str) -> Record | None:

@@ -1,100 +1,37 @@
-"""Danish labels for the fields of every record type, for views, comparisons and error lists."""
+"""Field labels for views, comparisons and error lists (each kind declares its own), and the
+flattening and differencing of record data."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from backend.domain import adbb, transition, wellbeing
 from backend.i18n import N_
+from backend.records.registry import KINDS
 
 #: The label of a field the app does not know. Never the key itself: keys can come from a
 #: client, and a label is translated and shown as a heading.
 UNKNOWN_FIELD = N_("Ukendt felt")
 
-FIELD_LABELS: dict[str, str] = {
-    # ADBB
-    "screened_on": "Dato for screeningen",
-    "occasion": "Anledning",
-    "present": "Til stede",
-    "parent_dialogue": "Samtalen med forældrene",
-    "action": "Handling",
-    "action_note": "Beskrivelse af handlingen",
-    "age_reason": "Begrundelse for alder",
-    **{f"items.{key}": label for key, label in adbb.ITEMS.items()},
-    **{f"item_notes.{key}": f"Note: {label}" for key, label in adbb.ITEMS.items()},
-    # Well-being
-    "round_id": "Runde",
-    "kind": "Vurdering",
-    **{f"areas.{key}": label for key, label in wellbeing.AREAS.items()},
-    **{f"area_notes.{key}": f"Kommentar: {label}" for key, label in wellbeing.AREAS.items()},
-    "overall": "Samlet vurdering",
-    "context": "Forældre og hjem",
-    "summary": "Fælles beskrivelse",
-    "decision": "Beslutning",
-    # Dialogue meeting
-    "planned_on": "Planlagt til",
-    "held_on": "Holdt den",
-    "purpose": "Formål",
-    "hopes": "Det håber vi på",
-    "chair": "Mødeleder",
-    "participants": "Deltagere",
-    "going_well": "Hvad går godt?",
-    "challenges": "Udfordringer",
-    "possibilities": "Muligheder",
-    "agreements": "Aftaler",
-    "best_today": "Det bedste i dag",
-    "next_on": "Næste møde",
-    "consent_id": "Samtykke",
-    # Reflection
-    "anonymous": "Anonym",
-    "age_band": "Aldersgruppe",
-    "legal_basis": "Hjemmel",
-    "situation": "Situationen",
-    "adult_perspective": "De voksnes perspektiv",
-    "child_perspective": "Barnets perspektiv",
-    "hand_needed": "Hånd barnet havde brug for",
-    "hand_offered": "Hånd de voksne gav",
-    "analysis": "Analyse",
-    "trial_actions": "Prøvehandlinger",
-    # Transition
-    "to_unit_id": "Modtagende enhed",
-    "starts_on": "Startdato",
-    **{f"parents_part.{key}": label for key, label in transition.PARENTS_PART.items()},
-    **{f"professional_part.{key}": label for key, label in transition.PROFESSIONAL_PART.items()},
-    "professional_part.latest_position": "Seneste fælles trivselsvurdering",
-    "professional_part.latest_summary": "Seneste fælles beskrivelse",
-    **{f"learning_competences.{key}": label for key, label in transition.LEARNING_COMPETENCES.items()},
-    "conversation_on": "Overgangssamtale",
-    "visit.held_on": "Overgangsbesøg",
-    "visit.attendees": "Deltagere i besøget",
-    "visit.notes": "Noter fra besøget",
-    "evaluation_due_on": "Evaluering senest",
-    # Concern note, notification, consent
-    "observed_on": "Observeret",
-    "text": "Observation",
-    "abuse_path": "Spor om vold eller overgreb",
-    "sent_on": "Sendt den",
-    "authority": "Sendt til",
-    "receipt_on": "Kvittering modtaget",
-    "scope": "Gælder",
-    "state": "Beslutning",
-    "guardian": "Forælder/værge",
-    "decided_at": "Tidspunkt",
-    "witness": "Vidne",
-    "evidence.typed_name": "Skrevet navn",
-    "evidence.signature": "Underskrift",
-}
+#: Every kind's labels together, for a path whose kind is not known (a kind's own label first).
+ALL_FIELD_LABELS: dict[str, str] = {}
+for _kind in KINDS.values():
+    for _path, _label in _kind.field_labels.items():
+        ALL_FIELD_LABELS.setdefault(_path, _label)
 
 
-def label_for(path: str) -> str:
-    """The label of a field path (`data.items.eye_contact` or `agreements.0.what`).
+def label_for(path: str, record_type: str = "") -> str:
+    """The label of a field path (`data.items.eye_contact` or `agreements.0.what`) in a record
+    of the given kind (the same path can mean different things: a consent's `kind` is not a
+    well-being assessment's).
 
-    Always a fixed Danish label from the table (or `UNKNOWN_FIELD`), never the path itself."""
+    Always a fixed Danish label from the kind (or `UNKNOWN_FIELD`), never the path itself."""
+    kind = KINDS.get(record_type)
+    labels = kind.field_labels if kind is not None else ALL_FIELD_LABELS
     path = path.removeprefix("data.")
-    if path in FIELD_LABELS:
-        return FIELD_LABELS[path]
+    if path in labels:
+        return labels[path]
     head = path.split(".")[0]
-    return FIELD_LABELS.get(head, UNKNOWN_FIELD)
+    return labels.get(head, UNKNOWN_FIELD)
 
 
 def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -244,8 +244,11 @@ class HistoryRow:
     record: Record
 
 
-def child_history(db: Session, records: list[Record]) -> list[HistoryRow]:
-    """Final joint assessments among the records the caller sees, oldest round first."""
+def child_history(
+    db: Session, records: list[Record], rounds: dict[str, EvaluationRound] | None = None
+) -> list[HistoryRow]:
+    """Final joint assessments among the records the caller sees, oldest round first
+    (`rounds`: their evaluation rounds when already loaded, else they are read here)."""
     joints = [
         r
         for r in records
@@ -253,10 +256,9 @@ def child_history(db: Session, records: list[Record]) -> list[HistoryRow]:
     ]
     if not joints:
         return []
-    rounds = {
-        r.id: r
-        for r in db.exec(select(EvaluationRound).where(EvaluationRound.id.in_({j.round_id for j in joints})))
-    }
+    if rounds is None:
+        round_ids = {j.round_id for j in joints}
+        rounds = {r.id: r for r in db.exec(select(EvaluationRound).where(EvaluationRound.id.in_(round_ids)))}
     by_round = {j.round_id: j for j in joints if j.round_id in rounds}
     points = wellbeing.position_history(
         (rounds[rid].name, rounds[rid].opens_on, j.data.get("overall")) for rid, j in by_round.items()

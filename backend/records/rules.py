@@ -1,8 +1,9 @@
 """Per-type hooks of the write path: checks that need context, derived values, effects.
 
-The service calls, for a record of type T, `RULES[T].check(write)`, then `.derive(write)`,
-then after storing `.after_save(write, record)` (tasks, sharing, e-mails). Pure decisions are
-made by functions in `backend/domain/`; these hooks only fetch what they need and apply them.
+The service calls, for a record of kind K, `K.rules.check(write)` (see `records/registry.py`),
+then `.derive(write)`, then after storing `.after_save(write, record)` (tasks, sharing,
+e-mails). Pure decisions are made by functions in `backend/domain/`; these hooks only fetch what
+they need and apply them.
 """
 
 from __future__ import annotations
@@ -103,9 +104,7 @@ class Write:
 
 
 class RecordRules:
-    """Default hooks: nothing beyond the type's schema and required fields."""
-
-    type = ""
+    """Default hooks: nothing beyond the kind's schema and required fields (a kind's `rules`)."""
 
     def prepare(self, write: Write) -> None:
         """Fill in values the server makes (e.g. list rows' stable keys) before storing."""
@@ -118,17 +117,3 @@ class RecordRules:
 
     def after_save(self, write: Write, record: Record) -> None:
         """Create or close tasks, share, notify."""
-
-
-RULES: dict[str, RecordRules] = {}
-
-
-def register(rules: RecordRules) -> RecordRules:
-    RULES[rules.type] = rules
-    return rules
-
-
-def rules_for(record_type: str) -> RecordRules:
-    from backend.records import kinds  # noqa: F401 - registers every type's rules
-
-    return RULES.get(record_type, RecordRules())

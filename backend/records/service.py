@@ -22,10 +22,11 @@ from backend.auth.policy import child_in_scope, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
 from backend.people.models import Child, Placement
-from backend.records.access import can_change, may_start, visible_record
+from backend.records.access import can_change, visible_record
 from backend.records.models import KeptWrite, Record, RecordVersion
-from backend.records.rules import Actor, Write, rules_for
-from backend.records.types import RECORD_TYPES, FieldError, missing_for_final, parse_data
+from backend.records.registry import KINDS, RECORD_TYPES, may_start
+from backend.records.rules import Actor, Write
+from backend.records.types import FieldError, missing_for_final, parse_data
 
 
 class Envelope(BaseModel):
@@ -216,9 +217,10 @@ def _apply(
 ) -> SaveResult:
     if existing is None and not may_start(actor.scope, envelope.type, unit_id):
         return SaveResult(403, detail="Din rolle kan ikke oprette denne type registrering.")
-    rules = rules_for(envelope.type)
+    kind = KINDS[envelope.type]
+    rules = kind.rules
     try:
-        data = parse_data(envelope.type, envelope.data)
+        data = parse_data(kind.schema, envelope.data)
     except FieldError as error:
         return SaveResult(422, errors=error.errors)
     write = Write(
@@ -235,7 +237,7 @@ def _apply(
     rules.prepare(write)
     stored = write.data.model_dump(mode="json", exclude_none=True)
     if write.is_final:
-        write.errors.extend(missing_for_final(envelope.type, stored))
+        write.errors.extend(missing_for_final(kind.required_for_final, stored))
     rules.check(write)
     if write.errors:
         return SaveResult(422, errors=_unique(write.errors))
@@ -326,7 +328,7 @@ def _valid_for_keeping(envelope: Envelope) -> Envelope:
     """A write about to be kept, checked against its type's schema like any write (FieldError
     if not) and reduced to what the schema knows: a kept write is shown to a leader later, so
     nothing the client made up (keys, shapes) is stored with it."""
-    data = parse_data(envelope.type, envelope.data)
+    data = parse_data(KINDS[envelope.type].schema, envelope.data)
     return envelope.model_copy(update={"data": data.model_dump(mode="json", exclude_none=True)})
 
 

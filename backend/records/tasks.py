@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_
+from sqlalchemy import ColumnElement, and_, bindparam, exists, not_, or_
 from sqlmodel import Session, select
 
 from backend.audit import AuditTrail
@@ -187,7 +187,7 @@ def task_in_scope(scope: Scope, on: date) -> ColumnElement[bool]:
     return task_visible_to(scope.user_id, on)
 
 
-def task_visible_to(user: object, on: date) -> ColumnElement[bool]:
+def task_visible_to(user: object, on: object) -> ColumnElement[bool]:
     """Whether the user (an id, or a column naming one) may see a task.
 
     A task is the user's when it is assigned to them, or unassigned in a unit they lead — and
@@ -210,19 +210,29 @@ def task_visible_to(user: object, on: date) -> ColumnElement[bool]:
     )
 
 
+_TASKS_LIMIT = 500
+#: Built once with parameters (`user_id`, `on`, `child_id`): "I dag" and every child page run it.
+_OPEN_TASKS = (
+    select(Task, Child.name)
+    .outerjoin(Child, Child.id == Task.child_id)
+    .where(Task.status == "open", task_visible_to(bindparam("user_id"), bindparam("on")))
+    .order_by(Task.due_on, Task.created_at)
+)
+_OPEN_TASKS_OF_CHILD = _OPEN_TASKS.where(Task.child_id == bindparam("child_id"))
+_OPEN_TASKS_FIRST = _OPEN_TASKS.limit(_TASKS_LIMIT)
+_OPEN_TASKS_OF_CHILD_FIRST = _OPEN_TASKS_OF_CHILD.limit(_TASKS_LIMIT)
+
+
 def open_tasks_for(
-    db: Session, scope: Scope, on: date, *, child_id: str | None = None, limit: int = 500
+    db: Session, scope: Scope, on: date, *, child_id: str | None = None, limit: int = _TASKS_LIMIT
 ) -> list[TaskView]:
     """The caller's open tasks (`task_in_scope`), soonest first."""
-    query = (
-        select(Task, Child.name)
-        .outerjoin(Child, Child.id == Task.child_id)
-        .where(Task.status == "open", task_in_scope(scope, on))
-    )
-    if child_id is not None:
-        query = query.where(Task.child_id == child_id)
-    rows = db.exec(query.order_by(Task.due_on, Task.created_at).limit(limit))
-    return [TaskView(task, name) for task, name in rows]
+    params = {"user_id": scope.user_id, "on": on, "child_id": child_id}
+    if limit != _TASKS_LIMIT:
+        query = (_OPEN_TASKS if child_id is None else _OPEN_TASKS_OF_CHILD).limit(limit)
+    else:
+        query = _OPEN_TASKS_FIRST if child_id is None else _OPEN_TASKS_OF_CHILD_FIRST
+    return [TaskView(task, name) for task, name in db.exec(query, params=params)]
 
 
 def open_task_for(db: Session, scope: Scope, task_id: str, on: date) -> Task | None:

@@ -8,23 +8,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope
-from backend.domain import consent
 from backend.records.handover import HANDOVER, handover_decision
 from backend.records.models import Record, RecordVersion
-
-
-def transition_summary(record: Record) -> str:
-    """One line for the child's timeline (no more than its reader may see)."""
-    from backend.i18n import gettext as _
-
-    if record.type == "transition":
-        unit = record.derived.get("to_unit_name")
-        return _("Til %(unit)s") % {"unit": unit} if unit else ""
-    state = consent.STATES.get(record.data.get("state", ""), "")
-    kind = consent.KINDS.get(record.data.get("kind", ""), "")
-    guardian = record.derived.get("guardian_name")
-    text = f"{_(kind)}: {_(state).lower()}" if kind and state else _(kind or state)
-    return f"{text} ({guardian})" if guardian and text else text
 
 
 @dataclass

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from backend.auth.policy import placed_on
 from backend.db import utcnow
-from backend.domain import schedules
+from backend.domain import adbb, schedules
 from backend.domain.settings import MunicipalSettings, load_settings
 from backend.people.models import (
     PROFESSIONAL_ROLES,
@@ -154,9 +154,9 @@ def adbb_screenings(db: Session, org: Organisation, on: date) -> SyncResult:
     return sync_tasks(db, ADBB_KINDS, set(org.units), wanted, satisfied)
 
 
-def _screenings_done(db: Session, child_ids: set[str]) -> dict[str, list[schedules.ScreeningDone]]:
+def _screenings_done(db: Session, child_ids: set[str]) -> dict[str, list[schedules.Screening]]:
     """Final screenings per child, from any unit: a screening done is done."""
-    done: dict[str, list[schedules.ScreeningDone]] = defaultdict(list)
+    done: dict[str, list[schedules.Screening]] = defaultdict(list)
     rows = db.exec(
         select(Record.child_id, Record.data).where(
             Record.type == "adbb", Record.status == "final", Record.child_id.in_(child_ids or {""})
@@ -165,7 +165,7 @@ def _screenings_done(db: Session, child_ids: set[str]) -> dict[str, list[schedul
     for child_id, data in rows:
         occasion, screened_on = data.get("occasion"), data.get("screened_on")
         if occasion and screened_on:
-            done[child_id].append(schedules.ScreeningDone(occasion, date.fromisoformat(screened_on)))
+            done[child_id].append(adbb.Screening(occasion, date.fromisoformat(screened_on)))
     return done
 
 
@@ -173,7 +173,7 @@ def _satisfied_screening_keys(
     db: Session,
     org: Organisation,
     births: dict[str, date],
-    done: dict[str, list[schedules.ScreeningDone]],
+    done: dict[str, list[schedules.Screening]],
     on: date,
 ) -> set[str]:
     """Keys of open screening tasks whose screening has been done (they close as done)."""

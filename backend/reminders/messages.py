@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from babel.dates import format_date
 
-from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, gettext, ngettext
+from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES, babel_locale, current_language, gettext, ngettext
 from backend.reminders.preferences import GROUP_LABELS, group_of
 
 TASKS_URL = "/tasks"
@@ -35,7 +35,7 @@ def in_language(language: str | None) -> Iterator[None]:
 
 
 def _day(value: date) -> str:
-    return format_date(value, "d. MMMM", locale=current_language.get())
+    return format_date(value, "d. MMMM", locale=babel_locale(current_language.get()))
 
 
 #: Per kind group: the line for tasks past their date, and for tasks due this week.

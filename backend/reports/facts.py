@@ -15,6 +15,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from backend.domain import overview as rules
+from backend.domain.adbb import Screening
 from backend.people.models import Caseload, Child, Placement, Room, Unit, User
 from backend.records.models import EvaluationRound, Record, RecordVersion, Task
 
@@ -47,7 +48,7 @@ class Facts:
     joints: dict[tuple[str, str], dict]  # (round id, child id) → joint assessment data
     rooms: dict[str, str]  # room id → name
     responsible: dict[tuple[str, str], tuple[str, str]]  # (unit id, child id) → (user id, name)
-    screenings: dict[tuple[str, str], list[rules.Screening]]  # (unit id, child id) → screenings
+    screenings: dict[tuple[str, str], list[Screening]]  # (unit id, child id) → screenings
     transitions: list[TransitionFact]
     open_tasks: list[tuple[Task, str | None]]  # open or held tasks of the units, with assignee name
     by_unit: dict[str, list[ChildFacts]] = field(default_factory=dict)  # unit id → its children
@@ -137,16 +138,16 @@ def _responsible(db: Session, unit_ids: set[str]) -> dict[tuple[str, str], tuple
     return {(unit, child): (user, name) for unit, child, user, name in db.exec(query).all()}
 
 
-def _screenings(db: Session, district_ids: set[str]) -> dict[tuple[str, str], list[rules.Screening]]:
+def _screenings(db: Session, district_ids: set[str]) -> dict[tuple[str, str], list[Screening]]:
     query = select(Record.unit_id, Record.child_id, Record.data, Record.derived).where(
         Record.type == "adbb", Record.status == "final", Record.unit_id.in_(district_ids)
     )
-    screenings: dict[tuple[str, str], list[rules.Screening]] = defaultdict(list)
+    screenings: dict[tuple[str, str], list[Screening]] = defaultdict(list)
     for unit_id, child_id, data, derived in db.exec(query).all():
         if not data.get("screened_on") or not data.get("occasion"):
             continue
         screenings[(unit_id, child_id)].append(
-            rules.Screening(
+            Screening(
                 data["occasion"], date.fromisoformat(data["screened_on"]), bool(derived.get("above_cutoff"))
             )
         )

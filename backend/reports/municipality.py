@@ -19,15 +19,10 @@ from backend.domain import disclosure
 from backend.domain.csv_file import write_csv
 from backend.domain.overview import AGE_BANDS
 from backend.domain.settings import POSITIONS, MunicipalSettings
+from backend.domain.units import UNIT_KIND_LABELS
 from backend.domain.wellbeing import SEVERITY
-from backend.people.models import Unit, UnitKind
+from backend.people.models import Unit
 from backend.reports.overview import AREA_KEYS, UnitFigures, many_units_by_band
-
-UNIT_KIND_LABELS = {
-    UnitKind.health_visiting: "Sundhedspleje",
-    UnitKind.childminding: "Dagpleje",
-    UnitKind.institution: "Institutioner",
-}
 
 
 @dataclass(frozen=True)

@@ -249,8 +249,7 @@ def _adbb(
             rules.adbb_figures(child.birth_date, screenings, figures.first, figures.last, settings)
         )
         if named and any(s.holds_on(on) for s in stays):
-            done = [schedules.ScreeningDone(s.occasion, s.screened_on) for s in screenings]
-            for due in schedules.adbb_screenings_due(child.birth_date, on, settings, done):
+            for due in schedules.adbb_screenings_due(child.birth_date, on, settings, screenings):
                 if due.overdue(on):
                     occasion = due.kind.removeprefix("adbb_")
                     figures.adbb_overdue.append(OverdueScreening(child.id, child.name, occasion, due.due_on))

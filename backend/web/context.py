@@ -18,8 +18,8 @@ from sqlmodel import Session
 from backend.audit import AuditTrail
 from backend.auth import csrf
 from backend.auth.models import WebSession
-from backend.auth.policy import Scope, load_scope
-from backend.auth.sessions import COOKIE_NAME, load_session
+from backend.auth.policy import Scope, load_scope, scope_of
+from backend.auth.sessions import COOKIE_NAME, load_signed_in
 from backend.config import Settings, get_settings
 from backend.db import new_session
 from backend.domain.settings import MunicipalSettings, load_settings
@@ -195,16 +195,18 @@ def _claimed_device_ids(request: Request) -> set[str]:
 
 def _check_device(db: Session, request: Request, user: User | None) -> None:
     """The one place a revoked device is refused; a known device's last contact is kept."""
-    from backend.admin.devices import is_revoked
-    from backend.auth.models import Device
+    from backend.admin.devices import named_devices
     from backend.db import utcnow
 
-    if any(is_revoked(db, claimed) is not None for claimed in _claimed_device_ids(request)):
+    claimed = _claimed_device_ids(request)
+    # The devices the request names (the cookie's and the header's), in one query.
+    devices = named_devices(db, claimed)
+    if any(device.revoked_at is not None for device in devices.values()):
         raise DeviceRevoked
     device_id = _device_id(request)
     if user is None or device_id is None:
         return
-    device = db.get(Device, device_id)
+    device = devices.get(device_id)  # the cookie's id is among the claimed ones
     now = utcnow()
     if device is not None and device.user_id == user.id and now - device.last_seen_at > _DEVICE_TOUCH_EVERY:
         device.last_seen_at = now
@@ -212,10 +214,11 @@ def _check_device(db: Session, request: Request, user: User | None) -> None:
 
 
 def _open_context(request: Request, db: Session, settings: Settings, submitted: str | None) -> RequestContext:
-    session = load_session(db, settings, request.cookies.get(COOKIE_NAME))
-    user = db.get(User, session.user_id) if session else None
+    signed_in = load_signed_in(db, settings, request.cookies.get(COOKIE_NAME))
+    session = signed_in.session if signed_in else None
+    user = signed_in.user if signed_in else None
     if user is not None and (not user.active or (user.is_demo and not settings.demo)):
-        user, session = None, None
+        user, session, signed_in = None, None, None
     _check_device(db, request, user)
     ctx = RequestContext(
         request=request,
@@ -227,6 +230,9 @@ def _open_context(request: Request, db: Session, settings: Settings, submitted: 
         submitted_csrf=submitted,
         pre_session_id=request.cookies.get(csrf.PRE_SESSION_COOKIE),
     )
+    if signed_in is not None:
+        ctx._scope = scope_of(signed_in.user, signed_in.assignments)
+        ctx._municipal = load_settings(signed_in.municipal_settings)
     ctx.audit.actor_id = user.id if user else None
     ctx.audit.session_ref = session.id[:12] if session else ""
     ctx.audit.device_id = ctx.device_id
@@ -253,3 +259,14 @@ def require_user(ctx: Annotated[RequestContext, Depends(get_ctx, scope="function
 
 Ctx = Annotated[RequestContext, Depends(get_ctx, scope="function")]
 SignedIn = Annotated[RequestContext, Depends(require_user)]
+
+
+def require_admin(ctx: Annotated[RequestContext, Depends(require_user)]) -> RequestContext:
+    """The one admin check: admin pages answer 403 to everyone else (they are not about one
+    child: no 404 game)."""
+    if not ctx.scope.is_admin:
+        raise Forbidden
+    return ctx
+
+
+Admin = Annotated[RequestContext, Depends(require_admin)]

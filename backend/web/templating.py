@@ -13,9 +13,9 @@ from markupsafe import Markup, escape
 
 from backend.config import PROJECT_DIR
 from backend.domain.dates import COPENHAGEN, age_in_months, today
-from backend.i18n import DEFAULT_LANGUAGE, current_language, gettext, ngettext
+from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext
+from backend.records.registry import key_date, record_summary
 from backend.records.types import get_path
-from backend.records.views import key_date, record_summary
 from backend.web.assets import asset_url, preloaded_modules
 from backend.web.menu import menu_links
 
@@ -25,6 +25,7 @@ env = Environment(
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # templates change with a deploy (a restart), not while serving: no stat per render
 )
 
 
@@ -52,13 +53,13 @@ env.filters["labels"] = _labels
 
 
 def _date(value: date | None, fmt: str = "d. MMM y") -> str:
-    return format_date(value, fmt, locale=current_language.get()) if value else ""
+    return format_date(value, fmt, locale=babel_locale(current_language.get())) if value else ""
 
 
 def _datetime(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:
     if not value:
         return ""
-    return format_datetime(value, fmt, tzinfo=COPENHAGEN, locale=current_language.get())
+    return format_datetime(value, fmt, tzinfo=COPENHAGEN, locale=babel_locale(current_language.get()))
 
 
 def age_text(birth_date: date, on: date | None = None) -> str:

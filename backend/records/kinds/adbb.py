@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
+from pydantic import Field
 from sqlmodel import select
 
 from backend.domain import adbb
 from backend.domain.dates import age_in_months
+from backend.domain.numbers import is_digits
+from backend.i18n import gettext as _
+from backend.people.models import Child
+from backend.records.kind import RecordKind
 from backend.records.models import Record
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import Actor, RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
-from backend.records.types import AdbbData
+from backend.records.types import Part, Score, ShortText, Text, keyed_part
+
+AdbbItems = keyed_part("AdbbItems", adbb.ITEMS, Score)
+AdbbNotes = keyed_part("AdbbNotes", adbb.ITEMS, Text)
+
+
+class AdbbData(Part):
+    screened_on: date | None = None
+    occasion: Literal[tuple(adbb.OCCASIONS)] | None = None  # type: ignore[valid-type]
+    items: AdbbItems = Field(default_factory=AdbbItems)  # type: ignore[valid-type]
+    item_notes: AdbbNotes = Field(default_factory=AdbbNotes)  # type: ignore[valid-type]
+    present: ShortText | None = None
+    parent_dialogue: Text | None = None
+    action: Literal[tuple(adbb.ACTIONS)] | None = None  # type: ignore[valid-type]
+    action_note: Text | None = None
+    age_reason: Text | None = None
 
 
 class AdbbRules(RecordRules):
-    type = "adbb"
-
     def check(self, write: Write) -> None:
         data: AdbbData = write.data  # type: ignore[assignment]
         write.past_date("screened_on", data.screened_on)
@@ -48,7 +67,7 @@ class AdbbRules(RecordRules):
         if write.child and data.screened_on:
             derived["age_months"] = age_in_months(write.child.birth_date, data.screened_on)
         if write.is_final and data.screened_on and data.occasion:
-            current = adbb.Screening(data.screened_on, derived["above_cutoff"], data.occasion)
+            current = adbb.Screening(data.occasion, data.screened_on, derived["above_cutoff"])
             derived["consider_notification"] = adbb.consider_notification(current, self._earlier(write))
             if derived["above_cutoff"]:
                 derived["follow_up_due_on"] = adbb.follow_up_due_on(
@@ -103,13 +122,70 @@ class AdbbRules(RecordRules):
 
         return [
             adbb.Screening(
+                r.data.get("occasion", ""),
                 date.fromisoformat(r.data["screened_on"]),
                 bool(r.derived.get("above_cutoff")),
-                r.data.get("occasion", ""),
             )
             for r in self._earlier_records(write)
             if r.data.get("screened_on")
         ]
 
 
-register(AdbbRules())
+def summary(record: Record) -> str:
+    """The total, and whether it is above the cut-off."""
+    if "total" not in record.derived:
+        return ""
+    text = _("Total %(total)s af 32") % {"total": record.derived["total"]}
+    if record.derived.get("above_cutoff"):
+        text += " – " + _("over grænsen")
+    return text
+
+
+def form_context(actor: Actor, child: Child | None, unit_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "items": adbb.ITEMS,
+        "scores": adbb.SCORES,
+        "occasions": adbb.OCCASIONS,
+        "score_options": {score: f"{score} – {text}" for score, text in adbb.SCORES.items()},
+        "adbb_total": _total_of,
+        "actions": adbb.ACTIONS,
+        "cutoff": actor.municipal.adbb_cutoff,
+        "min_age": adbb.MIN_AGE_MONTHS,
+        "max_age": adbb.MAX_AGE_MONTHS,
+        "defaults": {"occasion": query.get("occasion")},
+    }
+
+
+def _total_of(items: Any) -> int:
+    """The total of the scores filled in so far (form values may be text)."""
+    if not isinstance(items, dict):
+        return 0
+    return sum(int(v) for v in items.values() if isinstance(v, int | str) and is_digits(str(v)))
+
+
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "screened_on": "Dato for screeningen",
+    "occasion": "Anledning",
+    "present": "Til stede",
+    "parent_dialogue": "Samtalen med forældrene",
+    "action": "Handling",
+    "action_note": "Beskrivelse af handlingen",
+    "age_reason": "Begrundelse for alder",
+    **{f"items.{key}": label for key, label in adbb.ITEMS.items()},
+    **{f"item_notes.{key}": f"Note: {label}" for key, label in adbb.ITEMS.items()},
+}
+
+
+KIND = RecordKind(
+    key="adbb",
+    label="ADBB-screening",
+    schema=AdbbData,
+    field_labels=FIELD_LABELS,
+    required_for_final=("screened_on", "occasion", *(f"items.{k}" for k in adbb.ITEMS), "action"),
+    rules=AdbbRules(),
+    writers=frozenset({"health_visitor"}),
+    form_context=form_context,
+    summary=summary,
+    key_date="screened_on",
+)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import RecordRules, Write
 from backend.records.tasks import ensure_task, hold_parent_facing
-from backend.records.types import ConcernNoteData
+from backend.records.types import Part, Text
+
+
+class ConcernNoteData(Part):
+    observed_on: date | None = None
+    text: Text | None = None
+    abuse_path: bool = False
 
 
 class ConcernNoteRules(RecordRules):
-    type = "concern_note"
-
     def check(self, write: Write) -> None:
         data: ConcernNoteData = write.data  # type: ignore[assignment]
         write.past_date("observed_on", data.observed_on, not_before_birth=False)
@@ -36,4 +43,34 @@ class ConcernNoteRules(RecordRules):
             hold_parent_facing(write.db, record.child_id)
 
 
-register(ConcernNoteRules())
+def summary(record: Record) -> str:
+    text = record.data.get("text") or ""
+    return text[:120] + ("…" if len(text) > 120 else "")
+
+
+def review_reason(record: Record) -> str | None:
+    """A note on the abuse path (domain §6) needs a human look before it is exported."""
+    return "abuse_path" if record.data.get("abuse_path") else None
+
+
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "observed_on": "Observeret",
+    "text": "Observation",
+    "abuse_path": "Spor om vold eller overgreb",
+}
+
+
+KIND = RecordKind(
+    key="concern_note",
+    label="Bekymringsnotat",
+    schema=ConcernNoteData,
+    field_labels=FIELD_LABELS,
+    required_for_final=("observed_on", "text"),
+    rules=ConcernNoteRules(),
+    writers=EVERY_WRITER,
+    summary=summary,
+    key_date="observed_on",
+    bool_fields=("abuse_path",),
+    review_reason=review_reason,
+)

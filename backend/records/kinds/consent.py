@@ -5,23 +5,46 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import Field
 from sqlmodel import select
 
-from backend.domain.consent import ConsentFact, allows
-from backend.domain.dates import COPENHAGEN
-from backend.people.models import Guardian, Unit
+from backend.auth.policy import is_id
+from backend.domain import consent
+from backend.domain.consent import HANDOVER, ConsentFact, allows
+from backend.domain.dates import COPENHAGEN, now_local
+from backend.i18n import gettext as _
+from backend.people.models import Child, Guardian, Unit
+from backend.people.service import guardians_of
+from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record
-from backend.records.rules import RecordRules, Write, register
-from backend.records.types import ConsentData
+from backend.records.rules import Actor, RecordRules, Write
+from backend.records.types import SIGNATURE_MAX, Id, Part, ShortText
+
+
+class Evidence(Part):
+    signature: (
+        Annotated[str, Field(max_length=SIGNATURE_MAX, pattern=r"^data:image/png;base64,[A-Za-z0-9+/=]+$")]
+        | None
+    ) = None
+    typed_name: ShortText | None = None
+
+
+class ConsentData(Part):
+    kind: Literal[tuple(consent.KINDS)] | None = None  # type: ignore[valid-type]
+    scope: Id | None = None
+    state: Literal[tuple(consent.STATES)] | None = None  # type: ignore[valid-type]
+    guardian: Id | None = None
+    decided_at: datetime | None = None
+    witness: ShortText | None = None
+    evidence: Evidence = Field(default_factory=Evidence)
+
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class ConsentRules(RecordRules):
-    type = "consent"
-
     def check(self, write: Write) -> None:
         data: ConsentData = write.data  # type: ignore[assignment]
         if data.decided_at is not None:
@@ -140,4 +163,98 @@ def latest_decision(db, child_id: str, kind: str, scope: str) -> Record | None:
     return max(rows, key=lambda r: _decided_at(r.data), default=None)
 
 
-register(ConsentRules())
+def consent_context(actor: Actor, child: Child | None, unit_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    guardians = guardians_of(actor.db, child.id) if child else []
+    transitions = _own_records(actor, child, unit_id, "transition")
+    defaults: dict[str, Any] = {"decided_at": now_local().strftime("%Y-%m-%dT%H:%M")}
+    for key in ("kind", "scope", "state", "guardian"):
+        value = query.get(key)
+        if isinstance(value, str) and (value in consent.KINDS or value in consent.STATES or is_id(value)):
+            defaults[key] = value
+    return {
+        "guardian_options": {g.id: f"{g.name} ({g.relation})" if g.relation else g.name for g in guardians},
+        "guardian_names": {g.id: g.name for g in guardians},
+        "scope_options": _scope_options(actor, child, unit_id, transitions),
+        "transitions": {t.id: t for t in transitions},
+        "handover_kind": HANDOVER,
+        "latest_handover_id": lambda scope: _latest_handover_id(actor, child, scope),
+        "defaults": defaults,
+    }
+
+
+def _latest_handover_id(actor: Actor, child: Child | None, scope: str) -> str | None:
+    decision = latest_decision(actor.db, child.id, HANDOVER, scope) if child else None
+    return decision.id if decision else None
+
+
+def _own_records(actor: Actor, child: Child | None, unit_id: str, record_type: str) -> list[Record]:
+    if child is None or unit_id not in actor.scope.unit_ids:
+        return []
+    query = select(Record).where(
+        Record.type == record_type, Record.child_id == child.id, Record.unit_id == unit_id
+    )
+    return list(actor.db.exec(query.order_by(Record.created_at.desc())))
+
+
+def _scope_options(
+    actor: Actor, child: Child | None, unit_id: str, transitions: list[Record]
+) -> dict[str, dict[str, str]]:
+    """What a consent can cover, per kind: the child's transitions, meetings, sparring cases,
+    or (for collegial dialogue) the unit itself."""
+
+    def when(record: Record, date_key: str) -> str:
+        return (record.data.get(date_key) or record.created_at.date().isoformat())[:10]
+
+    unit = actor.db.get(Unit, unit_id)
+    to_unit = _("Overgangsbeskrivelse til %(unit)s")
+    return {
+        HANDOVER: {
+            t.id: to_unit % {"unit": t.derived.get("to_unit_name") or "–"} + f" · {when(t, 'starts_on')}"
+            for t in transitions
+        },
+        "meeting": {
+            r.id: _("Dialogmøde %(date)s") % {"date": when(r, "planned_on")}
+            for r in _own_records(actor, child, unit_id, "dialogue_meeting")
+        },
+        "sparring_case": {
+            r.id: _("Faglig sparring %(date)s") % {"date": when(r, "created_at")}
+            for r in _own_records(actor, child, unit_id, "reflection")
+        },
+        "collegial_dialogue": {unit.id: unit.name} if unit else {},
+    }
+
+
+def summary(record: Record) -> str:
+    """What was decided, and by whom."""
+    state = consent.STATES.get(record.data.get("state", ""), "")
+    kind = consent.KINDS.get(record.data.get("kind", ""), "")
+    guardian = record.derived.get("guardian_name")
+    text = f"{_(kind)}: {_(state).lower()}" if kind and state else _(kind or state)
+    return f"{text} ({guardian})" if guardian and text else text
+
+
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "kind": "Samtykket gælder",
+    "scope": "Gælder",
+    "state": "Beslutning",
+    "guardian": "Forælder/værge",
+    "decided_at": "Tidspunkt",
+    "witness": "Vidne",
+    "evidence.typed_name": "Skrevet navn",
+    "evidence.signature": "Underskrift",
+}
+
+
+KIND = RecordKind(
+    key="consent",
+    label="Samtykke",
+    schema=ConsentData,
+    field_labels=FIELD_LABELS,
+    required_for_final=("kind", "scope", "state", "guardian", "decided_at"),
+    rules=ConsentRules(),
+    writers=EVERY_WRITER,
+    form_context=consent_context,
+    summary=summary,
+    key_date="decided_at",
+)

@@ -4,17 +4,24 @@ agreements → tasks, and the next meeting → a task."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
 from sqlmodel import Session, select
 
 from backend.db import utcnow
+from backend.domain import meetings
 from backend.domain.dates import COPENHAGEN
 from backend.domain.meetings import needs_meeting_consent, next_meeting_before_this
+from backend.i18n import ngettext
+from backend.people.models import Child
+from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.kinds.meeting_support import (
+    BLANK_ROWS,
     cancel_removed_rows,
     check_consent_reference,
     close_row_task,
+    consent_helpers,
     has_consent,
     key_rows,
     previous_rows,
@@ -22,9 +29,40 @@ from backend.records.kinds.meeting_support import (
     row_task,
 )
 from backend.records.models import Record, Task
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import Actor, RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
-from backend.records.types import DialogueMeetingData
+from backend.records.types import Id, Part, RowKey, ShortText, Text
+
+
+class Participant(Part):
+    name: ShortText | None = None
+    role: Literal["parent", "staff", "external"] | None = None
+    organisation: ShortText | None = None
+
+
+class Agreement(Part):
+    key: RowKey | None = None
+    what: Text | None = None
+    who: ShortText | None = None
+    due_on: date | None = None
+    done: bool = False
+
+
+class DialogueMeetingData(Part):
+    planned_on: date | None = None
+    held_on: date | None = None
+    purpose: Text | None = None
+    hopes: Text | None = None
+    chair: ShortText | None = None
+    participants: list[Participant] = Field(default_factory=list, max_length=30)
+    consent_id: Id | None = None
+    going_well: Text | None = None
+    challenges: Text | None = None
+    possibilities: Text | None = None
+    agreements: list[Agreement] = Field(default_factory=list, max_length=30)
+    best_today: Text | None = None
+    next_on: date | None = None
+
 
 CONSENT_MISSING = (
     "Der deltager andre end forældrene og barnets egne medarbejdere. Forældrene skal give samtykke "
@@ -38,8 +76,6 @@ def _data(write: Write) -> DialogueMeetingData:
 
 
 class DialogueMeetingRules(RecordRules):
-    type = "dialogue_meeting"
-
     def prepare(self, write: Write) -> None:
         key_rows(_data(write).agreements, previous_rows(write, "agreements"))
 
@@ -153,9 +189,6 @@ class DialogueMeetingRules(RecordRules):
                 close_tasks(write.db, closed_by=write.user.id, key=task.key)
 
 
-register(DialogueMeetingRules())
-
-
 def dialogue_meeting_held(db: Session, *, child_id: str, unit_id: str, held_on: date, closed_by: str) -> int:
     """Close the child's dialogue-meeting tasks in the unit that a meeting held on `held_on`
     answers (those created up to that day). For the dialogue-meeting rules to call when a final
@@ -173,3 +206,57 @@ def dialogue_meeting_held(db: Session, *, child_id: str, unit_id: str, held_on: 
             db.add(task)
             closed += 1
     return closed
+
+
+def summary(record: Record) -> str:
+    """The meeting's purpose and how many agreements it made."""
+    purpose = " ".join((record.data.get("purpose") or "").split())
+    text = purpose[:100] + ("…" if len(purpose) > 100 else "")
+    count = len(record.data.get("agreements") or [])
+    if count:
+        agreements = ngettext("%(num)s aftale", "%(num)s aftaler", count) % {"num": count}
+        text = f"{text} – {agreements}" if text else agreements
+    return text
+
+
+def form_context(actor: Actor, child: Child | None, unit_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "participant_roles": meetings.PARTICIPANT_ROLES,
+        "headings": meetings.MINUTES_HEADINGS,
+        "blank_rows": BLANK_ROWS,
+        **consent_helpers(actor, child, "meeting", unit_id),
+        "defaults": {},
+    }
+
+
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "planned_on": "Planlagt til",
+    "held_on": "Holdt den",
+    "purpose": "Formål",
+    "hopes": "Det håber vi på",
+    "chair": "Mødeleder",
+    "participants": "Deltagere",
+    "going_well": "Hvad går godt?",
+    "challenges": "Udfordringer",
+    "possibilities": "Muligheder",
+    "agreements": "Aftaler",
+    "best_today": "Det bedste i dag",
+    "next_on": "Næste møde",
+    "consent_id": "Samtykke",
+}
+
+
+KIND = RecordKind(
+    key="dialogue_meeting",
+    label="Dialogmøde",
+    schema=DialogueMeetingData,
+    field_labels=FIELD_LABELS,
+    required_for_final=("held_on", "purpose"),
+    rules=DialogueMeetingRules(),
+    writers=EVERY_WRITER,
+    form_context=form_context,
+    summary=summary,
+    key_date="held_on",
+    bool_fields=("agreements.*.done",),
+)

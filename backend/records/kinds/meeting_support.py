@@ -4,15 +4,17 @@ and the consent a record needs before it can be final."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlencode
 from uuid import uuid4
 
 from sqlmodel import Session, select
 
 from backend.domain.meetings import row_keys
+from backend.people.models import Child
 from backend.records.kinds.consent import consent_given
 from backend.records.models import Record, Task
-from backend.records.rules import Write
+from backend.records.rules import Actor, Write
 from backend.records.tasks import ensure_task
 
 TASK_TEXT_MAX = 80
@@ -110,3 +112,20 @@ def require_consent(write: Write, kind: str, scope: str, message: str) -> None:
             "href": consent_link(write.child.id, kind, scope) if write.child else "",
         }
     )
+
+
+#: Blank rows a form shows below the filled ones (the way to add rows without JavaScript).
+BLANK_ROWS = 2
+
+
+def consent_helpers(actor: Actor, child: Child | None, kind: str, unit_id: str) -> dict[str, Any]:
+    """Helpers for a form: is consent given for this record, and where is it recorded."""
+
+    def given(record_id: str) -> bool:
+        scopes = {record_id, unit_id} if kind == "sparring_case" else {record_id}
+        return has_consent(actor.db, child.id if child else None, kind, scopes)
+
+    def link(record_id: str) -> str:
+        return consent_link(child.id, kind, record_id) if child else ""
+
+    return {"consent_given_for": given, "consent_link_for": link}

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from backend.domain.notification import receipt_due_on
+from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
-from backend.records.types import NotificationData
+from backend.records.types import Part, ShortText, Text
+
+
+class NotificationData(Part):
+    sent_on: date | None = None
+    authority: ShortText | None = None
+    summary: Text | None = None
+    receipt_on: date | None = None
 
 
 class NotificationRules(RecordRules):
-    type = "notification"
-
     def check(self, write: Write) -> None:
         data: NotificationData = write.data  # type: ignore[assignment]
         write.past_date("sent_on", data.sent_on)
@@ -46,4 +53,27 @@ class NotificationRules(RecordRules):
             )
 
 
-register(NotificationRules())
+def summary(record: Record) -> str:
+    return record.data.get("authority") or ""
+
+
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "sent_on": "Sendt den",
+    "authority": "Sendt til",
+    "summary": "Resumé",
+    "receipt_on": "Kvittering modtaget",
+}
+
+
+KIND = RecordKind(
+    key="notification",
+    label="Underretning",
+    schema=NotificationData,
+    field_labels=FIELD_LABELS,
+    required_for_final=("sent_on", "authority", "summary"),
+    rules=NotificationRules(),
+    writers=EVERY_WRITER,
+    summary=summary,
+    key_date="sent_on",
+)

@@ -4,24 +4,31 @@ minutes are final — by an e-mail without child data, or an in-app task when th
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
+from pydantic import Field
 from sqlmodel import Session, select
 
 from backend.config import get_settings
+from backend.domain import meetings
 from backend.domain.meetings import (
     hand_mismatch,
     reflection_basis_ok,
     trial_action_done,
     trial_action_too_far,
 )
+from backend.i18n import ngettext
 from backend.notify import email as outbox
 from backend.notify.models import OutgoingEmail
-from backend.people.models import Role, RoleAssignment, Unit, User
+from backend.people.models import Child, Role, RoleAssignment, Unit, User
+from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.kinds.meeting_support import (
+    BLANK_ROWS,
     cancel_removed_rows,
     check_consent_reference,
     close_row_task,
+    consent_helpers,
     has_consent,
     key_rows,
     previous_rows,
@@ -29,9 +36,34 @@ from backend.records.kinds.meeting_support import (
     row_task,
 )
 from backend.records.models import Record
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import Actor, RecordRules, Write
 from backend.records.tasks import ensure_task
-from backend.records.types import ReflectionData
+from backend.records.types import Id, Part, RowKey, ShortText, Text
+
+
+class TrialAction(Part):
+    key: RowKey | None = None
+    what: Text | None = None
+    follow_up_on: date | None = None
+    outcome: Text | None = None
+    made_difference: Literal["yes", "partly", "no"] | None = None
+
+
+class ReflectionData(Part):
+    anonymous: bool = False
+    held_on: date | None = None
+    participants: ShortText | None = None
+    age_band: Literal["0-1", "1-3", "3-6"] | None = None
+    consent_id: Id | None = None
+    legal_basis: Text | None = None
+    situation: Text | None = None
+    adult_perspective: Text | None = None
+    child_perspective: Text | None = None
+    hand_needed: Literal["big", "small", "both"] | None = None
+    hand_offered: Literal["big", "small", "both", "none"] | None = None
+    analysis: Text | None = None
+    trial_actions: list[TrialAction] = Field(default_factory=list, max_length=20)
+
 
 BASIS_MISSING = (
     "Sparring om et navngivet barn kræver forældrenes samtykke eller en dokumenteret hjemmel. "
@@ -58,8 +90,6 @@ def _data(write: Write) -> ReflectionData:
 
 
 class ReflectionRules(RecordRules):
-    type = "reflection"
-
     def prepare(self, write: Write) -> None:
         key_rows(_data(write).trial_actions, previous_rows(write, "trial_actions"))
 
@@ -178,4 +208,58 @@ def _gave_up(db: Session, email: OutgoingEmail) -> None:
 
 
 outbox.GIVE_UP_HOOKS["reflection"] = _gave_up
-register(ReflectionRules())
+
+
+def summary(record: Record) -> str:
+    """How many trial actions are still open."""
+    open_actions = record.derived.get("open_trial_actions", 0)
+    if not open_actions:
+        return ""
+    return ngettext("%(num)s åben prøvehandling", "%(num)s åbne prøvehandlinger", open_actions) % {
+        "num": open_actions
+    }
+
+
+def form_context(actor: Actor, child: Child | None, unit_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "hands_needed": meetings.HANDS_NEEDED,
+        "hands_offered": meetings.HANDS_OFFERED,
+        "age_bands": meetings.AGE_BANDS,
+        "made_difference": meetings.MADE_DIFFERENCE,
+        "blank_rows": BLANK_ROWS,
+        **consent_helpers(actor, child, "sparring_case", unit_id),
+        "defaults": {},
+    }
+
+
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "anonymous": "Anonym",
+    "held_on": "Holdt den",
+    "participants": "Deltagere",
+    "age_band": "Aldersgruppe",
+    "consent_id": "Samtykke",
+    "legal_basis": "Hjemmel",
+    "situation": "Situationen",
+    "adult_perspective": "De voksnes perspektiv",
+    "child_perspective": "Barnets perspektiv",
+    "hand_needed": "Hånd barnet havde brug for",
+    "hand_offered": "Hånd de voksne gav",
+    "analysis": "Analyse",
+    "trial_actions": "Prøvehandlinger",
+}
+
+
+KIND = RecordKind(
+    key="reflection",
+    label="Faglig sparring",
+    schema=ReflectionData,
+    field_labels=FIELD_LABELS,
+    required_for_final=("held_on", "situation", "child_perspective", "hand_needed", "hand_offered"),
+    rules=ReflectionRules(),
+    writers=EVERY_WRITER,
+    form_context=form_context,
+    summary=summary,
+    key_date="held_on",
+    bool_fields=("anonymous",),
+)

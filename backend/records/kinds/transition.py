@@ -6,21 +6,57 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import Field
 from sqlmodel import select
 
 from backend.auth.policy import placed_on
 from backend.domain import transition
+from backend.i18n import gettext as _
 from backend.people.models import Placement, Unit
 from backend.records.handover import latest_joint_assessment, sync_evaluation_task, sync_handover
+from backend.records.kind import EVERY_WRITER, RecordKind
+from backend.records.kinds.transition_forms import transition_context
 from backend.records.models import Record
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
-from backend.records.types import TransitionData
+from backend.records.types import Id, Part, Position, ShortText, Text, keyed_part
+
+ParentsPart = keyed_part("ParentsPart", transition.PARENTS_PART, Text)
+
+
+class ProfessionalPart(Part):
+    strengths: Text | None = None
+    what_helps: Text | None = None
+    support: Text | None = None
+    attention_points: Text | None = None
+    latest_position: Position | None = None
+    latest_summary: Text | None = None
+
+
+LearningCompetences = keyed_part("LearningCompetences", transition.LEARNING_COMPETENCES, Text)
+
+
+class TransitionVisit(Part):
+    held_on: date | None = None
+    attendees: ShortText | None = None
+    notes: Text | None = None
+
+
+class TransitionData(Part):
+    to_unit_id: Id | None = None
+    starts_on: date | None = None
+    parents_part: ParentsPart = Field(default_factory=ParentsPart)  # type: ignore[valid-type]
+    professional_part: ProfessionalPart = Field(default_factory=ProfessionalPart)
+    learning_competences: LearningCompetences = Field(  # type: ignore[valid-type]
+        default_factory=LearningCompetences
+    )
+    consent_id: Id | None = None
+    conversation_on: date | None = None
+    visit: TransitionVisit = Field(default_factory=TransitionVisit)
+    evaluation_due_on: date | None = None
 
 
 class TransitionRules(RecordRules):
-    type = "transition"
-
     def check(self, write: Write) -> None:
         data: TransitionData = write.data  # type: ignore[assignment]
         self._check_receiving_unit(write, data.to_unit_id)
@@ -131,4 +167,39 @@ def _dk(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-register(TransitionRules())
+def summary(record: Record) -> str:
+    """Where the child goes."""
+    unit = record.derived.get("to_unit_name")
+    return _("Til %(unit)s") % {"unit": unit} if unit else ""
+
+
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "to_unit_id": "Modtagende enhed",
+    "starts_on": "Startdato",
+    **{f"parents_part.{key}": label for key, label in transition.PARENTS_PART.items()},
+    **{f"professional_part.{key}": label for key, label in transition.PROFESSIONAL_PART.items()},
+    "professional_part.latest_position": "Seneste fælles trivselsvurdering",
+    "professional_part.latest_summary": "Seneste fælles beskrivelse",
+    **{f"learning_competences.{key}": label for key, label in transition.LEARNING_COMPETENCES.items()},
+    "consent_id": "Samtykke",
+    "conversation_on": "Overgangssamtale",
+    "visit.held_on": "Overgangsbesøg",
+    "visit.attendees": "Deltagere i besøget",
+    "visit.notes": "Noter fra besøget",
+    "evaluation_due_on": "Evaluering senest",
+}
+
+
+KIND = RecordKind(
+    key="transition",
+    label="Overgangsbeskrivelse",
+    schema=TransitionData,
+    field_labels=FIELD_LABELS,
+    required_for_final=("to_unit_id", "starts_on"),
+    rules=TransitionRules(),
+    writers=EVERY_WRITER,
+    form_context=transition_context,
+    summary=summary,
+    key_date="starts_on",
+)

@@ -12,24 +12,41 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
 from sqlmodel import select
 
 from backend.domain import wellbeing
+from backend.i18n import gettext as _
 from backend.people.models import Unit, UnitKind
+from backend.records.kind import EVERY_WRITER, RecordKind
+from backend.records.kinds.wellbeing_form import wellbeing_context
 from backend.records.models import EvaluationRound, Record
 from backend.records.rounds import period_of
-from backend.records.rules import RecordRules, Write, register
+from backend.records.rules import RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
-from backend.records.types import WellbeingData
+from backend.records.types import Id, Part, Position, Text, keyed_part
+
+Areas = keyed_part("Areas", wellbeing.AREAS, Position)
+AreaNotes = keyed_part("AreaNotes", wellbeing.AREAS, Text)
+
+
+class WellbeingData(Part):
+    round_id: Id | None = None
+    kind: Literal["individual", "joint"] | None = None
+    areas: Areas = Field(default_factory=Areas)  # type: ignore[valid-type]
+    area_notes: AreaNotes = Field(default_factory=AreaNotes)  # type: ignore[valid-type]
+    overall: Position | None = None
+    context: Position | None = None
+    summary: Text | None = None
+    decision: Literal[tuple(wellbeing.DECISIONS)] | None = None  # type: ignore[valid-type]
+
 
 FINAL_MESSAGE = "Skal udfyldes, før registreringen kan afsluttes."
 
 
 class WellbeingRules(RecordRules):
-    type = "wellbeing"
-
     def check(self, write: Write) -> None:
         data: WellbeingData = write.data  # type: ignore[assignment]
         evaluation_round = None
@@ -200,4 +217,37 @@ def _other_in_round(
     return next((r for r in write.db.exec(query) if r.data.get("kind") == kind), None)
 
 
-register(WellbeingRules())
+def summary(record: Record) -> str:
+    return _("Fælles vurdering") if record.data.get("kind") == "joint" else _("Individuel vurdering")
+
+
+def review_reason(record: Record) -> str | None:
+    """An individual mark is an internal working note: a human decides whether it is exported."""
+    return "internal_note" if record.data.get("kind") == "individual" else None
+
+
+#: The Danish label of each field (views, comparisons, the export); translated where shown.
+FIELD_LABELS: dict[str, str] = {
+    "round_id": "Runde",
+    "kind": "Vurdering",
+    **{f"areas.{key}": label for key, label in wellbeing.AREAS.items()},
+    **{f"area_notes.{key}": f"Kommentar: {label}" for key, label in wellbeing.AREAS.items()},
+    "overall": "Samlet vurdering",
+    "context": "Forældre og hjem",
+    "summary": "Fælles beskrivelse",
+    "decision": "Beslutning",
+}
+
+
+KIND = RecordKind(
+    key="wellbeing",
+    label="Trivselsvurdering",
+    schema=WellbeingData,
+    field_labels=FIELD_LABELS,
+    required_for_final=("round_id", "kind", *(f"areas.{k}" for k in wellbeing.AREAS), "overall"),
+    rules=WellbeingRules(),
+    writers=EVERY_WRITER,
+    form_context=wellbeing_context,
+    summary=summary,
+    review_reason=review_reason,
+)

@@ -5,17 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from backend.auth.policy import child_in_scope, children_in_scope
+from backend.auth.policy import children_in_scope
 from backend.domain.dates import age_in_months, today
-from backend.people.service import (
-    child_summary,
-    guardians_of,
-    placement_history,
-    roles_with_units,
-)
-from backend.records.access import records_of_child
-from backend.records.tasks import open_tasks_for
-from backend.records.views import record_json, user_names
+from backend.people.service import child_summary, roles_with_units
+from backend.records.pages import child_view
+from backend.records.views import record_json
 from backend.web.context import SignedIn
 
 router = APIRouter(prefix="/api", tags=["children"])
@@ -55,20 +49,17 @@ def list_children(ctx: SignedIn) -> list[dict]:
 @router.get("/children/{child_id}", responses={404: {}})
 def get_child(ctx: SignedIn, child_id: str) -> dict:
     """One child with its records (newest first) and open tasks."""
-    found = child_in_scope(ctx.db, ctx.scope, child_id, today())
-    if found is None:
+    view = child_view(ctx.db, ctx.scope, ctx.audit, child_id, today())
+    if view is None:
         raise HTTPException(404)
-    child, placement = found
-    ctx.audit.add("child.read", "child", child.id, child.id)
-    records = records_of_child(ctx.db, ctx.scope, child.id, placement.unit_id)
-    names = user_names(ctx.db, {r.author_id for r in records} | {r.updated_by_id for r in records})
+    child, placement = view.child, view.placement
     return {
         **child_summary(child, placement),
         "age_months": age_in_months(child.birth_date, today()),
         "has_cpr": child.cpr is not None,
         "guardians": [
             {"id": g.id, "name": g.name, "relation": g.relation, "phone": g.phone, "email": g.email}
-            for g in guardians_of(ctx.db, child.id)
+            for g in view.guardians
         ],
         "placements": [
             {
@@ -77,9 +68,9 @@ def get_child(ctx: SignedIn, child_id: str) -> dict:
                 "starts_on": p.starts_on.isoformat(),
                 "ends_on": p.ends_on.isoformat() if p.ends_on else None,
             }
-            for p in placement_history(ctx.db, child.id)
+            for p in view.history
         ],
-        "records": [record_json(r, names) for r in records],
+        "records": [record_json(r, view.names) for r in view.records],
         "tasks": [
             {
                 "id": v.task.id,
@@ -89,6 +80,6 @@ def get_child(ctx: SignedIn, child_id: str) -> dict:
                 "due_on": v.task.due_on.isoformat(),
                 "record_id": v.task.record_id,
             }
-            for v in open_tasks_for(ctx.db, ctx.scope, today(), child_id=child.id)
+            for v in view.tasks
         ],
     }

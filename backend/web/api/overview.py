@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from backend.auth.policy import is_id
 from backend.reports.municipality import report_csv
 from backend.reports.overview import UnitFigures
-from backend.web.context import SignedIn
+from backend.web.context import Admin, SignedIn
 from backend.web.pages.overview import age_band_param, leader_figures, municipality_report
 
 router = APIRouter(prefix="/api", tags=["overview"])
@@ -101,7 +101,7 @@ def unit_overview_json(
     "/reports/municipality.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
 )
 def municipality_csv(
-    ctx: SignedIn,
+    ctx: Admin,
     age_band: Annotated[str, Query(max_length=5)] = "",
 ) -> Response:
     """Counts and shares per unit, unit type and municipality; counts below 5 shown as `<5`."""

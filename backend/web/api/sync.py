@@ -9,8 +9,9 @@ from backend.auth.policy import children_in_scope
 from backend.db import utcnow
 from backend.domain.dates import today
 from backend.people.service import caseload_child_ids
-from backend.records.access import incoming_children, own_unit_records, types_for
+from backend.records.access import incoming_children, own_unit_records
 from backend.records.models import Record
+from backend.records.registry import types_for
 from backend.web.context import SignedIn
 
 router = APIRouter(prefix="/api", tags=["sync"])

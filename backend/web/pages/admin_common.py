@@ -1,41 +1,13 @@
-"""What the admin pages share: the admin-only dependency, form reading and flash messages."""
+"""What the admin pages share: the admin-only dependency and form reading (both defined once,
+in `web/context.py` and `web/forms.py`) and flash messages."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, HTTPException, Request
+from fastapi import Request
 
 from backend.i18n import N_
-from backend.web.context import Forbidden, RequestContext, require_user
-
-MAX_FIELDS = 400
-
-
-def require_admin(ctx: Annotated[RequestContext, Depends(require_user)]) -> RequestContext:
-    """Admin pages answer 403 to everyone else (they are not about one child: no 404 game)."""
-    if not ctx.scope.is_admin:
-        raise Forbidden
-    return ctx
-
-
-Admin = Annotated[RequestContext, Depends(require_admin)]
-
-
-async def form_fields(request: Request) -> dict[str, str]:
-    """A posted form as field → text (first value wins); files are left to the route."""
-    try:
-        form = await request.form(max_fields=MAX_FIELDS)
-    except Exception:
-        raise HTTPException(400, "Formularen kunne ikke læses.") from None
-    fields: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str) and key not in fields:
-            fields[key] = value[:20_000]
-    return fields
-
-
-Fields = Annotated[dict[str, str], Depends(form_fields)]
+from backend.web.context import Admin as Admin
+from backend.web.forms import Fields as Fields
 
 #: Messages shown after a redirect (`?ok=<key>`): never data, only what happened.
 DONE: dict[str, str] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
 from backend.admin.base import clean_line
@@ -21,6 +21,7 @@ from backend.domain.cpr import redact_cpr
 from backend.i18n import N_
 from backend.records.labels import UNKNOWN_FIELD, flatten, label_for
 from backend.web.context import RequestContext
+from backend.web.forms import Form
 from backend.web.pages.admin_common import Admin
 from backend.web.templating import render
 
@@ -117,14 +118,11 @@ def _document(ctx: Admin, data: dict, error: str = "", status: int = 200) -> Res
 
 
 @router.post("/admin/export/children/{child_id}")
-async def export_with_inclusions(ctx: Admin, child_id: str, request: Request) -> Response:
-    try:
-        form = await request.form()
-    except Exception:
-        raise HTTPException(400, "Formularen kunne ikke læses.") from None
-    chosen = frozenset(str(v)[:36] for v in form.getlist("include") if isinstance(v, str))
-    reason = redact_cpr(clean_line(str(form.get("reason") or ""), 1000))
-    output = "json" if form.get("format") == "json" else "html"
+def export_with_inclusions(ctx: Admin, child_id: str, form: Form) -> Response:
+    fields = form.fields()
+    chosen = frozenset(value[:36] for value in form.getlist("include"))
+    reason = redact_cpr(clean_line(fields.get("reason", ""), 1000))
+    output = "json" if fields.get("format") == "json" else "html"
     if chosen and len(reason) < 3:
         data = export_child(ctx, child_id, Inclusion(frozenset(), ""), output)
         return _document(

@@ -10,11 +10,12 @@ from sqlmodel import select
 
 from backend.admin import duties
 from backend.admin import organisation as org
-from backend.admin.base import ROLE_LABELS, UNIT_KINDS, AdminError
+from backend.admin.base import ROLE_LABELS, AdminError
 from backend.admin.devices import devices_of, revoke_device
 from backend.auth.models import Device
 from backend.auth.policy import is_id
 from backend.domain import admin_duties as rules
+from backend.domain.units import UNIT_KIND_LABELS
 from backend.notify.email import send_after_response
 from backend.people.models import RoleAssignment, Room, Unit, User
 from backend.web.context import Ctx
@@ -54,7 +55,7 @@ def _units_page(
         {
             "units": units,
             "rooms": rooms,
-            "kinds": UNIT_KINDS,
+            "kinds": UNIT_KIND_LABELS,
             "errors": errors or {},
             "values": values or {},
             "done": done_message(ctx.request),
@@ -94,7 +95,7 @@ def _unit_page(
         {
             "unit": unit,
             "rooms": org.rooms_of(ctx.db, unit.id),
-            "kinds": UNIT_KINDS,
+            "kinds": UNIT_KIND_LABELS,
             "errors": errors or {},
             "values": values or {"kind": unit.kind, "name": unit.name},
             "done": done_message(ctx.request),

@@ -12,7 +12,7 @@ from backend.domain.dates import today
 from backend.domain.numbers import is_digits
 from backend.domain.settings import MunicipalSettings, RetentionSettings, load_settings
 from backend.people.models import Child, Municipality
-from backend.records.types import TYPE_LABELS
+from backend.records.registry import LABELS
 from backend.web.pages.admin_common import Admin, Fields, done_message
 from backend.web.templating import render
 
@@ -45,7 +45,7 @@ def _page(ctx: Admin, values: dict | None = None, errors: dict | None = None, st
             "settings": settings,
             "values": values or _values(settings),
             "errors": errors or {},
-            "type_labels": TYPE_LABELS,
+            "type_labels": LABELS,
             "done": done_message(ctx.request),
             "limit": 200,
         },
@@ -85,7 +85,7 @@ def _number(fields: dict[str, str], key: str, errors: dict[str, str]) -> int | N
 def save_settings(ctx: Admin, fields: Fields) -> Response:
     errors: dict[str, str] = {}
     raw: dict = {"records": {}}
-    for kind in TYPE_LABELS:
+    for kind in LABELS:
         raw["records"][kind] = {
             "until_age": _number(fields, f"records-{kind}-until_age", errors),
             "years_after": _number(fields, f"records-{kind}-years_after", errors),

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from backend.admin.audit_log import audit_page
 from backend.domain.numbers import MAX_INT, parse_int
 from backend.i18n import N_
-from backend.web.context import Forbidden, SignedIn
+from backend.web.context import Admin
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -18,14 +18,12 @@ BAD_BEFORE = N_("Feltet før (before) skal være et helt tal fra 1 til 214748364
 
 @router.get("/admin/audit")
 def audit_log(
-    ctx: SignedIn,
+    ctx: Admin,
     child_id: str = Query("", max_length=36),
     username: str = Query("", max_length=150),
     action: str = Query("", max_length=40),
     before: str = Query("", max_length=40),
 ) -> Response:
-    if not ctx.scope.is_admin:
-        raise Forbidden
     before_id = parse_int(before.strip(), low=1, high=MAX_INT) if before.strip() else None
     if before.strip() and before_id is None:
         raise HTTPException(400, BAD_BEFORE)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
-from backend.auth.policy import child_in_scope, children_in_scope
 from backend.domain.dates import today
-from backend.people.service import caseload_child_ids, guardians_of, placement_history, unit_names
-from backend.records.access import incoming_child, incoming_children, records_of_child, types_for
+from backend.records.access import incoming_child, records_of_child
+from backend.records.pages import caseload_view, child_view, today_view
+from backend.records.registry import LABELS, types_for
 from backend.records.rounds import child_history
-from backend.records.tasks import open_tasks_for
-from backend.records.types import TYPE_LABELS
 from backend.records.views import user_names
 from backend.web.context import SignedIn
 from backend.web.templating import render
@@ -22,35 +20,20 @@ from backend.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
-def _audit_listed(ctx: SignedIn, rows: list) -> None:
-    for child, _placement in rows:
-        ctx.audit.add("child.list", "child", child.id, child.id)
-
-
 @router.get("/")
 def today_page(ctx: SignedIn) -> Response:
-    on = today()
-    rows = children_in_scope(ctx.db, ctx.scope, on)
-    mine = caseload_child_ids(ctx.db, ctx.user.id)
-    caseload = [row for row in rows if row[0].id in mine] or rows
-    _audit_listed(ctx, caseload)
-    week_end = on + timedelta(days=6 - on.weekday())
-    tasks = [v for v in open_tasks_for(ctx.db, ctx.scope, on) if v.task.due_on <= week_end]
-    for view in tasks:
-        if view.task.child_id:
-            ctx.audit.add("task.list", "task", view.task.id, view.task.child_id)
-    units = unit_names(ctx.db, {placement.unit_id for _c, placement in caseload})
+    view = today_view(ctx.db, ctx.scope, ctx.audit, today())
     return render(
         ctx.request,
         "today.html",
         {
-            "caseload": caseload,
-            "units": units,
-            "has_caseload": bool(mine),
-            "tasks": tasks,
-            "overdue": [v for v in tasks if v.task.due_on < on],
-            "due_today": [v for v in tasks if v.task.due_on == on],
-            "this_week": [v for v in tasks if on < v.task.due_on <= week_end],
+            "caseload": view.caseload,
+            "units": view.units,
+            "has_caseload": view.has_caseload,
+            "tasks": view.tasks,
+            "overdue": view.overdue,
+            "due_today": view.due_today,
+            "this_week": view.this_week,
         },
     )
 
@@ -70,22 +53,15 @@ def search_children(ctx: SignedIn, q: Annotated[str, Form(max_length=100)] = "")
 
 
 def _children_page(ctx: SignedIn, q: str) -> Response:
-    rows = children_in_scope(ctx.db, ctx.scope, today(), search=q or None)
-    _audit_listed(ctx, rows)
-    incoming = [] if q else incoming_children(ctx.db, ctx.scope)
-    placed_ids = {child.id for child, _p in rows}
-    incoming = [child for child in incoming if child.id not in placed_ids]
-    for child in incoming:
-        ctx.audit.add("child.list", "child", child.id, child.id)
-    units = unit_names(ctx.db, {placement.unit_id for _c, placement in rows})
+    view = caseload_view(ctx.db, ctx.scope, ctx.audit, today(), q or None)
     return render(
         ctx.request,
         "children.html",
         {
-            "children": rows,
-            "units": units,
+            "children": view.children.rows,
+            "units": view.children.units,
             "q": q,
-            "incoming": incoming,
+            "incoming": view.incoming,
             "fragment": "partials/children_list.html",
         },
     )
@@ -93,29 +69,25 @@ def _children_page(ctx: SignedIn, q: str) -> Response:
 
 @router.get("/children/{child_id}")
 def child_page(ctx: SignedIn, child_id: str) -> Response:
-    found = child_in_scope(ctx.db, ctx.scope, child_id, today())
-    if found is None:
+    view = child_view(ctx.db, ctx.scope, ctx.audit, child_id, today())
+    if view is None:
         return _incoming_child_page(ctx, child_id)
-    child, placement = found
-    ctx.audit.add("child.read", "child", child.id, child.id)
-    records = records_of_child(ctx.db, ctx.scope, child.id, placement.unit_id)
-    names = user_names(ctx.db, {r.author_id for r in records})
     return render(
         ctx.request,
         "child.html",
         {
-            "child": child,
-            "placement": placement,
-            "unit": unit_names(ctx.db, {placement.unit_id}).get(placement.unit_id),
-            "guardians": guardians_of(ctx.db, child.id),
-            "history": placement_history(ctx.db, child.id),
-            "records": records,
-            "names": names,
-            "type_labels": TYPE_LABELS,
-            "new_types": types_for(ctx.scope, placement.unit_id),
-            "tasks": open_tasks_for(ctx.db, ctx.scope, today(), child_id=child.id),
-            "screenings": screening_history(records),
-            "wellbeing_history": child_history(ctx.db, records),
+            "child": view.child,
+            "placement": view.placement,
+            "unit": view.unit,
+            "guardians": view.guardians,
+            "history": view.history,
+            "records": view.records,
+            "names": view.names,
+            "type_labels": LABELS,
+            "new_types": types_for(ctx.scope, view.placement.unit_id),
+            "tasks": view.tasks,
+            "screenings": screening_history(view.records),
+            "wellbeing_history": child_history(ctx.db, view.records, view.rounds),
             "positions": ctx.municipal.position_labels,
         },
     )
@@ -134,7 +106,7 @@ def _incoming_child_page(ctx: SignedIn, child_id: str) -> Response:
         {
             "child": child,
             "records": records,
-            "type_labels": TYPE_LABELS,
+            "type_labels": LABELS,
             "names": user_names(ctx.db, {r.author_id for r in records}),
         },
     )

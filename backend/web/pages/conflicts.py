@@ -7,6 +7,8 @@ unit's leader.
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
@@ -18,7 +20,7 @@ from backend.people.models import Child
 from backend.records.access import can_change, visible_record
 from backend.records.labels import differences, flatten, label_for
 from backend.records.models import KeptWrite
-from backend.records.types import TYPE_LABELS
+from backend.records.registry import LABELS
 from backend.records.views import user_names
 from backend.web.context import SignedIn
 from backend.web.pages.records import _form_page
@@ -71,7 +73,7 @@ def conflicts(ctx: SignedIn) -> Response:
     return render(
         ctx.request,
         "conflicts.html",
-        {"mine": mine, "for_leader": for_leader, "child_names": names, "type_labels": TYPE_LABELS},
+        {"mine": mine, "for_leader": for_leader, "child_names": names, "type_labels": LABELS},
     )
 
 
@@ -93,10 +95,10 @@ def conflict(ctx: SignedIn, kept_id: str) -> Response:
         {
             "kept": kept,
             "current": current,
-            "type_label": TYPE_LABELS.get(kept.record_type, ""),
+            "type_label": LABELS.get(kept.record_type, ""),
             "differences": differences(mine, current.data) if current else [],
             "mine": flatten(mine),
-            "label_for": label_for,
+            "label_for": partial(label_for, record_type=kept.record_type),
             "names": names,
             "child_name": _child_names(ctx, {kept.child_id} if kept.child_id else set()).get(
                 kept.child_id, ""

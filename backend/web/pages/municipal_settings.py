@@ -10,28 +10,20 @@ from fastapi.responses import RedirectResponse, Response
 
 from backend.domain.settings import LABEL_PRESETS, POSITIONS, load_settings
 from backend.domain.settings_form import changes, parse_settings_form, settings_to_form
-from backend.i18n import N_
+from backend.domain.units import UNIT_KIND_LABELS
 from backend.people.models import Municipality
-from backend.web.context import Forbidden, SignedIn
-from backend.web.pages.records import SubmittedForm, submitted_form
+from backend.web.context import Admin
+from backend.web.forms import SubmittedForm, submitted_form
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-UNIT_KIND_LABELS = {
-    "health_visiting": N_("Sundhedspleje"),
-    "childminding": N_("Dagpleje"),
-    "institution": N_("Institutioner"),
-}
 
-
-def _municipality(ctx: SignedIn) -> Municipality:
-    if not ctx.scope.is_admin:
-        raise Forbidden
+def _municipality(ctx: Admin) -> Municipality:
     return ctx.db.get(Municipality, ctx.user.municipality_id)
 
 
-def _page(ctx: SignedIn, form: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+def _page(ctx: Admin, form: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
     return render(
         ctx.request,
         "admin/settings.html",
@@ -48,14 +40,14 @@ def _page(ctx: SignedIn, form: dict[str, str], errors: dict[str, str], status_co
 
 
 @router.get("/admin/settings")
-def settings_page(ctx: SignedIn) -> Response:
+def settings_page(ctx: Admin) -> Response:
     municipality = _municipality(ctx)
     ctx.audit.add("settings.read", "municipality", municipality.id)
     return _page(ctx, settings_to_form(load_settings(municipality.settings)), {})
 
 
 @router.post("/admin/settings")
-def save_settings(ctx: SignedIn, submitted: Annotated[SubmittedForm, Depends(submitted_form)]) -> Response:
+def save_settings(ctx: Admin, submitted: Annotated[SubmittedForm, Depends(submitted_form)]) -> Response:
     municipality = _municipality(ctx)
     form = {name: value[:200] for name, value in submitted.items if name != "csrf_token"}
     settings, errors = parse_settings_form(form)

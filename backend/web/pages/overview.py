@@ -12,12 +12,13 @@ from sqlmodel import select
 from backend.auth.policy import is_id
 from backend.domain import overview as rules
 from backend.domain.dates import today
+from backend.domain.units import UNIT_KIND_LABELS
 from backend.domain.wellbeing import AREAS, DECISIONS
 from backend.people.models import Unit
 from backend.reports import charts
-from backend.reports.municipality import METRICS, SHARES, UNIT_KIND_LABELS, Report, build_report
+from backend.reports.municipality import METRICS, SHARES, Report, build_report
 from backend.reports.overview import UnitFigures, unit_overview
-from backend.web.context import Forbidden, RequestContext, SignedIn
+from backend.web.context import Admin, Forbidden, RequestContext, SignedIn
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,9 +58,7 @@ def leader_figures(
 
 
 def municipality_report(ctx: RequestContext, age_band: str | None, action: str) -> Report:
-    """The municipality's aggregates for an administrator (403 for anyone else), audited."""
-    if not ctx.scope.is_admin:
-        raise Forbidden
+    """The municipality's aggregates for an administrator (routes take `Admin`), audited."""
     report = build_report(ctx.db, ctx.scope.municipality_id, today(), ctx.municipal, age_band)
     ctx.audit.add(action, "municipality", ctx.scope.municipality_id, age_band=age_band)
     return report
@@ -98,7 +97,7 @@ def leader_overview(
 
 @router.get("/admin/reports")
 def municipality_report_page(
-    ctx: SignedIn,
+    ctx: Admin,
     age: Annotated[str, Query(max_length=5)] = "",
 ) -> Response:
     band = age_band_param(age)

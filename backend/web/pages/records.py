@@ -7,45 +7,26 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 
 from backend.auth.policy import child_in_scope, is_id
 from backend.domain.dates import today
 from backend.notify.email import send_after_response
 from backend.people.models import Child
 from backend.people.service import unit_names
-from backend.records.access import can_change, may_start, visible_record, visible_versions
+from backend.records.access import can_change, visible_record, visible_versions
 from backend.records.forms import FormShapeError, form_to_body, unflatten
 from backend.records.models import Record, RecordVersion
+from backend.records.registry import KINDS, RECORD_TYPES, kind, may_start
 from backend.records.service import SaveResult, save_record
-from backend.records.types import RECORD_TYPES, TYPE_LABELS
 from backend.records.views import user_names
 from backend.web.api.records import result_response
 from backend.web.context import SignedIn
 from backend.web.errors import wants_json
+from backend.web.forms import SubmittedForm, submitted_form
 from backend.web.pages.record_forms import form_context
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-#: Checkbox fields per type: unchecked boxes send nothing, so the form says False for them.
-BOOL_FIELDS: dict[str, list[str]] = {
-    "concern_note": ["abuse_path"],
-    "reflection": ["anonymous"],
-    "dialogue_meeting": ["agreements.*.done"],
-}
-
-
-class SubmittedForm(BaseModel):
-    items: list[tuple[str, str]]
-
-
-async def submitted_form(request: Request) -> SubmittedForm:
-    try:
-        form = await request.form()
-    except Exception:
-        raise HTTPException(400, "Formularen kunne ikke læses.") from None
-    return SubmittedForm(items=[(k, v) for k, v in form.multi_items() if isinstance(v, str)])
 
 
 def _form_page(
@@ -82,7 +63,7 @@ def _form_page(
             "base_version": base_version,
             "record": record,
             "conflict_id": conflict_id,
-            "form_template": f"records/forms/{record_type}.html",
+            "form_template": kind(record_type).form_template,
             **extra,
         },
         status_code=status_code,
@@ -149,7 +130,7 @@ def submit_record(
     except FormShapeError as error:
         raise HTTPException(400, str(error)) from None
     record_type = tree.get("type") if tree.get("type") in RECORD_TYPES else None
-    body = form_to_body(tree, BOOL_FIELDS.get(record_type or "", []))
+    body = form_to_body(tree, KINDS[record_type].bool_fields if record_type else ())
     result = save_record(ctx, record_id, body)
     if result.status == 200 and tree.get("conflict_id"):
         from backend.web.pages.conflicts import resolve_after_save
@@ -242,8 +223,8 @@ def _record_page(
             "saved": saved,
             "can_change": can_change(ctx.scope, record),
             "units": unit_names(ctx.db, {record.unit_id}),
-            "type_label": TYPE_LABELS[record.type],
-            "show_template": f"records/show/{record.type}.html",
+            "type_label": kind(record.type).label,
+            "show_template": kind(record.type).show_template,
             **extra,
         },
     )

@@ -15,6 +15,7 @@ from backend.auth.policy import is_id
 from backend.domain import wellbeing
 from backend.domain.dates import today
 from backend.people.models import Unit
+from backend.records.kinds.wellbeing_form import STATE_LABELS
 from backend.records.models import EvaluationRound
 from backend.records.rounds import (
     RoundInput,
@@ -30,8 +31,7 @@ from backend.records.rounds import (
     visible_round,
 )
 from backend.web.context import SignedIn
-from backend.web.pages.records import SubmittedForm, submitted_form
-from backend.web.pages.wellbeing_form import STATE_LABELS
+from backend.web.forms import SubmittedForm, submitted_form
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -13,8 +13,8 @@ from backend.domain import meetings
 from backend.domain.dates import today
 from backend.people.models import Child, Placement
 from backend.people.service import unit_names
-from backend.records.access import may_start
 from backend.records.models import Record
+from backend.records.registry import may_start
 from backend.web.context import SignedIn
 from backend.web.templating import render
 

@@ -22,7 +22,7 @@ from backend.domain import admin_duties
 from backend.i18n import N_
 from backend.notify.email import send_after_response
 from backend.people.models import User
-from backend.web.context import Ctx, Forbidden, RequestContext, SignedIn
+from backend.web.context import Admin, Ctx, RequestContext, SignedIn
 from backend.web.pages.auth import ensure_pre_session, login_page, safe_next, set_pre_session_cookie
 from backend.web.templating import render
 
@@ -195,11 +195,6 @@ def _my_page_with_error(ctx: RequestContext, message: str, status_code: int = 42
 # --- the admin's reset ------------------------------------------------------------------------
 
 
-def _require_admin(ctx: RequestContext) -> None:
-    if not ctx.scope.is_admin:
-        raise Forbidden
-
-
 def _local_users(ctx: RequestContext) -> list[User]:
     query = (
         select(User)
@@ -214,16 +209,14 @@ def _local_users(ctx: RequestContext) -> list[User]:
 
 
 @router.get("/admin/second-factor")
-def admin_second_factor(ctx: SignedIn, reset: str = "") -> Response:
-    _require_admin(ctx)
+def admin_second_factor(ctx: Admin, reset: str = "") -> Response:
     users = [(user, totp.enrolled_at(ctx.db, user.id)) for user in _local_users(ctx)]
     done = next((user for user, _ in users if user.id == reset), None)
     return render(ctx.request, "admin_second_factor.html", {"users": users, "reset_user": done})
 
 
 @router.post("/admin/users/{user_id}/second-factor/reset")
-def admin_reset_second_factor(ctx: SignedIn, user_id: str) -> Response:
-    _require_admin(ctx)
+def admin_reset_second_factor(ctx: Admin, user_id: str) -> Response:
     target = ctx.db.get(User, user_id) if len(user_id) <= 36 else None
     if target is None or target.municipality_id != ctx.user.municipality_id or target.is_demo:
         return render(ctx.request, "error.html", {"status": 404, "message": N_("Brugeren findes ikke.")}, 404)

@@ -1,5 +1,5 @@
 """What the well-being form and view need: the unit's rounds, the kind, and for a joint
-assessment the individual marks it starts from (registered in `record_forms.CONTEXTS`)."""
+assessment the individual marks it starts from (the well-being kind's `form_context`)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from backend.i18n import N_, gettext
 from backend.people.models import Child, Unit, UnitKind
 from backend.records.models import EvaluationRound, Record
 from backend.records.rounds import open_round_of, period_of, unit_rounds
+from backend.records.rules import Actor
 from backend.records.views import user_names
-from backend.web.context import RequestContext
 
 ROUND_CHOICES = 6
 KIND_LABELS = {"individual": N_("Individuel vurdering"), "joint": N_("Fælles vurdering")}
@@ -46,21 +46,21 @@ def _round_label(evaluation_round: EvaluationRound, state: str) -> str:
 
 
 def wellbeing_context(
-    ctx: RequestContext, child: Child | None, unit_id: str, query: dict[str, Any]
+    actor: Actor, child: Child | None, unit_id: str, query: dict[str, Any]
 ) -> dict[str, Any]:
     on = today()
-    rounds = unit_rounds(ctx.db, unit_id)
+    rounds = unit_rounds(actor.db, unit_id)
     states = {r.id: wellbeing.round_state(period_of(r), on) for r in rounds}
     choices = [r for r in rounds if states[r.id] != "upcoming"][:ROUND_CHOICES]
     wanted = query.get("round") if is_id(query.get("round")) else None
-    current = open_round_of(ctx.db, unit_id, on)
+    current = open_round_of(actor.db, unit_id, on)
     round_id = wanted if wanted in states else (current.id if current else None)
     kind = query.get("kind") if query.get("kind") in wellbeing.KINDS else "individual"
-    unit = ctx.db.get(Unit, unit_id) if unit_id else None
+    unit = actor.db.get(Unit, unit_id) if unit_id else None
     defaults: dict[str, Any] = {"round_id": round_id, "kind": kind}
     if kind == "joint" and child is not None and round_id:
-        defaults.update(_prefill(ctx, child.id, round_id))
-    marks = _MarksLookup(ctx, child, unit_id)
+        defaults.update(_prefill(actor, child.id, round_id))
+    marks = _MarksLookup(actor, child, unit_id)
     return {
         "rounds_by_id": {r.id: r for r in rounds},
         "round_choices": {r.id: _round_label(r, states[r.id]) for r in choices},
@@ -77,11 +77,11 @@ def wellbeing_context(
     }
 
 
-def _prefill(ctx: RequestContext, child_id: str, round_id: str) -> dict[str, Any]:
+def _prefill(actor: Actor, child_id: str, round_id: str) -> dict[str, Any]:
     """Joint positions the raters agree on, in the record's shape."""
     final = [
         wellbeing.flat_positions(r.data)
-        for r in _round_marks(ctx, child_id, round_id)
+        for r in _round_marks(actor, child_id, round_id)
         if r.status == "final" and r.data.get("kind") == "individual"
     ]
     agreed = wellbeing.prefill_joint(final)
@@ -92,30 +92,30 @@ def _prefill(ctx: RequestContext, child_id: str, round_id: str) -> dict[str, Any
     return values
 
 
-def _round_marks(ctx: RequestContext, child_id: str, round_id: str) -> list[Record]:
+def _round_marks(actor: Actor, child_id: str, round_id: str) -> list[Record]:
     query = select(Record).where(
         Record.type == "wellbeing", Record.round_id == round_id, Record.child_id == child_id
     )
-    return list(ctx.db.exec(query.order_by(Record.created_at)))
+    return list(actor.db.exec(query.order_by(Record.created_at)))
 
 
 class _MarksLookup:
     """Template helpers that read the round chosen in the form (known only while rendering)."""
 
-    def __init__(self, ctx: RequestContext, child: Child | None, unit_id: str) -> None:
-        self.ctx, self.child, self.unit_id = ctx, child, unit_id
+    def __init__(self, actor: Actor, child: Child | None, unit_id: str) -> None:
+        self.actor, self.child, self.unit_id = actor, child, unit_id
 
     def _records(self, round_id: Any) -> list[Record]:
         if self.child is None or not isinstance(round_id, str) or not is_id(round_id):
             return []
-        return [r for r in _round_marks(self.ctx, self.child.id, round_id) if r.unit_id == self.unit_id]
+        return [r for r in _round_marks(self.actor, self.child.id, round_id) if r.unit_id == self.unit_id]
 
     def individual(self, round_id: Any) -> list[tuple[str, Record]]:
         """The final individual marks of the child in the round, as (rater name, record)."""
         marks = [
             r for r in self._records(round_id) if r.status == "final" and r.data.get("kind") == "individual"
         ]
-        names = user_names(self.ctx.db, {r.author_id for r in marks})
+        names = user_names(self.actor.db, {r.author_id for r in marks})
         return sorted(((names.get(r.author_id, ""), r) for r in marks), key=lambda pair: pair[0])
 
     def other(self, round_id: Any, kind: Any, record_id: str) -> Record | None:
@@ -123,6 +123,6 @@ class _MarksLookup:
         for record in self._records(round_id):
             if record.id == record_id or record.data.get("kind") != kind:
                 continue
-            if kind == "joint" or record.author_id == self.ctx.user.id:
+            if kind == "joint" or record.author_id == self.actor.user.id:
                 return record
         return None

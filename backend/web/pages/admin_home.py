@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import func
 from sqlmodel import select
 
+from backend.auth.saml import idp_certificate_status
 from backend.domain.dates import today
 from backend.people.models import Child, Unit, User
 from backend.web.pages.admin_common import Admin
@@ -37,5 +38,6 @@ def admin_home(ctx: Admin) -> Response:
             "children": count(Child),
             "held": int(held),
             "on": today(),
+            "saml_certificate": idp_certificate_status(ctx.settings),
         },
     )

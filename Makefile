@@ -8,7 +8,7 @@ PG_TEST_URL ?=
 # provider is started once. `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint bench bench-server bench-page-weight bench-load bench-load-200 chromium nginx wrk node-deps messages clean
+.PHONY: run test lint bench bench-server bench-page-weight bench-load bench-load-200 chromium nginx wrk xmlsec1 node-deps messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,19 @@ wrk:
 	  fi; \
 	fi
 
+## Debian's xmlsec1, which pysaml2 signs, verifies and decrypts SAML messages with (the app needs it
+## too when SAML sign-in is configured), like chromium
+xmlsec1:
+	@if ! command -v xmlsec1 >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's xmlsec1 for SAML sign-in..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q xmlsec1 >/dev/null \
+	      || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q xmlsec1 >/dev/null); \
+	  else \
+	    echo "SAML sign-in and its tests need Debian's xmlsec1: run 'sudo apt-get install -y xmlsec1'." >&2; exit 1; \
+	  fi; \
+	fi
+
 node-deps: tests/node/node_modules/.package-lock.json
 
 tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
@@ -70,7 +83,7 @@ tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/p
 	touch $@
 
 ## Install everything the tests need and run the whole suite
-test: $(VENV)/.dev chromium nginx node-deps
+test: $(VENV)/.dev chromium nginx xmlsec1 node-deps
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

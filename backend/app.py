@@ -49,6 +49,7 @@ from backend.web.pages import pwa as pwa_pages
 from backend.web.pages import records as record_pages
 from backend.web.pages import reminders as reminder_pages
 from backend.web.pages import rounds as round_pages
+from backend.web.pages import saml as saml_pages
 from backend.web.pages import sparring as sparring_pages
 from backend.web.pages import tasks as task_pages
 from backend.web.pages import totp as totp_pages
@@ -77,6 +78,7 @@ def create_app() -> FastAPI:
         api_push.router,
         auth_pages.router,
         oidc_pages.router,
+        saml_pages.router,
         totp_pages.router,
         children_pages.router,
         record_pages.router,

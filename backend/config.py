@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     oidc_scopes: str = "openid profile email"
     oidc_role_map: dict[str, list[dict[str, str]]] = Field(default_factory=dict)
 
+    #: The SAML identity provider's metadata (a file path or an https URL); empty: no SAML sign-in.
+    saml_idp_metadata: str = ""
+    #: The service provider's key and certificate (PEM files); generated into var/ when empty.
+    saml_sp_key: str = ""
+    saml_sp_cert: str = ""
+    #: The SP's entity id; default `<base_url>/auth/saml/metadata`.
+    saml_entity_id: str = ""
+    #: privilege (or "privilege|constraint value") → [{"role", "unit_id"}], like oidc_role_map.
+    saml_role_map: dict[str, list[dict[str, str]]] = Field(default_factory=dict)
+    #: Allowed clock difference with the identity provider (NotBefore/NotOnOrAfter), in seconds.
+    saml_clock_skew_seconds: int = 60
+
     session_idle_minutes: int = 240
     session_max_hours: int = 12
     login_max_failures: int = 5
@@ -54,12 +66,17 @@ class Settings(BaseSettings):
     #: `/metrics` answers loopback clients; with a token, also others sending `Authorization: Bearer`.
     metrics_token: str = ""
 
-    @field_validator("oidc_role_map", mode="before")
+    @field_validator("oidc_role_map", "saml_role_map", mode="before")
     @classmethod
     def _parse_role_map(cls, value: object) -> object:
         if isinstance(value, str):
             return json.loads(value) if value.strip() else {}
         return value
+
+    @property
+    def sso_enabled(self) -> bool:
+        """Single sign-on of either kind (OpenID Connect, SAML) is configured."""
+        return bool(self.oidc_issuer or self.saml_idp_metadata)
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,9 +5,13 @@
 // record), drafts (forms being filled in), the record versions the server confirmed, and a few
 // facts (last sync). A small shared database ("opspor-meta") says who is signed in now and holds
 // that session's CSRF token for replays. Pages are cached per user as well ("opspor-pages-<id>").
+//
+// A dual script like net.js (which it needs loaded first): the service worker loads both with
+// importScripts(), the page's ES modules with `import` (pwa/shared.js). It defines `OpsporStore`
+// on the global object.
 "use strict";
 
-const OpsporStore = (() => {
+globalThis.OpsporStore = (() => {
   const META_DB = "opspor-meta";
   const USER_STORES = ["outbox", "drafts", "versions", "facts"];
   const userDb = (userId) => `opspor-u-${userId}`;
@@ -102,25 +106,6 @@ const OpsporStore = (() => {
       && typeof item.body === "string" && typeof item.record_id === "string";
   }
 
-  async function send(item, csrf, timeoutMs) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    try {
-      const response = await fetch(item.url, {
-        method: "POST", body: item.body, credentials: "same-origin", signal: controller.signal,
-        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json",
-          "X-CSRF-Token": csrf || "", "X-Opspor-Replay": "1" },
-      });
-      let json = null;
-      try { json = await response.json(); } catch (error) { json = null; }
-      return { status: response.status, json };
-    } catch (error) {
-      return { status: 0, json: null };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   // Send what is waiting, oldest first, one replay at a time across tabs and the worker.
   // An item leaves the outbox only when the server confirmed it (200/201/202); 409 and 422 stay
   // as items to resolve; a missing session or a dead network stops the round for later.
@@ -131,15 +116,6 @@ const OpsporStore = (() => {
         (lock) => (lock ? work() : { busy: true }));
     }
     return work();
-  }
-
-  // What a server answer means for a waiting write.
-  function classify(status, json) {
-    if (status === 200 || status === 201 || status === 202) return "sent";
-    if (status === 401) return "login";
-    if (status === 403 && json && /Sikkerhedstjek/.test(json.detail || "")) return "login";
-    if ([400, 403, 404, 409, 413, 422].includes(status)) return "resolve";
-    return "retry";  // no network, a timeout, or the server failing (5xx)
   }
 
   async function replayRound(userId, csrf, timeoutMs, onProgress) {
@@ -157,8 +133,9 @@ const OpsporStore = (() => {
       .sort((a, b) => String(a.first_saved_at).localeCompare(String(b.first_saved_at)));
     for (const item of items) {
       onProgress(item);
-      const { status, json } = await send(item, csrf, timeoutMs);
-      const meaning = classify(status, json);
+      const answer = await OpsporNet.postForm(item.url, item.body, csrf, { timeoutMs, replay: true });
+      const { status, json } = answer;
+      const meaning = OpsporNet.classify(answer);
       if (meaning === "sent") {
         await store.delete("outbox", item.record_id);
         if (json && json.version) await store.put("versions", item.record_id, json.version);
@@ -224,5 +201,5 @@ const OpsporStore = (() => {
   }
 
   return { user, meta, currentUser, queue, replay, purgePages, wipeUser, storePage, pageCache,
-    isValid, classify };
+    isValid };
 })();

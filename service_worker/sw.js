@@ -14,7 +14,11 @@ const STATIC_CACHE = `opspor-static-${RELEASE}`;
 const OFFLINE_PAGE = "/offline";
 const NETWORK_TIMEOUT_MS = 8000;
 
-importScripts("__OUTBOX_URL__");
+// The code the page shares with this worker: "dual" scripts (no import/export) that define
+// OpsporNet and OpsporStore on the global object. This worker stays a classic script, because
+// not every browser Opspor supports runs service workers that are ES modules; the page's ES
+// modules load the same two files with `import` (pwa/shared.js).
+importScripts("__NET_URL__", "__OUTBOX_URL__");
 
 // Pages a device may keep: never admin pages (they may show CPR numbers).
 const KEEPABLE = [

@@ -254,11 +254,15 @@ def test_demo_users_need_no_second_factor(client, demo) -> None:
 # --- local sign-in while single sign-on is on ------------------------------------------------
 
 
-@pytest.fixture
-def sso_on(monkeypatch):
+@pytest.fixture(params=["oidc", "saml"])
+def sso_on(request, monkeypatch):
+    """Single sign-on of either kind: the rules for local sign-in are the same."""
     from backend.config import get_settings
 
-    monkeypatch.setattr(get_settings(), "oidc_issuer", "http://127.0.0.1:9/kommunens-login")
+    if request.param == "oidc":
+        monkeypatch.setattr(get_settings(), "oidc_issuer", "http://127.0.0.1:9/kommunens-login")
+    else:
+        monkeypatch.setattr(get_settings(), "saml_idp_metadata", "/dev/null/kombit-idp-metadata.xml")
 
 
 def test_local_sign_in_is_refused_when_sso_is_on(client, demo, db, sso_on) -> None:

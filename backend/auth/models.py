@@ -120,3 +120,38 @@ class OidcLogin(SQLModel, table=True):
     session_id: str = Field(foreign_key="web_session.id", primary_key=True, max_length=64, ondelete="CASCADE")
     id_token: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SamlFlow(SQLModel, table=True):
+    """One started SAML sign-in: the AuthnRequest's id, kept so any app instance can finish it.
+
+    `id` is the SHA-256 of the RelayState the identity provider sends back with the response.
+    """
+
+    __tablename__ = "saml_flow"
+
+    id: str = Field(primary_key=True, max_length=64)
+    request_id: str = Field(max_length=100)
+    next_url: str = Field(default="/", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class SamlAssertionSeen(SQLModel, table=True):
+    """An accepted assertion's id, remembered until the assertion expires: a replay is refused."""
+
+    __tablename__ = "saml_assertion_seen"
+
+    id: str = Field(primary_key=True, max_length=200)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class SamlLogin(SQLModel, table=True):
+    """The subject behind a SAML session, for the single-logout request to the identity provider."""
+
+    __tablename__ = "saml_login"
+
+    session_id: str = Field(foreign_key="web_session.id", primary_key=True, max_length=64, ondelete="CASCADE")
+    name_id: str = Field(sa_type=Text)  # the NameID element as XML
+    session_index: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -55,10 +55,16 @@ class _Mapping:
     municipality_ids: set[str] = field(default_factory=set)
 
 
-def mapped_roles(db: Session, settings: Settings, groups: list[str]) -> _Mapping:
+def mapped_roles(
+    db: Session,
+    settings: Settings,
+    groups: list[str],
+    role_map: dict[str, list[dict[str, str]]] | None = None,
+) -> _Mapping:
+    """The roles the groups (OpenID Connect) or privileges (SAML) map to; the OIDC map by default."""
     mapping = _Mapping()
     for group in groups:
-        for entry in settings.oidc_role_map.get(group, []):
+        for entry in (settings.oidc_role_map if role_map is None else role_map).get(group, []):
             _add_entry(db, mapping, entry)
     admin_only = mapping.roles and not mapping.municipality_ids
     if admin_only:
@@ -94,20 +100,33 @@ def find_user(db: Session, issuer: str, subject: str) -> User | None:
     return db.exec(query).first()
 
 
-def provision(db: Session, settings: Settings, identity: Identity) -> Provisioned:
+def provision(
+    db: Session,
+    settings: Settings,
+    identity: Identity,
+    *,
+    groups: list[str] | None = None,
+    role_map: dict[str, list[dict[str, str]]] | None = None,
+    source: str = SOURCE,
+) -> Provisioned:
     """The signed-in user, created or updated; NoAccess when the groups give no role here.
 
-    Changes made before NoAccess (roles removed) are meant to be committed.
+    OpenID Connect passes only the identity (groups from its claim, `OPSPOR_OIDC_ROLE_MAP`); SAML
+    passes the privileges as `groups`, `OPSPOR_SAML_ROLE_MAP` and `source="saml"`, so each kind
+    of single sign-on replaces only the roles it gave. Changes made before NoAccess (roles
+    removed) are meant to be committed.
     """
     user = find_user(db, identity.issuer, identity.subject)
-    mapping = mapped_roles(db, settings, identity.groups(settings.oidc_groups_claim))
+    if groups is None:
+        groups = identity.groups(settings.oidc_groups_claim)
+    mapping = mapped_roles(db, settings, groups, role_map)
     if user is not None and not user.active:
         raise NoAccess("inactive", user.id)
     reason = _refusal(mapping, user)
     if reason:
         released = []
         if user is not None:
-            _replace_roles(db, user, set())
+            _replace_roles(db, user, set(), source)
             released = _release_tasks(db, user)
             end_user_sessions(db, user.id)
         raise NoAccess(reason, user.id if user else None, released)
@@ -117,7 +136,7 @@ def provision(db: Session, settings: Settings, identity: Identity) -> Provisione
     _update_profile(user, identity)
     db.add(user)
     db.flush()
-    added, removed = _replace_roles(db, user, mapping.roles)
+    added, removed = _replace_roles(db, user, mapping.roles, source)
     released = _release_tasks(db, user) if removed else []
     return Provisioned(user=user, created=created, added=added, removed=removed, released=released)
 
@@ -150,20 +169,22 @@ def _refusal(mapping: _Mapping, user: User | None) -> str:
     return ""
 
 
-def _replace_roles(db: Session, user: User, wanted: set[RoleKey]) -> tuple[list[RoleKey], list[RoleKey]]:
+def _replace_roles(
+    db: Session, user: User, wanted: set[RoleKey], source: str = SOURCE
+) -> tuple[list[RoleKey], list[RoleKey]]:
     rows = list(db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)))
-    local = {(row.role, row.unit_id) for row in rows if row.source != SOURCE}
+    local = {(row.role, row.unit_id) for row in rows if row.source != source}
     wanted = wanted - local
     removed = []
     for row in rows:
-        if row.source == SOURCE and (row.role, row.unit_id) not in wanted:
+        if row.source == source and (row.role, row.unit_id) not in wanted:
             removed.append((row.role, row.unit_id))
             db.delete(row)
-    current = {(row.role, row.unit_id) for row in rows if row.source == SOURCE}
+    current = {(row.role, row.unit_id) for row in rows if row.source == source}
     added = sorted(wanted - current, key=str)
     db.flush()
     for role, unit_id in added:
-        db.add(RoleAssignment(user_id=user.id, role=role, unit_id=unit_id, source=SOURCE))
+        db.add(RoleAssignment(user_id=user.id, role=role, unit_id=unit_id, source=source))
     return added, sorted(removed, key=str)
 
 

@@ -102,7 +102,7 @@ def check_password_sign_in(ctx: RequestContext, username: str, password: str) ->
 def local_sign_in_allowed(ctx: RequestContext, user: User) -> bool:
     """Without single sign-on always; with it only for demo users, the emergency admin, or when
     the municipality allows local sign-in."""
-    if not ctx.settings.oidc_issuer or user.is_demo or user.emergency_admin:
+    if not ctx.settings.sso_enabled or user.is_demo or user.emergency_admin:
         return True
     municipality = ctx.db.get(Municipality, user.municipality_id)
     return load_settings(municipality.settings if municipality else None).local_sign_in_with_sso

@@ -29,8 +29,9 @@ from backend.people.service import municipal_settings_of
 DEVICE_HEADER = "X-Opspor-Device"
 
 #: Unsafe routes that may be called without a session's CSRF token: the JSON sign-in (a JSON body
-#: cannot be sent cross-site without CORS, which the app does not allow).
-CSRF_EXEMPT = frozenset({("POST", "/api/session")})
+#: cannot be sent cross-site without CORS, which the app does not allow), and the SAML identity
+#: provider's cross-site POST (its signed response and one-time RelayState stand in for the token).
+CSRF_EXEMPT = frozenset({("POST", "/api/session"), ("POST", "/auth/saml/acs")})
 #: Touching a device's `last_seen_at` at most this often keeps reads from writing on every request.
 
 

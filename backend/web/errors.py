@@ -1,7 +1,9 @@
 """Every error answered in Danish: the contract's JSON for the API, a page for browsers.
 
-API errors look like `{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`.
-A malformed request is never answered 500.
+API errors look like `{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`; an error
+the client must tell apart from others carries a machine-readable `code` as well (in the body and
+the `X-Opspor-Error` header): `csrf` for a refused CSRF check. Clients read the status and the
+code, never the (translatable) text. A malformed request is never answered 500.
 """
 
 from __future__ import annotations
@@ -52,11 +54,21 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def error_json(status: int, detail: str | None = None, errors: list | None = None) -> JSONResponse:
-    return JSONResponse(
-        {"detail": detail or STATUS_TEXTS.get(status, STATUS_TEXTS[400]), "errors": errors or []},
-        status_code=status,
-    )
+#: The header naming an error's machine-readable code, on JSON and HTML answers alike.
+ERROR_CODE_HEADER = "X-Opspor-Error"
+CSRF_CODE = "csrf"
+
+
+def error_json(
+    status: int, detail: str | None = None, errors: list | None = None, code: str | None = None
+) -> JSONResponse:
+    body: dict = {"detail": detail or STATUS_TEXTS.get(status, STATUS_TEXTS[400]), "errors": errors or []}
+    if code:
+        body["code"] = code
+    response = JSONResponse(body, status_code=status)
+    if code:
+        response.headers[ERROR_CODE_HEADER] = code
+    return response
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -112,8 +124,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def csrf_rejected(request: Request, _exc: CsrfRejected) -> Response:
         message = "Sikkerhedstjekket mislykkedes. Genindlæs siden og prøv igen."
         if wants_json(request):
-            return error_json(403, message)
-        return _error_page(request, 403, message)
+            return error_json(403, message, code=CSRF_CODE)
+        response = _error_page(request, 403, message)
+        response.headers[ERROR_CODE_HEADER] = CSRF_CODE
+        return response
 
     @app.exception_handler(DeviceRevoked)
     async def device_revoked(request: Request, _exc: DeviceRevoked) -> Response:

@@ -16,7 +16,7 @@ from backend.domain.dates import COPENHAGEN, age_in_months, today
 from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext
 from backend.records.registry import key_date, record_summary
 from backend.records.types import get_path
-from backend.web.assets import asset_url
+from backend.web.assets import asset_url, preloaded_modules
 from backend.web.menu import menu_links
 
 env = Environment(
@@ -91,6 +91,7 @@ env.globals["key_date"] = key_date
 env.filters["datetime"] = _datetime
 env.filters["age"] = age_text
 env.globals["asset_url"] = asset_url
+env.globals["preloaded_modules"] = preloaded_modules
 env.globals["menu_links"] = menu_links
 
 

@@ -430,3 +430,59 @@ def test_a_half_filled_form_survives_closing_the_app(browser_context, live_serve
     page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
     page.get_by_role("button", name="Fortsæt kladden").click()
     expect(page.get_by_label("Hvad så eller hørte du?")).to_have_value("Halvt skrevet, så ringede telefonen")
+
+
+def rotate_csrf_tokens(server) -> None:
+    """Every session's CSRF token changes on the server: the token in open pages is stale."""
+    import secrets
+
+    from backend.auth.models import WebSession
+
+    with server_database(server) as db:
+        for session in db.exec(select(WebSession)).all():
+            session.csrf_token = secrets.token_urlsafe(32)
+            db.add(session)
+        db.commit()
+
+
+def test_a_save_refused_for_a_stale_csrf_token_is_kept_and_sent_with_a_fresh_one(page, live_server) -> None:
+    """The server answers 403 with the code "csrf"; the page keeps the write, not an error."""
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    page.get_by_label("Hvad så eller hørte du?").fill("Skrevet med et gammelt sikkerhedstjek")
+    rotate_csrf_tokens(live_server)
+    with page.expect_response(lambda r: r.request.method == "POST" and "/records/" in r.url) as refused:
+        page.get_by_role("button", name="Afslut og gem").click()
+    assert refused.value.status == 403 and refused.value.headers["x-opspor-error"] == "csrf"
+    # Kept on the phone and sent from the next page, which carries the session's new token.
+    expect(page.get_by_role("heading", name=child.name)).to_be_visible()
+    expect(page.get_by_text("Gemt på telefonen – log ind igen, så sendes den.")).to_be_visible()
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
+    assert [r.data["text"] for r in new_records()] == ["Skrevet med et gammelt sikkerhedstjek"]
+    assert outbox_items(page) == []
+
+
+def test_a_replay_refused_for_a_stale_csrf_token_waits_for_a_fresh_one(
+    page, browser_context, live_server
+) -> None:
+    """A replay the server refuses by code "csrf" stays pending (not "afvist"), then goes out once."""
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    save_note_offline(page, live_server.url, child, "Sendt igen efter nyt sikkerhedstjek")
+    rotate_csrf_tokens(live_server)  # the phone's stored token is now stale
+    with page.expect_response(lambda r: r.request.method == "POST" and "/records/" in r.url) as refused:
+        browser_context.set_offline(False)
+    assert refused.value.status == 403 and refused.value.headers["x-opspor-error"] == "csrf"
+    expect(page.locator("#sync-status")).to_contain_text("log ind igen", timeout=20_000)
+    assert [item["state"] for item in outbox_items(page)] == ["pending"] and new_records() == []
+    page.reload()  # a page from the server brings the session's current token
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
+    assert [r.data["text"] for r in new_records()] == ["Sendt igen efter nyt sikkerhedstjek"]
+    assert outbox_items(page) == []

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from backend.admin.organisation import municipality_counts
+from backend.auth.saml import idp_certificate_status
 from backend.domain.dates import today
 from backend.web.pages.admin_common import Admin
 from backend.web.templating import render
@@ -22,5 +23,6 @@ def admin_home(ctx: Admin) -> Response:
         {
             **counts,
             "on": today(),
+            "saml_certificate": idp_certificate_status(ctx.settings),
         },
     )

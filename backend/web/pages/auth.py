@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
-from backend.auth import csrf, oidc, pending, totp
+from backend.auth import csrf, oidc, pending, saml, totp
 from backend.auth.signin import (
     SignInRefused,
     check_password_sign_in,
@@ -63,6 +63,7 @@ def login_page(
             "username": username,
             "demo": ctx.settings.demo,
             "oidc_enabled": bool(ctx.settings.oidc_issuer),
+            "saml_enabled": bool(ctx.settings.saml_idp_metadata),
         },
         status_code=status_code,
     )
@@ -131,6 +132,12 @@ def logout(ctx: Ctx) -> Response:
     """
     id_token = _id_token_of_session(ctx)
     provider_logout = oidc.logout_url(ctx.settings, id_token) if id_token else None
+    kind = "oidc"
+    if provider_logout is None:
+        kind = "saml"
+        provider_logout = saml.logout_url_for_session(
+            ctx.db, ctx.settings, ctx.session.id if ctx.session else None
+        )
     if provider_logout is None:
         response: Response = RedirectResponse("/login", status_code=303)
         sign_out(ctx, response)
@@ -138,7 +145,7 @@ def logout(ctx: Ctx) -> Response:
     user_id = ctx.user.id if ctx.user else None
     cookies = Response()
     sign_out(ctx, cookies)
-    ctx.audit.add("oidc.logout_redirect", "user", user_id)
+    ctx.audit.add(f"{kind}.logout_redirect", "user", user_id)
     response = render(ctx.request, "signed_out.html", {"provider_logout": provider_logout})
     for value in cookies.headers.getlist("set-cookie"):
         response.headers.append("set-cookie", value)

@@ -42,6 +42,7 @@ def service_worker() -> Response:
     source = SERVICE_WORKER.read_text(encoding="utf-8")
     body = (
         source.replace("__ASSET_URLS__", json.dumps(sorted(asset_urls())))
+        .replace("__NET_URL__", asset_url("net.js"))
         .replace("__OUTBOX_URL__", asset_url("outbox.js"))
         .replace("__RELEASE__", release())
     )

@@ -1,0 +1,27 @@
+// ADBB: the live total while scoring, and the age at the screening date.
+import { ageInMonths } from "./dates.js";
+
+export function updateAdbb(form) {
+  const box = form.querySelector("[data-adbb]");
+  if (!box) return;
+  let total = 0, scored = 0;
+  for (const input of form.querySelectorAll('input[type=radio][name^="data.items."]:checked')) {
+    total += Number(input.value); scored += 1;
+  }
+  const cutoff = Number(box.dataset.cutoff);
+  const output = form.querySelector("[data-adbb-total]");
+  output.textContent = `Total: ${total} af 32`;
+  output.parentElement.classList.toggle("over", total >= cutoff);
+  form.querySelector("[data-adbb-verdict]").textContent =
+    total >= cutoff ? `Over grænsen (${cutoff})` : `${scored} af 8 scoret · grænse ${cutoff}`;
+  const dateInput = form.querySelector('input[name="data.screened_on"]');
+  const note = form.querySelector("[data-age-note]");
+  if (dateInput && dateInput.value && note) {
+    const months = ageInMonths(box.dataset.birthDate, dateInput.value);
+    const outside = months < Number(box.dataset.minAge) || months > Number(box.dataset.maxAge);
+    note.textContent = `Alder ved screeningen: ${months} måneder.` +
+      (outside ? " Uden for 2–24 måneder: skriv en begrundelse." : "");
+    note.classList.toggle("alert", outside);
+    note.classList.toggle("warn", outside);
+  }
+}

@@ -1,0 +1,37 @@
+// Keeping pages for offline use: "Hent til offline" on the front page (today.html loads this module).
+import { isIos, standalone, Store, store, userId } from "./page.js";
+
+
+async function downloadForOffline(button) {
+  const status = button.parentElement.querySelector("[data-download-status]");
+  if (isIos && !standalone) {
+    status.textContent = "Føj først Opspor til hjemmeskærmen (Del → Føj til hjemmeskærm) og åbn appen derfra. Ellers kan iPhone slette det, der er gemt.";
+    return;
+  }
+  button.disabled = true;
+  try {
+    const manifest = await (await fetch("/api/offline/manifest", { credentials: "same-origin" })).json();
+    let done = 0;
+    for (const url of manifest.urls) {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok && response.headers.get("X-Opspor-User") === userId) {
+        await Store.storePage(userId, url, response);
+      }
+      done += 1;
+      status.textContent = `Henter … ${done} af ${manifest.urls.length}`;
+    }
+    await store.put("facts", "offline_enabled", true);
+    await store.put("facts", "last_sync_at", new Date().toISOString());
+    status.textContent = `Klar til brug uden net: ${manifest.children} børn (${done} sider).`;
+  } catch (error) {
+    status.textContent = "Hentningen blev afbrudt. Prøv igen, når der er net.";
+  } finally {
+    button.disabled = false;
+  }
+}
+
+if (userId) {
+  for (const button of document.querySelectorAll("[data-download-offline]")) {
+    button.addEventListener("click", () => downloadForOffline(button));
+  }
+}

@@ -1,0 +1,75 @@
+// Drafts: every record form autosaves to the phone and offers "Fortsæt kladden" after a reload.
+import { updateAdbb } from "./adbb.js";
+import { day, store } from "./page.js";
+import { ensureRows } from "./rows.js";
+import { showFormMessage } from "./ui.js";
+
+export const formFields = (form, submitter) => {
+  const data = new FormData(form, submitter);
+  data.delete("csrf_token");
+  return new URLSearchParams(data).toString();
+};
+export const recordIdOf = (form) => form.action.split("/records/")[1];
+export const setRecordId = (form, recordId) => { form.action = `/records/${recordId}`; };
+
+export function describe(form) {
+  return { type: form.dataset.recordType, type_label: form.dataset.typeLabel || "",
+    child_id: form.dataset.childId || null, child_name: form.dataset.childName || "",
+    page: location.pathname + location.search };
+}
+
+export async function saveDraft(form) {
+  const record_id = recordIdOf(form);
+  try {
+    await store.put("drafts", record_id, { ...describe(form), record_id, fields: formFields(form),
+      saved_at: new Date().toISOString() });
+  } catch (error) {
+    showFormMessage(form, "error", "Kladden kunne ikke gemmes på telefonen (pladsen er brugt op). Det, du har skrevet, står stadig her.");
+  }
+}
+
+function fillForm(form, fields) {
+  const params = new URLSearchParams(fields);
+  ensureRows(form, params);
+  for (const element of form.elements) {
+    if (!element.name || element.name === "csrf_token" || element.type === "submit") continue;
+    if (element.type === "radio" || element.type === "checkbox") {
+      element.checked = params.getAll(element.name).includes(element.value);
+    } else if (params.has(element.name) && element.type !== "hidden") {
+      element.value = params.get(element.name);
+    }
+  }
+}
+
+export async function offerDraft(form) {
+  const drafts = (await store.all("drafts")).map((entry) => entry.value);
+  const own = drafts.find((draft) => draft.record_id === recordIdOf(form));
+  const sameKind = form.dataset.new !== undefined && drafts.find((draft) =>
+    draft.type === form.dataset.recordType && draft.child_id === (form.dataset.childId || null));
+  const draft = own || sameKind;
+  if (!draft) return;
+  const box = document.createElement("div");
+  box.className = "alert warn draft-offer";
+  const text = document.createElement("p");
+  text.textContent = `Du har en kladde på telefonen fra ${day(draft.saved_at)}.`;
+  const resume = document.createElement("button");
+  resume.type = "button";
+  resume.className = "button";
+  resume.textContent = "Fortsæt kladden";
+  const discard = document.createElement("button");
+  discard.type = "button";
+  discard.className = "button secondary";
+  discard.textContent = "Start forfra";
+  resume.addEventListener("click", () => {
+    if (draft.record_id !== recordIdOf(form)) setRecordId(form, draft.record_id);
+    fillForm(form, draft.fields);
+    updateAdbb(form);
+    box.remove();
+  });
+  discard.addEventListener("click", async () => {
+    await store.delete("drafts", draft.record_id);
+    box.remove();
+  });
+  box.append(text, resume, discard);
+  form.prepend(box);
+}

@@ -1,0 +1,88 @@
+// The outbox page (/outbox; outbox.html loads this module): what waits and why, and the drafts
+// on the phone.
+import { day, store, userId } from "./page.js";
+import { OUTBOX_CHANGED, refreshStatus } from "./status.js";
+import { confirmDialog, link } from "./ui.js";
+
+const STATE_TEXT = { pending: "Venter på net", conflict: "Ændret af en anden – vælg udgave",
+  invalid: "Afvist af serveren – ret den", quarantined: "Beskadiget – kan ikke sendes" };
+
+async function renderOutbox() {
+  const list = document.getElementById("outbox-list");
+  const items = (await store.all("outbox")).map((entry) => entry.value);
+  list.textContent = "";
+  if (!items.length) {
+    const empty = document.createElement("p");
+    empty.className = "empty";
+    empty.textContent = list.dataset.emptyText;
+    list.append(empty);
+  }
+  const ul = document.createElement("ul");
+  ul.className = "list outbox-items";
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.className = `list-item outbox-item ${item.state}`;
+    const title = document.createElement("span");
+    title.className = "list-title";
+    title.textContent = `${item.type_label || item.type || "Registrering"}${item.child_name ? ` – ${item.child_name}` : ""}`;
+    const meta = document.createElement("span");
+    meta.className = "list-meta";
+    meta.textContent = `${STATE_TEXT[item.state] || item.state}${item.saved_at ? ` · gemt ${day(item.saved_at)}` : ""}`;
+    li.append(title, meta);
+    const errors = item.error && (item.error.errors || []).map((e) => e.message).concat(
+      item.error.detail ? [item.error.detail] : []);
+    if (errors && errors.length) {
+      const why = document.createElement("span");
+      why.className = "field-error";
+      why.textContent = errors.join(" ");
+      li.append(why);
+    }
+    const actions = document.createElement("span");
+    actions.className = "outbox-actions";
+    if (item.state === "conflict" && item.error && item.error.conflict_id) {
+      actions.append(link(`/conflicts/${item.error.conflict_id}`, "Se begge udgaver"));
+    }
+    if (item.state === "invalid" && item.page) actions.append(link(item.page, "Ret"));
+    if (item.state !== "pending") {
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button secondary";
+      remove.textContent = "Fjern fra telefonen";
+      remove.addEventListener("click", async () => {
+        if (await confirmDialog("Fjern registreringen fra telefonen?", [title.textContent], "Fjern", "Fortryd")) {
+          if (item.state === "invalid" && item.body) {
+            await store.put("drafts", item.record_id, { ...item, fields: item.body, saved_at: item.saved_at });
+          }
+          await store.delete("outbox", item.record_id);
+          renderOutbox();
+          refreshStatus();
+        }
+      });
+      actions.append(remove);
+    }
+    li.append(actions);
+    ul.append(li);
+  }
+  if (items.length) list.append(ul);
+  const drafts = (await store.all("drafts")).map((entry) => entry.value);
+  const draftList = document.getElementById("drafts-list");
+  draftList.textContent = "";
+  if (!drafts.length) {
+    const empty = document.createElement("p");
+    empty.className = "empty";
+    empty.textContent = draftList.dataset.emptyText;
+    draftList.append(empty);
+  }
+  for (const draft of drafts) {
+    const p = document.createElement("p");
+    p.append(link(draft.page || "/", `${draft.type_label || draft.type}${draft.child_name ? ` – ${draft.child_name}` : ""}`));
+    p.append(` · ${day(draft.saved_at)}`);
+    draftList.append(p);
+  }
+}
+
+// Shown again whenever a replay (here or in the service worker) changed the outbox.
+if (userId && document.getElementById("outbox-list")) {
+  renderOutbox();
+  document.addEventListener(OUTBOX_CHANGED, () => renderOutbox());
+}

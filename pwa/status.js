@@ -1,0 +1,63 @@
+// The status bar: always the truth about what is on the phone. The sending flag and the last
+// problem (null, "network" or "login") live here and change only through these functions.
+import { day, isIos, keptAt, store, time } from "./page.js";
+
+const state = { sending: false, problem: keptAt ? "network" : null };  // a kept copy: the network just failed
+
+export const setSending = (sending) => { state.sending = sending; };
+export const setProblem = (problem) => { state.problem = problem || null; };
+
+// A replay changed the outbox: the outbox page (outbox-page.js) listens.
+export const OUTBOX_CHANGED = "opspor:outbox-changed";
+export const outboxChanged = () => document.dispatchEvent(new CustomEvent(OUTBOX_CHANGED));
+
+export async function refreshStatus() {
+  const statusBar = document.getElementById("sync-status");
+  if (!statusBar || !store) return;
+  const items = (await store.all("outbox")).map((entry) => entry.value);
+  const waiting = items.filter((item) => item.state === "pending").length;
+  const toResolve = items.length - waiting;
+  const lastSent = await store.get("facts", "last_sent_at");
+  const needsLogin = await store.get("facts", "needs_login");
+  const offline = !navigator.onLine || state.problem === "network";
+  let kind, text;
+  if (needsLogin && waiting) {
+    kind = "failed";
+    text = `${waiting} venter: log ind igen for at sende dem.`;
+  } else if (toResolve) {
+    kind = "failed";
+    text = `${toResolve} kræver din handling – åbn listen.`;
+  } else if (state.sending && waiting) {
+    kind = "sending";
+    text = `Sender ${waiting} …`;
+  } else if (waiting) {
+    kind = offline ? "offline" : "waiting";
+    text = offline ? `Offline – ${waiting} venter på at blive sendt.` : `${waiting} venter på at blive sendt.`;
+    const oldest = items.filter((i) => i.state === "pending").map((i) => i.first_saved_at).sort()[0];
+    if (isIos && oldest && Date.now() - Date.parse(oldest) > 2 * 86400000) {
+      text += " Åbn Opspor med net snart: iPhone kan slette data, der har ligget længe.";
+    }
+  } else if (offline) {
+    kind = "offline";
+    text = keptAt ? `Offline – vist fra ${day(keptAt)}.` : "Offline.";
+  } else if (lastSent) {
+    kind = "sent";
+    text = `Alt er sendt (senest kl. ${time(lastSent)}).`;
+  } else if (keptAt) {
+    kind = "waiting";
+    text = "";
+  } else {
+    statusBar.textContent = "";
+    statusBar.removeAttribute("data-state");
+    return;
+  }
+  if (keptAt && !(kind === "offline" && !waiting)) {
+    text += ` Siden er vist fra ${day(keptAt)} – genindlæs for den nyeste.`;
+  }
+  statusBar.dataset.state = kind;
+  statusBar.textContent = "";
+  const link = document.createElement("a");
+  link.href = "/outbox";
+  link.textContent = text;
+  statusBar.append(link);
+}

@@ -1,0 +1,72 @@
+// Sending what waits in the outbox: now, on a timer with backoff, and through Background Sync;
+// and deleting what the phone may no longer keep.
+import { csrf, Store, store, userId } from "./page.js";
+import { outboxChanged, refreshStatus, setProblem, setSending } from "./status.js";
+
+const FIRST_DELAY_MS = 5000;
+let retryDelay = FIRST_DELAY_MS;
+let retryTimer = null;
+let sending = false;
+
+export const resetBackoff = () => { retryDelay = FIRST_DELAY_MS; };
+
+export async function replay() {
+  if (!store || sending) return undefined;
+  sending = true;
+  setSending(true);
+  refreshStatus();
+  let outcome;
+  try {
+    outcome = await Store.replay(userId, csrf, { onProgress: refreshStatus });
+  } finally {
+    sending = false;
+    setSending(false);
+  }
+  if (outcome && !outcome.busy) setProblem(outcome.stopped);
+  if (outcome && !outcome.busy && !outcome.stopped) {
+    await store.put("facts", "last_sync_at", new Date().toISOString());
+  }
+  await refreshStatus();
+  scheduleRetry(outcome);
+  outboxChanged();
+  return outcome;
+}
+
+export async function scheduleRetry(outcome) {
+  clearTimeout(retryTimer);
+  const waiting = (await store.all("outbox")).some((entry) => entry.value.state === "pending");
+  if (!waiting || (outcome && outcome.stopped === "login")) {
+    resetBackoff();
+    return;
+  }
+  retryTimer = setTimeout(replay, retryDelay);
+  retryDelay = Math.min(retryDelay * 2, 300000);
+}
+
+export async function requestBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker.ready;
+    if (registration.sync) await registration.sync.register("opspor-outbox");
+  } catch (error) { /* not supported (Safari): the timer and app start replay instead */ }
+}
+
+// Children who left the user's scope are deleted from the phone; so is everything kept
+// longer than the municipality's offline lifetime without a successful sync.
+export async function syncScope() {
+  try {
+    const response = await fetch("/api/sync/scope", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const scope = await response.json();
+    await Store.purgePages(userId, scope.children, null);
+    await store.put("facts", "offline_days", scope.offline_days);
+    await store.put("facts", "last_sync_at", new Date().toISOString());
+  } catch (error) { /* offline: try again next time */ }
+}
+
+export async function expireOldCopies() {
+  const lastSync = await store.get("facts", "last_sync_at");
+  const days = (await store.get("facts", "offline_days")) || 7;
+  if (lastSync && Date.now() - Date.parse(lastSync) > days * 86400000) {
+    await Store.purgePages(userId, null, days);
+  }
+}

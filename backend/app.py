@@ -7,6 +7,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from backend.config import get_settings
 from backend.reminders.scheduler import lifespan
+from backend.startup import connect_services
 from backend.web import api, pages  # noqa: F401
 from backend.web.api import children as api_children
 from backend.web.api import export as api_export
@@ -58,6 +59,7 @@ from backend.web.signin_gate import SignInGateMiddleware
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    connect_services()
     app = FastAPI(
         title="Opspor",
         version="0.1.0",

@@ -7,6 +7,8 @@ application never updates or deletes its rows (retention is the one job allowed 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -67,6 +69,18 @@ class AuditTrail:
                 "detail": detail,
             }
         )
+
+    @contextmanager
+    def savepoint(self, db: Session) -> Iterator[None]:
+        """A nested transaction whose audit events share its fate: when the block raises, the
+        database changes and the events added inside it are both undone (then it re-raises)."""
+        mark = len(self.pending)
+        try:
+            with db.begin_nested():
+                yield
+        except BaseException:
+            del self.pending[mark:]
+            raise
 
     def flush(self, db: Session) -> None:
         if self.pending:

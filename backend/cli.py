@@ -343,7 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from backend.startup import connect_services
+
     args = build_parser().parse_args(argv)
+    connect_services()
     return args.handler(args)
 
 

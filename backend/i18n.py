@@ -18,6 +18,10 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from backend.domain.messages import N_
+
+__all__ = ["N_", "current_language", "translations"]
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("da", "en")
 DEFAULT_LANGUAGE = "da"
@@ -53,7 +57,3 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language.get()).ngettext(singular, plural, n)
-
-
-def N_(message: str) -> str:
-    return message

@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session, delete, select
 
 from backend.admin.base import AdminContext, AdminError
-from backend.auth.policy import placed_on
+from backend.auth.policy import is_id, placed_on
 from backend.people.models import PROFESSIONAL_ROLES, Caseload, Child, Placement, RoleAssignment, Unit, User
 
 
@@ -165,3 +165,18 @@ def hand_over(ctx: AdminContext, from_user: User, to_user: User, on: date) -> di
             outcome=item.outcome,
         )
     return counts
+
+
+def caseload_entry_of(db: Session, municipality_id: str, entry_id: str) -> Caseload | None:
+    """A caseload entry about a child of the admin's municipality (None for any other id)."""
+    entry = db.get(Caseload, entry_id) if is_id(entry_id) else None
+    child = db.get(Child, entry.child_id) if entry else None
+    return entry if child is not None and child.municipality_id == municipality_id else None
+
+
+def caseload_of_child(db: Session, child_id: str) -> list[tuple[Caseload, User]]:
+    """Who has the child in their caseload (for the admin's child page)."""
+    query = (
+        select(Caseload, User).join(User, User.id == Caseload.user_id).where(Caseload.child_id == child_id)
+    )
+    return list(db.exec(query))

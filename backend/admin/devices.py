@@ -46,16 +46,7 @@ def _revoke(ctx: AdminContext, device: Device) -> None:
     ctx.audit.add("device.revoke", "device", device.id, user_id=device.user_id)
 
 
-def named_devices(db: Session, device_ids: set[str]) -> dict[str, Device]:
-    """The known devices among the ids a request names, by id, in one query."""
-    if not device_ids:
-        return {}
-    return {d.id: d for d in db.exec(select(Device).where(Device.id.in_(sorted(device_ids))))}
-
-
-def is_revoked(db: Session, device_id: str | None) -> Device | None:
-    """The device when it is revoked, else None (unknown ids are not revoked)."""
-    if not device_id:
-        return None
-    device = db.get(Device, device_id)
-    return device if device is not None and device.revoked_at is not None else None
+def device_of(db: Session, user: User, device_id: str) -> Device | None:
+    """One of the user's devices (None for any other id)."""
+    device = db.get(Device, device_id) if device_id and len(device_id) <= 36 else None
+    return device if device is not None and device.user_id == user.id else None

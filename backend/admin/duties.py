@@ -301,3 +301,33 @@ def reject(ctx: AdminContext, settings: Settings, approval: AdminApproval) -> No
         "admin_approval.reject", "user", target.id, request=approval.id, action_requested=approval.action
     )
     _tell(ctx.db, settings, target, approval.id, "rejected", approval.action, ctx.user)
+
+
+def invite_user(
+    ctx: AdminContext,
+    settings: Settings,
+    municipality_id: str,
+    fields: dict[str, str],
+) -> tuple[User, str]:
+    """A new account, its first role (when one is chosen) and the one-time link e-mailed to it
+    (returns the user and the address). All or nothing: on AdminError no account, role, link or
+    audit event is left behind."""
+    with ctx.audit.savepoint(ctx.db):
+        user = org.create_user(
+            ctx,
+            municipality_id,
+            fields.get("username", ""),
+            fields.get("display_name", ""),
+            fields.get("email", ""),
+        )
+        if fields.get("role"):
+            org.add_role(ctx, user, fields.get("role", ""), fields.get("unit_id", ""))
+        sent_to = send_password_link(ctx, settings, user, invitation=True)
+    return user, sent_to
+
+
+def approve_all_or_nothing(ctx: AdminContext, settings: Settings, approval: AdminApproval) -> Outcome:
+    """`approve` in a savepoint: a refused approval (e.g. the last active admin) changes nothing
+    and leaves no audit event of the half-done action."""
+    with ctx.audit.savepoint(ctx.db):
+        return approve(ctx, settings, approval)

@@ -14,6 +14,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from backend.admin.base import AdminContext
+from backend.admin.children import child_of
 from backend.domain.cpr import format_cpr
 from backend.people.models import Caseload, Child, Guardian, Unit, User
 from backend.people.service import placement_history
@@ -150,3 +152,26 @@ def _record_entry(
             for v in versions
         ],
     }
+
+
+def export_child(
+    ctx: AdminContext, child_id: str, inclusion: Inclusion, output: str, now: datetime
+) -> dict | None:
+    """The export of a child of the admin's municipality, audited (None for any other child)."""
+    child = child_of(ctx.db, ctx.user.municipality_id, child_id)
+    if child is None:
+        return None
+    data = build_export(ctx.db, child, inclusion, now)
+    included = data["included_after_review"]["record_ids"]
+    ctx.audit.add(
+        "export.child",
+        "child",
+        child.id,
+        child.id,
+        output=output,
+        records=len(data["records"]),
+        held_back=len(data["for_review"]) - len(included),
+        included_after_review=included,
+        reason=inclusion.reason if included else "",
+    )
+    return data

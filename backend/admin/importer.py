@@ -402,3 +402,9 @@ def purge_old_batches(db: Session, before) -> int:
     ).one()
     db.exec(delete(ImportBatch).where(ImportBatch.created_at < before))
     return int(count)
+
+
+def import_batch_of(db: Session, municipality_id: str, batch_id: str) -> ImportBatch | None:
+    """An import of the admin's municipality (None for any other id)."""
+    batch = db.get(ImportBatch, batch_id[:36])
+    return batch if batch is not None and batch.municipality_id == municipality_id else None

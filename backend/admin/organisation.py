@@ -13,11 +13,12 @@ from sqlmodel import Session, delete, select
 from backend.admin.base import ROLE_LABELS, AdminContext, AdminError, clean_line
 from backend.admin.devices import revoke_all_devices
 from backend.auth.passwords import hash_password
+from backend.auth.policy import is_id
 from backend.auth.sessions import end_user_sessions
 from backend.db import utcnow
 from backend.domain.contact import EMAIL_INVALID, email_is_valid
 from backend.domain.units import UNIT_KIND_LABELS
-from backend.people.models import Placement, Role, RoleAssignment, Room, Unit, User
+from backend.people.models import Child, Placement, Role, RoleAssignment, Room, Unit, User
 from backend.records.tasks import release_tasks_left_behind
 
 LINK_VALID = timedelta(days=7)
@@ -291,3 +292,54 @@ def reactivate_user(ctx: AdminContext, user: User) -> None:
     user.active = True
     ctx.db.add(user)
     ctx.audit.add("user.reactivate", "user", user.id)
+
+
+def rooms_by_unit(db: Session, units: list[Unit]) -> dict[str, list[Room]]:
+    rooms: dict[str, list[Room]] = {}
+    for room in db.exec(select(Room).where(Room.unit_id.in_([u.id for u in units] or [""]))):
+        rooms.setdefault(room.unit_id, []).append(room)
+    return rooms
+
+
+def room_in(db: Session, unit: Unit, room_id: str) -> Room | None:
+    """One of the unit's rooms (None for any other id)."""
+    room = db.get(Room, room_id) if is_id(room_id) else None
+    return room if room is not None and room.unit_id == unit.id else None
+
+
+def roles_by_user(db: Session, users: list[User]) -> dict[str, list[RoleAssignment]]:
+    roles: dict[str, list[RoleAssignment]] = {}
+    query = select(RoleAssignment).where(RoleAssignment.user_id.in_([u.id for u in users] or [""]))
+    for assignment in db.exec(query):
+        roles.setdefault(assignment.user_id, []).append(assignment)
+    return roles
+
+
+def municipality_counts(db: Session, municipality_id: str) -> dict[str, int]:
+    """For the admin's start page: units, users, children, and children on legal hold."""
+
+    def count(model, *where) -> int:
+        query = (
+            select(func.count()).select_from(model).where(model.municipality_id == municipality_id, *where)
+        )
+        return int(db.exec(query).one())
+
+    return {
+        "units": count(Unit),
+        "users": count(User),
+        "children": count(Child),
+        "held": count(Child, Child.legal_hold.is_(True)),
+    }
+
+
+def local_users(db: Session, municipality_id: str) -> list[User]:
+    """The municipality's accounts with a password (not the demo users), by name: the ones
+    whose second factor an admin may reset."""
+    query = (
+        select(User)
+        .where(
+            User.municipality_id == municipality_id, User.password_hash.is_not(None), User.is_demo.is_(False)
+        )
+        .order_by(User.display_name)
+    )
+    return list(db.exec(query))

@@ -18,10 +18,14 @@ is the same from the command line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Annotated, Any, Protocol
 
-from sqlalchemy import func, or_
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from sqlalchemy import Engine, func, or_
 from sqlmodel import Session, delete, select
 
 from backend.audit import AuditEvent, AuditTrail
@@ -29,8 +33,8 @@ from backend.db import utcnow
 from backend.domain.dates import COPENHAGEN, today
 from backend.domain.placements import has_left
 from backend.domain.retention import add_years, expires_on, latest_candidate_dates
-from backend.domain.settings import RetentionSettings, load_settings
-from backend.people.models import Caseload, Child, Guardian, Municipality, Placement, Unit
+from backend.domain.settings import MunicipalSettings, RetentionSettings, load_settings
+from backend.people.models import Caseload, Child, Guardian, Municipality, Placement, Unit, User
 from backend.records.models import KeptWrite, Record, RecordVersion, Task
 
 PREVIEW_LIMIT = 500
@@ -328,3 +332,140 @@ def run_retention_job(*, dry_run: bool = False) -> RetentionRun:
         else:
             db.commit()
         return result
+
+
+def run_retention_periodic(engine: Engine, _now: datetime) -> RetentionRun:
+    """The scheduler's daily retention job (registered at start by `backend.startup`)."""
+    from backend.db import new_session
+
+    with new_session(engine) as db:
+        result = run_retention(db)
+        db.commit()
+    return result
+
+
+# --- The admin's retention page (the web page only parses and renders) -----------------------
+
+NOT_A_NUMBER = "Skal være et helt tal."
+_Digits = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,4}$")]
+
+
+class RetentionFormError(ValueError):
+    """The form has errors: `errors` maps each form field to a Danish message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("retention form")
+        self.errors = errors
+
+
+def retention_form_fields(record_types: Iterable[str]) -> list[str]:
+    """The form's field names: per record type, for the child, and the three plain periods."""
+    keys = [f"records-{kind}-{part}" for kind in record_types for part in ("until_age", "years_after")]
+    return [
+        *keys,
+        "child-until_age",
+        "child-years_after",
+        "kept_write_days",
+        "closed_task_days",
+        "audit_years",
+    ]
+
+
+@lru_cache
+def retention_form_model(record_types: tuple[str, ...]) -> type[BaseModel]:
+    """A pydantic model of the flat form: every field a whole number of at most four digits."""
+    fields: dict[str, Any] = {
+        key.replace("-", "__"): (_Digits, Field(alias=key)) for key in retention_form_fields(record_types)
+    }
+    return create_model("RetentionForm", __config__=ConfigDict(extra="ignore"), **fields)
+
+
+def _range_message(error_type: str) -> str:
+    if error_type == "greater_than_equal":
+        return "Tallet er for lille."
+    if error_type == "less_than_equal":
+        return "Tallet er for stort."
+    return "Ugyldig værdi."
+
+
+def _field_name(location: tuple) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] == "records" and len(parts) >= 3:
+        return f"records-{parts[1]}-{parts[2]}"
+    if parts and parts[0] == "child" and len(parts) >= 2:
+        return f"child-{parts[1]}"
+    return parts[0] if parts else "retention"
+
+
+def parse_retention_form(fields: dict[str, str], record_types: Iterable[str]) -> RetentionSettings:
+    """The periods an admin entered, checked by two pydantic models: the form's (whole numbers)
+    and the settings' (the allowed ranges). RetentionFormError names each wrong field."""
+    kinds = tuple(record_types)
+    try:
+        form = retention_form_model(kinds).model_validate(fields)
+    except ValidationError as error:
+        raise RetentionFormError(
+            {str(problem["loc"][0]): NOT_A_NUMBER for problem in error.errors()}
+        ) from None
+    number = {key: int(getattr(form, key.replace("-", "__"))) for key in retention_form_fields(kinds)}
+    raw = {
+        "records": {
+            kind: {part: number[f"records-{kind}-{part}"] for part in ("until_age", "years_after")}
+            for kind in kinds
+        },
+        "child": {part: number[f"child-{part}"] for part in ("until_age", "years_after")},
+        **{key: number[key] for key in ("kept_write_days", "closed_task_days", "audit_years")},
+    }
+    try:
+        return RetentionSettings.model_validate(raw)
+    except ValidationError as error:
+        raise RetentionFormError(
+            {_field_name(problem["loc"]): _range_message(problem["type"]) for problem in error.errors()}
+        ) from None
+
+
+class RetentionAdmin(Protocol):
+    db: Session
+    audit: AuditTrail
+    user: User
+
+
+@dataclass
+class RetentionPreview:
+    municipality: Municipality
+    settings: RetentionSettings
+    plan: RetentionPlan
+    names: dict[str, str]
+    audit_count: int
+
+
+def retention_preview(ctx: RetentionAdmin, on: date) -> RetentionPreview:
+    """What the daily job would delete today in the admin's municipality (audited)."""
+    municipality = ctx.db.get(Municipality, ctx.user.municipality_id)
+    settings = load_settings(municipality.settings).retention
+    plan = plan_retention(ctx.db, municipality, on)
+    child_ids = {item.child_id for group in (plan.records, plan.kept_writes, plan.tasks) for item in group}
+    names = (
+        {c.id: c.name for c in ctx.db.exec(select(Child).where(Child.id.in_(child_ids)))} if child_ids else {}
+    )
+    ctx.audit.add("retention.preview", "retention", None, total=plan.total)
+    return RetentionPreview(municipality, settings, plan, names, count_expired_audit(ctx.db))
+
+
+def save_retention_settings(ctx: RetentionAdmin, retention: RetentionSettings) -> None:
+    municipality = ctx.db.get(Municipality, ctx.user.municipality_id)
+    current = load_settings(municipality.settings)
+    updated = MunicipalSettings.model_validate(
+        {**current.model_dump(mode="json"), "retention": retention.model_dump()}
+    )
+    municipality.settings = {**municipality.settings, "retention": updated.retention.model_dump(mode="json")}
+    ctx.db.add(municipality)
+    ctx.audit.add(
+        "settings.retention", "municipality", municipality.id, retention=retention.model_dump(mode="json")
+    )
+
+
+def run_retention_now(ctx: RetentionAdmin) -> RetentionRun:
+    result = run_retention(ctx.db)
+    ctx.audit.add("retention.run_by_admin", "retention", None, **result.counts)
+    return result

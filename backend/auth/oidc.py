@@ -34,7 +34,7 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 from sqlmodel import Session, delete
 
-from backend.auth.models import OidcFlow
+from backend.auth.models import OidcFlow, OidcLogin
 from backend.config import Settings
 from backend.db import utcnow
 from backend.i18n import N_
@@ -328,3 +328,14 @@ def logout_url(settings: Settings, id_token: str | None) -> str | None:
 
 def purge_expired_flows(db: Session) -> None:
     db.exec(delete(OidcFlow).where(OidcFlow.expires_at < utcnow()))
+
+
+def remember_id_token(db: Session, session_id: str, id_token: str) -> None:
+    """Keep the provider's ID token with the new session, for RP-initiated sign-out."""
+    db.flush()  # the session row exists before the login row that points at it
+    db.add(OidcLogin(session_id=session_id, id_token=id_token))
+
+
+def id_token_of_session(db: Session, session_id: str) -> str | None:
+    login_record = db.get(OidcLogin, session_id)
+    return login_record.id_token if login_record else None

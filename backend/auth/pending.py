@@ -12,9 +12,12 @@ from datetime import timedelta
 
 from sqlmodel import Session, delete
 
+from backend.auth import totp
 from backend.auth.models import PendingSignIn
 from backend.auth.sessions import token_hash
+from backend.config import Settings
 from backend.db import utcnow
+from backend.people.models import User
 
 COOKIE_NAME = "opspor_pending"
 COOKIE_PATH = "/login"
@@ -72,3 +75,22 @@ def end_pending(db: Session, record: PendingSignIn) -> None:
 
 def purge_expired(db: Session) -> None:
     db.exec(delete(PendingSignIn).where(PendingSignIn.expires_at < utcnow()))
+
+
+def user_of_pending(db: Session, record: PendingSignIn | None) -> User | None:
+    """The person a half-finished sign-in belongs to."""
+    return db.get(User, record.user_id) if record is not None else None
+
+
+def enrolment_secret(db: Session, settings: Settings, record: PendingSignIn) -> str:
+    """The TOTP secret being enrolled: made at the first view and kept (sealed) on the pending
+    row, so a reload shows the same QR code."""
+    if record.secret_sealed is not None:
+        try:
+            return totp.unseal(settings, record.secret_sealed)
+        except totp.SealBroken:
+            pass
+    secret = totp.new_secret()
+    record.secret_sealed = totp.seal(settings, secret)
+    db.add(record)
+    return secret

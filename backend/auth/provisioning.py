@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -24,7 +25,6 @@ from backend.auth.sessions import end_user_sessions
 from backend.config import Settings
 from backend.domain.contact import email_is_valid
 from backend.people.models import Municipality, Role, RoleAssignment, Unit, User
-from backend.records.tasks import release_tasks_left_behind
 
 log = logging.getLogger("opspor.oidc")
 
@@ -141,10 +141,21 @@ def provision(
     return Provisioned(user=user, created=created, added=added, removed=removed, released=released)
 
 
+#: Called with (db, user id) after a person's roles were removed; returns the ids of the tasks it
+#: handed to the units' leaders. Registered at start by `backend.startup` (the records' tasks).
+RolesRemovedHook = Callable[[Session, str], list[str]]
+ROLES_REMOVED_HOOKS: list[RolesRemovedHook] = []
+
+
+def register_roles_removed_hook(hook: RolesRemovedHook) -> None:
+    if hook not in ROLES_REMOVED_HOOKS:
+        ROLES_REMOVED_HOOKS.append(hook)
+
+
 def _release_tasks(db: Session, user: User) -> list[str]:
     """A role removed at the provider leaves the person's tasks in that unit to its leaders."""
     db.flush()
-    return [task.id for task in release_tasks_left_behind(db, user.id)]
+    return [task_id for hook in ROLES_REMOVED_HOOKS for task_id in hook(db, user.id)]
 
 
 def _refusal(mapping: _Mapping, user: User | None) -> str:

@@ -21,6 +21,7 @@ from backend.db import utcnow
 from backend.people.models import Municipality, RoleAssignment, User
 
 COOKIE_NAME = "opspor_session"
+DEVICE_COOKIE = "opspor_device"
 #: Touching `last_seen_at` at most this often keeps reads from writing on every request.
 _TOUCH_EVERY = timedelta(seconds=60)
 

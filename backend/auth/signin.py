@@ -7,21 +7,48 @@ the emergency admin, or when the municipality's `local_sign_in_with_sso` setting
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Request, Response
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from backend.audit import AuditTrail
 from backend.auth import totp
-from backend.auth.models import Device
+from backend.auth.models import Device, WebSession
 from backend.auth.passwords import verify_password
-from backend.auth.sessions import COOKIE_NAME, end_session, start_session
+from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, end_session, start_session
 from backend.auth.throttle import is_throttled, record_attempt
+from backend.config import Settings
 from backend.db import utcnow
 from backend.domain.settings import load_settings
 from backend.i18n import N_
 from backend.people.models import Municipality, User
-from backend.web.context import DEVICE_COOKIE, RequestContext
+
+
+class RequestContext(Protocol):
+    """What sign-in needs of the request (`backend.web.context.RequestContext` satisfies it)."""
+
+    db: Session
+    audit: AuditTrail
+    settings: Settings
+    request: Request
+    device_id: str | None
+    user: User | None
+    session: WebSession | None
+
+
+#: Called at sign-out with (db, user id, device id); registered at start by `backend.startup`
+#: (the reminders forget the device's push subscriptions: no pushes after sign-out).
+SignOutHook = Callable[[Session, str, str | None], object]
+SIGN_OUT_HOOKS: list[SignOutHook] = []
+
+
+def register_sign_out_hook(hook: SignOutHook) -> None:
+    if hook not in SIGN_OUT_HOOKS:
+        SIGN_OUT_HOOKS.append(hook)
+
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
@@ -190,9 +217,8 @@ def sign_out(ctx: RequestContext, response: Response) -> None:
         end_session(ctx.db, token)
     if ctx.user is not None:
         ctx.audit.add("signout", "user", ctx.user.id)
-        from backend.reminders.push import forget_device_subscriptions  # no pushes after sign-out
-
         device_id = (ctx.session.device_id if ctx.session else None) or ctx.device_id
-        forget_device_subscriptions(ctx.db, ctx.user.id, device_id)
+        for hook in SIGN_OUT_HOOKS:
+            hook(ctx.db, ctx.user.id, device_id)
     response.delete_cookie(COOKIE_NAME, path="/", secure=cookie_is_secure(ctx), httponly=True)
     ctx.user, ctx.session = None, None

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from backend.i18n import N_
+from backend.domain.messages import N_
 
 TOTP_RESET = "totp_reset"
 PASSWORD_LINK = "password_link"  # noqa: S105 - an action name

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 
-from backend.i18n import N_
+from backend.domain.messages import N_
 
 #: Who takes part in a dialogue meeting. Parents and the child's own staff need no consent;
 #: anyone else (PPR, a social worker, another unit's health visitor) does (domain §4.3).

@@ -235,3 +235,8 @@ class FollowUp:
 def period_before(last: date) -> tuple[date, date]:
     """The look-back period ending on `last` (for ADBB, transitions)."""
     return last - LOOK_BACK, last
+
+
+def age_band_or_none(value: str) -> str | None:
+    """An age band's key from a query parameter (None for anything else: all ages)."""
+    return value if value in AGE_BANDS else None

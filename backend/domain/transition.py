@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from backend.domain.dates import add_months
-from backend.i18n import N_
+from backend.domain.messages import N_
 
 #: Days before the start by which the transition conversation should have been held.
 CONVERSATION_LEAD_DAYS = 30

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from backend.i18n import N_
+from backend.domain.messages import N_
 
 
 class UnitKind(StrEnum):

@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, update
+from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 from starlette.responses import Response
@@ -48,6 +48,12 @@ QUEUED_FLAG = "opspor_email_queued"
 #: Called (in the sender's transaction) for an e-mail that will not be retried any more.
 GiveUpHook = Callable[[Session, OutgoingEmail], None]
 GIVE_UP_HOOKS: dict[str, GiveUpHook] = {}
+
+
+def register_give_up_hook(key_prefix: str, hook: GiveUpHook) -> None:
+    """Called at start (`backend.startup`): e-mails keyed `<key_prefix>:…` that are given up
+    call `hook` in the sender's transaction."""
+    GIVE_UP_HOOKS[key_prefix] = hook
 
 
 class SmtpRefused(Exception):
@@ -171,8 +177,6 @@ def _failed(db: Session, email: OutgoingEmail, error: Exception, now: datetime, 
     email.next_attempt_at = now + retry_delay(email.attempts)
     if email.attempts >= MAX_ATTEMPTS:
         email.failed_at = now
-        import backend.records.kinds  # noqa: F401 - registers the give-up hooks
-
         hook = GIVE_UP_HOOKS.get(email.key.split(":", 1)[0])
         if hook is not None:
             hook(db, email)
@@ -266,3 +270,12 @@ def send_pending_now() -> None:
             send_pending_emails(db, get_settings())
     except Exception:
         log.exception("sending queued e-mails failed; they stay queued")
+
+
+def run_email_job(engine: Engine, now: datetime) -> SendReport:
+    """The scheduler's e-mail job: its own session; sends what is due."""
+    from backend.config import get_settings
+    from backend.db import new_session
+
+    with new_session(engine) as db:
+        return send_pending_emails(db, get_settings(), now)

@@ -8,7 +8,18 @@ from datetime import date
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from backend.people.models import Caseload, Child, Guardian, Placement, RoleAssignment, Room, Unit
+from backend.domain.settings import MunicipalSettings, load_settings
+from backend.people.models import (
+    Caseload,
+    Child,
+    Guardian,
+    Municipality,
+    Placement,
+    RoleAssignment,
+    Room,
+    Unit,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -75,3 +86,36 @@ def child_summary(child: Child, placement: Placement) -> dict:
         "birth_date": child.birth_date.isoformat(),
         "unit_id": placement.unit_id,
     }
+
+
+def set_preference(db: Session, user: User, key: str, value: object) -> None:
+    """One of the user's own settings (e.g. the language), kept with the account."""
+    user.preferences = {**user.preferences, key: value}
+    db.add(user)
+
+
+def child_by_id(db: Session, child_id: str | None) -> Child | None:
+    """The child a record is about (None for an anonymous record). Only for records the caller
+    may already see (`records.access.visible_record`): this checks no access itself."""
+    return db.get(Child, child_id) if child_id else None
+
+
+def municipal_settings_of(db: Session, municipality_id: str | None) -> MunicipalSettings:
+    """A municipality's settings (the defaults when there is none)."""
+    municipality = db.get(Municipality, municipality_id) if municipality_id else None
+    return load_settings(municipality.settings if municipality else None)
+
+
+def user_names(db: Session, user_ids: set[str]) -> dict[str, str]:
+    """Display names by user id; users the session already holds (the signed-in user) are not
+    read again."""
+    names: dict[str, str] = {}
+    for user_id in user_ids:
+        user = db.identity_map.get(Session.identity_key(User, user_id)) if user_id else None
+        if user is not None:
+            names[user_id] = user.display_name
+    missing = {user_id for user_id in user_ids if user_id and user_id not in names}
+    if missing:
+        rows = db.exec(select(User.id, User.display_name).where(User.id.in_(missing)))
+        names.update(rows.all())
+    return names

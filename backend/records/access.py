@@ -116,7 +116,7 @@ _CHILD_RECORDS_OWN_OR_SHARED = _CHILD_RECORDS.where(or_(_OWN, _SHARED))
 
 def child_records(db: Session, scope: Scope, child_id: str, current_unit_id: str) -> ChildRecords:
     """`records_of_child` (handed-over descriptions as the consented version) with names and rounds."""
-    from backend.records.views import user_names
+    from backend.people.service import user_names
 
     result = ChildRecords([], {}, {})
     if not scope.unit_ids:

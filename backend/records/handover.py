@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from backend.audit import AuditTrail
 from backend.domain import transition
 from backend.domain.consent import HANDOVER
+from backend.records.consents import consent_given, latest_decision
 from backend.records.models import EvaluationRound, Record, RecordVersion, Task
 from backend.records.tasks import ensure_task
 
@@ -42,8 +43,6 @@ def latest_joint_assessment(db: Session, child_id: str, unit_id: str) -> Record 
 
 def handover_decision(db: Session, record: Record) -> Record | None:
     """The parents' latest final decision about handing this description over."""
-    from backend.records.kinds.consent import latest_decision
-
     if record.child_id is None:
         return None
     return latest_decision(db, record.child_id, HANDOVER, record.id)
@@ -77,8 +76,6 @@ def shown_version(db: Session, record: Record, covered: int | None) -> RecordVer
 def handover_target(db: Session, record: Record) -> tuple[str | None, int | None]:
     """The unit that may read the description now and the version it reads (None, None: nobody
     outside its own unit)."""
-    from backend.records.kinds.consent import consent_given
-
     if record.type != "transition" or record.child_id is None:
         return None, None
     decision = handover_decision(db, record)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from backend.audit import AuditTrail
 from backend.auth.policy import Scope, children_in_scope, is_id
 from backend.domain import wellbeing
 from backend.domain.text import clean_text
-from backend.people.models import Caseload, Child
+from backend.people.models import Caseload, Child, Unit, User
 from backend.records.models import EvaluationRound, Record
 from backend.records.views import user_names
 
@@ -265,3 +267,156 @@ def child_history(
     )
     ordered = sorted(by_round.values(), key=lambda j: rounds[j.round_id].opens_on)
     return [HistoryRow(point, record) for point, record in zip(points, ordered, strict=True)]
+
+
+# --- The leader's actions on a round (audited here; the pages only parse and render) ----------
+
+LEADERS_ONLY = "Kun enhedens leder kan åbne, rette og lukke runder."
+NOT_OPEN = "Runden er ikke åben, så den kan ikke lukkes før tid."
+HAS_MARKS = "Runden har vurderinger og kan ikke slettes. Luk den i stedet."
+
+
+class RoundsContext(Protocol):
+    """The request context satisfies this."""
+
+    db: Session
+    audit: AuditTrail
+    scope: Scope
+    user: User
+
+
+class RoundRefused(Exception):
+    """Not allowed: `status` 403 (not the unit's leader) or 409 (not in this state)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def visible_unit(db: Session, scope: Scope, unit_id: str) -> Unit | None:
+    """A unit the user works in (anything else is out of scope)."""
+    if not is_id(unit_id) or not scope.works_in(unit_id):
+        return None
+    return db.get(Unit, unit_id)
+
+
+def require_leader(scope: Scope, unit_id: str) -> None:
+    if not scope.leads(unit_id):
+        raise RoundRefused(403, LEADERS_ONLY)
+
+
+@dataclass
+class RoundsIndex:
+    units: list[Unit]
+    current: dict[str, EvaluationRound | None]
+
+
+def rounds_index(db: Session, scope: Scope, on: date) -> RoundsIndex:
+    """The user's units with the round open in each today."""
+    units = sorted(
+        (u for u in (db.get(Unit, uid) for uid in scope.unit_ids) if u is not None), key=lambda u: u.name
+    )
+    return RoundsIndex(units, {u.id: open_round_of(db, u.id, on) for u in units})
+
+
+@dataclass
+class UnitRounds:
+    rounds: list[EvaluationRound]
+    states: dict[str, str]
+    current: EvaluationRound | None
+    unmarked: list[Child]
+
+
+def unit_rounds_view(ctx: RoundsContext, unit: Unit, on: date) -> UnitRounds:
+    """The unit's rounds and, for a professional, the children they have not marked yet in the
+    open round (each listed child audited)."""
+    rounds = unit_rounds(ctx.db, unit.id)
+    states = {r.id: wellbeing.round_state(period_of(r), on) for r in rounds}
+    current = open_round_of(ctx.db, unit.id, on)
+    unmarked: list[Child] = []
+    if current is not None and ctx.scope.is_professional:
+        overview = build_overview(ctx.db, ctx.scope, current, on)
+        unmarked = unmarked_by(ctx.db, overview, ctx.user.id, unit.id)
+        for child in unmarked:
+            ctx.audit.add("child.list", "child", child.id, child.id, round_id=current.id)
+    return UnitRounds(rounds, states, current, unmarked)
+
+
+def read_overview(
+    ctx: RoundsContext, evaluation_round: EvaluationRound, on: date
+) -> tuple[Overview, Unit | None]:
+    """The round's children × raters, each child's row audited; and the round's unit."""
+    overview = build_overview(ctx.db, ctx.scope, evaluation_round, on)
+    for row in overview.rows:
+        ctx.audit.add("round.overview", "evaluation_round", evaluation_round.id, row.child.id)
+    return overview, ctx.db.get(Unit, evaluation_round.unit_id)
+
+
+def open_new_round(ctx: RoundsContext, unit: Unit, entered: RoundInput, on: date) -> EvaluationRound | None:
+    """The unit's leader opens a round; None when `entered` has errors (in `entered.errors`)."""
+    require_leader(ctx.scope, unit.id)
+    if not check_round(ctx.db, unit.id, entered, on):
+        return None
+    evaluation_round = create_round(ctx.db, unit.id, entered, ctx.user.id)
+    ctx.audit.add(
+        "round.create",
+        "evaluation_round",
+        evaluation_round.id,
+        None,
+        unit_id=unit.id,
+        opens_on=entered.opens_on,
+        closes_on=entered.closes_on,
+    )
+    return evaluation_round
+
+
+def edit_round(ctx: RoundsContext, evaluation_round: EvaluationRound, entered: RoundInput, on: date) -> bool:
+    """The leader corrects name and dates; False when `entered` has errors."""
+    require_leader(ctx.scope, evaluation_round.unit_id)
+    if not check_round(ctx.db, evaluation_round.unit_id, entered, on, editing=evaluation_round):
+        return False
+    before = (
+        evaluation_round.name,
+        evaluation_round.opens_on.isoformat(),
+        evaluation_round.closes_on.isoformat(),
+    )
+    evaluation_round.name = entered.name
+    evaluation_round.opens_on = entered.parsed["opens_on"]
+    evaluation_round.closes_on = entered.parsed["closes_on"]
+    ctx.db.add(evaluation_round)
+    ctx.audit.add(
+        "round.update",
+        "evaluation_round",
+        evaluation_round.id,
+        None,
+        before=list(before),
+        after=[entered.name, entered.opens_on, entered.closes_on],
+    )
+    return True
+
+
+def close_round(ctx: RoundsContext, evaluation_round: EvaluationRound, on: date) -> None:
+    """The leader closes an open round before its planned end."""
+    require_leader(ctx.scope, evaluation_round.unit_id)
+    planned = evaluation_round.closes_on
+    if not close_early(evaluation_round, on):
+        raise RoundRefused(409, NOT_OPEN)
+    ctx.db.add(evaluation_round)
+    ctx.audit.add(
+        "round.close",
+        "evaluation_round",
+        evaluation_round.id,
+        None,
+        planned=planned.isoformat(),
+        closed=evaluation_round.closes_on.isoformat(),
+    )
+
+
+def delete_round(ctx: RoundsContext, evaluation_round: EvaluationRound) -> None:
+    """The leader deletes a round opened by mistake; a round with marks cannot be deleted."""
+    require_leader(ctx.scope, evaluation_round.unit_id)
+    if marks_in_round(ctx.db, evaluation_round.id):
+        raise RoundRefused(409, HAS_MARKS)
+    ctx.audit.add("round.delete", "evaluation_round", evaluation_round.id, None, name=evaluation_round.name)
+    ctx.db.delete(evaluation_round)

@@ -21,6 +21,7 @@ from backend import metrics
 from backend.auth.policy import child_in_scope, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
+from backend.domain.messages import VALIDATION_MESSAGES
 from backend.people.models import Child, Placement
 from backend.records.access import can_change, visible_record
 from backend.records.models import KeptWrite, Record, RecordVersion
@@ -72,7 +73,6 @@ def body_hash(envelope: Envelope) -> str:
 
 
 def parse_envelope(body: Any) -> Envelope:
-    from backend.web.errors import VALIDATION_MESSAGES
 
     try:
         envelope = Envelope.model_validate(body)

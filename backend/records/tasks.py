@@ -258,6 +258,11 @@ def release_tasks_left_behind(db: Session, user_id: str, *, everywhere: bool = F
     return released
 
 
+def release_tasks_of_removed_roles(db: Session, user_id: str) -> list[str]:
+    """For sign-in provisioning (registered at start): the ids of the tasks handed back."""
+    return [task.id for task in release_tasks_left_behind(db, user_id)]
+
+
 class TaskNotFound(Exception):
     """No such open task in the caller's scope (→ 404)."""
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from backend.domain.messages import VALIDATION_MESSAGES
 from backend.domain.numbers import is_digits
 from backend.domain.text import clean_text
 
@@ -61,7 +62,6 @@ def parse_data(schema: type[Part], data: Any) -> Part:
 
 
 def _message(error: Any) -> str:
-    from backend.web.errors import VALIDATION_MESSAGES
 
     if error["type"] in ("too_long", "string_too_long") and isinstance(error.get("input"), str):
         limit = (error.get("ctx") or {}).get("max_length")

@@ -4,23 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from backend.people.models import User
+from backend.people.service import user_names as user_names  # moved to people; kept here for callers
 from backend.records.models import Record, RecordVersion
-
-
-def user_names(db: Session, user_ids: set[str]) -> dict[str, str]:
-    """Display names by user id; users the session already holds (the signed-in user) are not
-    read again."""
-    names: dict[str, str] = {}
-    for user_id in user_ids:
-        user = db.identity_map.get(Session.identity_key(User, user_id)) if user_id else None
-        if user is not None:
-            names[user_id] = user.display_name
-    missing = {user_id for user_id in user_ids if user_id and user_id not in names}
-    if missing:
-        rows = db.exec(select(User.id, User.display_name).where(User.id.in_(missing)))
-        names.update(rows.all())
-    return names
 
 
 def record_json(record: Record, names: dict[str, str]) -> dict:

@@ -174,23 +174,6 @@ def _run_cleanup(engine: Engine, now: datetime) -> object:
     return removed
 
 
-def _run_email(engine: Engine, now: datetime) -> object:
-    from backend.config import get_settings
-    from backend.notify.email import send_pending_emails
-
-    with new_session(engine) as db:
-        return send_pending_emails(db, get_settings(), now)
-
-
-def _run_retention(engine: Engine, now: datetime) -> object:
-    from backend.admin.retention import run_retention
-
-    with new_session(engine) as db:
-        result = run_retention(db)
-        db.commit()
-    return result
-
-
 def _run_session_purge(engine: Engine, now: datetime) -> object:
     from backend.auth.sessions import purge_expired_sessions
     from backend.auth.throttle import purge_old_attempts
@@ -205,16 +188,15 @@ def _run_session_purge(engine: Engine, now: datetime) -> object:
 
 
 def _register_builtin_jobs() -> None:
-    """The app's own jobs, registered first so tasks exist before reminders are planned."""
+    """The reminders' own jobs, registered first so tasks exist before reminders are planned.
+    Other services' jobs (e-mail, retention) are registered at start by `backend.startup`."""
     if "due_work" in PERIODIC_JOBS:
         return
     builtin = {
         "due_work": PeriodicJob("due_work", timedelta(minutes=2), _run_due_work),
         "reminders": PeriodicJob("reminders", timedelta(minutes=1), _run_planner),
         "push": PeriodicJob("push", timedelta(0), _run_sender, exclusive=False),
-        "email": PeriodicJob("email", timedelta(minutes=1), _run_email, exclusive=False),
         "reminder_cleanup": PeriodicJob("reminder_cleanup", timedelta(days=1), _run_cleanup),
-        "retention": PeriodicJob("retention", timedelta(days=1), _run_retention, lease=timedelta(hours=1)),
         "session_purge": PeriodicJob("session_purge", timedelta(hours=1), _run_session_purge),
     }
     others = dict(PERIODIC_JOBS)

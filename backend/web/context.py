@@ -9,24 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
-from backend.auth import csrf
+from backend.auth import csrf, devices
 from backend.auth.models import WebSession
 from backend.auth.policy import Scope, load_scope, scope_of
-from backend.auth.sessions import COOKIE_NAME, load_signed_in
+from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_signed_in
 from backend.config import Settings, get_settings
 from backend.db import new_session
 from backend.domain.settings import MunicipalSettings, load_settings
 from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from backend.people.models import Municipality, User
+from backend.people.models import User
+from backend.people.service import municipal_settings_of
 
-DEVICE_COOKIE = "opspor_device"
 DEVICE_HEADER = "X-Opspor-Device"
 
 #: Unsafe routes that may be called without a session's CSRF token: the JSON sign-in (a JSON body
@@ -34,7 +33,6 @@ DEVICE_HEADER = "X-Opspor-Device"
 #: provider's cross-site POST (its signed response and one-time RelayState stand in for the token).
 CSRF_EXEMPT = frozenset({("POST", "/api/session"), ("POST", "/auth/saml/acs")})
 #: Touching a device's `last_seen_at` at most this often keeps reads from writing on every request.
-_DEVICE_TOUCH_EVERY = timedelta(seconds=60)
 
 
 class NotSignedIn(Exception):
@@ -79,8 +77,7 @@ class RequestContext:
     def municipal(self) -> MunicipalSettings:
         """The signed-in user's municipal settings (defaults when not signed in)."""
         if self._municipal is None:
-            municipality = self.db.get(Municipality, self.user.municipality_id) if self.user else None
-            self._municipal = load_settings(municipality.settings if municipality else None)
+            self._municipal = municipal_settings_of(self.db, self.user.municipality_id if self.user else None)
         return self._municipal
 
     @property
@@ -164,18 +161,8 @@ def _keep_for_error_page(request: Request, db: Session) -> None:
 
 def _note_wipe(request: Request, db: Session) -> None:
     """Remember that a revoked device made contact and was told to wipe its data."""
-    from backend.admin.devices import is_revoked
-    from backend.db import utcnow
-
-    device = is_revoked(db, _device_id(request))  # only the cookie's device: a header proves nothing
-    if device is None:
-        return
-    device.wiped_at = utcnow()
-    db.add(device)
-    trail = AuditTrail(actor_id=device.user_id, device_id=device.id, ip=_client_ip(request))
-    trail.add("device.wipe", "device", device.id, path=request.url.path[:200])
-    trail.flush(db)
-    db.commit()
+    # only the cookie's device: a header proves nothing
+    devices.note_wipe(db, _device_id(request), _client_ip(request), request.url.path)
 
 
 def _device_id(request: Request) -> str | None:
@@ -196,22 +183,10 @@ def _claimed_device_ids(request: Request) -> set[str]:
 
 def _check_device(db: Session, request: Request, user: User | None) -> None:
     """The one place a revoked device is refused; a known device's last contact is kept."""
-    from backend.admin.devices import named_devices
-    from backend.db import utcnow
-
-    claimed = _claimed_device_ids(request)
-    # The devices the request names (the cookie's and the header's), in one query.
-    devices = named_devices(db, claimed)
-    if any(device.revoked_at is not None for device in devices.values()):
-        raise DeviceRevoked
-    device_id = _device_id(request)
-    if user is None or device_id is None:
-        return
-    device = devices.get(device_id)  # the cookie's id is among the claimed ones
-    now = utcnow()
-    if device is not None and device.user_id == user.id and now - device.last_seen_at > _DEVICE_TOUCH_EVERY:
-        device.last_seen_at = now
-        db.add(device)
+    try:
+        devices.check_devices(db, _claimed_device_ids(request), _device_id(request), user)
+    except devices.RevokedDevice:
+        raise DeviceRevoked from None
 
 
 def _open_context(request: Request, db: Session, settings: Settings, submitted: str | None) -> RequestContext:

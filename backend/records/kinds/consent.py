@@ -12,11 +12,13 @@ from sqlmodel import select
 
 from backend.auth.policy import is_id
 from backend.domain import consent
-from backend.domain.consent import HANDOVER, ConsentFact, allows
-from backend.domain.dates import COPENHAGEN, now_local
+from backend.domain.consent import HANDOVER
+from backend.domain.dates import now_local
 from backend.i18n import gettext as _
 from backend.people.models import Child, Guardian, Unit
 from backend.people.service import guardians_of
+from backend.records.consents import latest_decision
+from backend.records.handover import sync_handover
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record
 from backend.records.rules import Actor, RecordRules, Write
@@ -91,8 +93,6 @@ class ConsentRules(RecordRules):
         data: ConsentData = write.data  # type: ignore[assignment]
         if data.kind != "transition_handover" or not data.scope:
             return
-        from backend.records.handover import sync_handover
-
         transition = _transition_of(write, data.scope)
         if transition is not None:
             sync_handover(write.db, transition, write.actor.audit, write.today)
@@ -124,43 +124,6 @@ def _is_png(data_url: str) -> bool:
     except (binascii.Error, IndexError, ValueError):
         return False
     return raw.startswith(PNG_MAGIC)
-
-
-def _decided_at(data: dict) -> datetime:
-    decided_at = datetime.fromisoformat(data["decided_at"])
-    return decided_at.replace(tzinfo=COPENHAGEN) if decided_at.tzinfo is None else decided_at
-
-
-def _final_consents(db, child_id: str) -> list[Record]:
-    rows = db.exec(
-        select(Record).where(Record.type == "consent", Record.child_id == child_id, Record.status == "final")
-    )
-    return [
-        row
-        for row in rows
-        if row.data.get("kind")
-        and row.data.get("scope")
-        and row.data.get("state")
-        and row.data.get("decided_at")
-    ]
-
-
-def consent_facts(db, child_id: str) -> list[ConsentFact]:
-    """Every final consent decision recorded for a child."""
-    return [
-        ConsentFact(row.data["kind"], row.data["scope"], row.data["state"], _decided_at(row.data))
-        for row in _final_consents(db, child_id)
-    ]
-
-
-def consent_given(db, child_id: str, kind: str, scope: str) -> bool:
-    return allows(consent_facts(db, child_id), kind, scope)
-
-
-def latest_decision(db, child_id: str, kind: str, scope: str) -> Record | None:
-    """The consent record holding the latest final decision for a kind and scope."""
-    rows = [r for r in _final_consents(db, child_id) if r.data["kind"] == kind and r.data["scope"] == scope]
-    return max(rows, key=lambda r: _decided_at(r.data), default=None)
 
 
 def consent_context(actor: Actor, child: Child | None, unit_id: str, query: dict[str, Any]) -> dict[str, Any]:

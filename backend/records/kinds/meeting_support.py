@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from backend.domain.meetings import row_keys
 from backend.people.models import Child
-from backend.records.kinds.consent import consent_given
+from backend.records.consents import consent_given
 from backend.records.models import Record, Task
 from backend.records.rules import Actor, Write
 from backend.records.tasks import ensure_task

@@ -198,16 +198,14 @@ def minutes_task(db: Session, record: Record, leader_id: str, today) -> None:
     )
 
 
-def _gave_up(db: Session, email: OutgoingEmail) -> None:
-    """The e-mail could not be delivered: the leader gets the task in the app instead."""
+def email_gave_up(db: Session, email: OutgoingEmail) -> None:
+    """The e-mail could not be delivered: the leader gets the task in the app instead.
+    Registered at start (`backend.startup`) for e-mails keyed `reflection:…`."""
     from backend.domain.dates import today
 
     record = db.get(Record, email.record_id) if email.record_id else None
     if record is not None and email.user_id:
         minutes_task(db, record, email.user_id, today())
-
-
-outbox.GIVE_UP_HOOKS["reflection"] = _gave_up
 
 
 def summary(record: Record) -> str:

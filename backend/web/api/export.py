@@ -13,10 +13,10 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.admin.base import clean_line
-from backend.admin.export import Inclusion
+from backend.admin.export import Inclusion, export_child
+from backend.db import utcnow
 from backend.domain.cpr import redact_cpr
 from backend.web.context import SignedIn
-from backend.web.pages.admin_export import export_child
 
 router = APIRouter(prefix="/api", tags=["export"])
 
@@ -31,6 +31,13 @@ class ExportInclusions(BaseModel):
     reason: str = Field("", max_length=1000)
 
 
+def _export(ctx: SignedIn, child_id: str, inclusion: Inclusion) -> dict:
+    data = export_child(ctx, child_id, inclusion, "json", utcnow())
+    if data is None:
+        raise HTTPException(404)
+    return data
+
+
 @router.get("/export/children/{child_id}", responses={400: {}, 404: {}})
 def export_child_json(ctx: SignedIn, child_id: str, request: Request) -> dict:
     """A child's data for a right-of-access request, notes for review held back."""
@@ -38,7 +45,7 @@ def export_child_json(ctx: SignedIn, child_id: str, request: Request) -> dict:
         raise HTTPException(404)
     if {"include", "reason"} & set(request.query_params):
         raise HTTPException(400, REASON_IN_URL)
-    return export_child(ctx, child_id, Inclusion(frozenset(), ""), "json")
+    return _export(ctx, child_id, Inclusion(frozenset(), ""))
 
 
 @router.post("/export/children/{child_id}", responses={404: {}, 422: {}})
@@ -50,4 +57,4 @@ def export_child_json_with_inclusions(ctx: SignedIn, child_id: str, body: Export
     chosen = frozenset(value[:36] for value in body.include)
     if chosen and len(reason) < 3:
         raise HTTPException(422, NO_REASON)
-    return export_child(ctx, child_id, Inclusion(chosen, reason), "json")
+    return _export(ctx, child_id, Inclusion(chosen, reason))

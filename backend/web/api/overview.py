@@ -9,10 +9,12 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from backend.auth.policy import is_id
+from backend.domain.dates import today
+from backend.domain.overview import age_band_or_none
+from backend.reports import access as reports
 from backend.reports.municipality import report_csv
 from backend.reports.overview import UnitFigures
-from backend.web.context import Admin, SignedIn
-from backend.web.pages.overview import age_band_param, leader_figures, municipality_report
+from backend.web.context import Admin, Forbidden, SignedIn
 
 router = APIRouter(prefix="/api", tags=["overview"])
 
@@ -93,8 +95,11 @@ def unit_overview_json(
     """The leader overview's figures for a unit and round (default: the newest round opened)."""
     if not is_id(unit_id) or not ctx.scope.leads(unit_id):
         raise HTTPException(404)
-    figures, _rounds, _units = leader_figures(ctx, unit_id, round_id, age_band_param(age_band))
-    return figures_json(figures)
+    try:
+        found = reports.leader_overview(ctx, unit_id, round_id, age_band_or_none(age_band), today())
+    except (reports.NotAllowed, reports.NotFound):
+        raise HTTPException(404) from None
+    return figures_json(found.figures)
 
 
 @router.get(
@@ -105,7 +110,12 @@ def municipality_csv(
     age_band: Annotated[str, Query(max_length=5)] = "",
 ) -> Response:
     """Counts and shares per unit, unit type and municipality; counts below 5 shown as `<5`."""
-    report = municipality_report(ctx, age_band_param(age_band), "report.municipality_csv")
+    try:
+        report = reports.municipality_report(
+            ctx, age_band_or_none(age_band), "report.municipality_csv", today()
+        )
+    except reports.NotAllowed:
+        raise Forbidden from None
     filename = f"opspor-kommune-{report.on.isoformat()}.csv"
     return Response(
         "\ufeff" + report_csv(report),

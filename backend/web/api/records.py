@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 from backend.domain.dates import today
 from backend.notify.email import send_after_response
 from backend.records.access import visible_record, visible_versions
-from backend.records.service import SaveResult, save_record
+from backend.records.service import save_record
 from backend.records.tasks import open_tasks_for
 from backend.records.views import record_json, user_names, version_json
 from backend.web.context import SignedIn
-from backend.web.errors import error_json
+from backend.web.save_result import result_response
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -25,37 +25,6 @@ WRITE_EXAMPLE = {
     "status": "final",
     "data": {"observed_on": "2026-11-23", "text": "…"},
 }
-
-
-def result_response(ctx: SignedIn, result: SaveResult) -> JSONResponse:
-    """The contract's answer for a save, shared by the JSON API and the forms' JSON mode."""
-    if result.status in (200, 201):
-        record = result.record
-        names = user_names(ctx.db, {record.author_id, record.updated_by_id})
-        return JSONResponse(record_json(record, names), status_code=result.status)
-    if result.status == 409:
-        record = result.record
-        names = user_names(ctx.db, {record.author_id, record.updated_by_id})
-        return JSONResponse(
-            {
-                "detail": result.detail,
-                "errors": [],
-                "current": record_json(record, names),
-                "conflict_id": result.kept.id if result.kept else None,
-            },
-            status_code=409,
-        )
-    if result.status == 202:
-        return JSONResponse(
-            {
-                "detail": result.detail,
-                "errors": [],
-                "kept": True,
-                "kept_id": result.kept.id if result.kept else None,
-            },
-            status_code=202,
-        )
-    return error_json(result.status, result.detail or None, result.errors)
 
 
 @router.put(

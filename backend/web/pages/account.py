@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from backend.i18n import LANGUAGES
+from backend.people.service import set_preference
 from backend.web.context import SignedIn
 from backend.web.pages.auth import safe_next
 
@@ -21,6 +22,5 @@ def set_language(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     if language in LANGUAGES:
-        ctx.user.preferences = {**ctx.user.preferences, "language": language}
-        ctx.db.add(ctx.user)
+        set_preference(ctx.db, ctx.user, "language", language)
     return RedirectResponse(safe_next(next), status_code=303)

@@ -50,8 +50,7 @@ def _approval(ctx: Admin, approval_id: str):
 def approve(ctx: Admin, approval_id: str) -> Response:
     approval = _approval(ctx, approval_id)
     try:
-        with ctx.db.begin_nested():
-            duties.approve(ctx, ctx.settings, approval)
+        duties.approve_all_or_nothing(ctx, ctx.settings, approval)
     except AdminError as error:  # e.g. the last active admin: nothing was changed
         return _page(ctx, error.message, 422)
     response = RedirectResponse("/admin/approvals?ok=approved", status_code=303)

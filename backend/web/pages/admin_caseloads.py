@@ -12,7 +12,6 @@ from backend.admin.children import child_of
 from backend.admin.organisation import unit_of, units_of, user_of, users_of
 from backend.auth.policy import is_id
 from backend.domain.dates import today
-from backend.people.models import Caseload, Child
 from backend.web.pages.admin_common import Admin, Fields, done_message
 from backend.web.pages.auth import safe_next
 from backend.web.templating import render
@@ -75,9 +74,8 @@ def assign(ctx: Admin, fields: Fields) -> Response:
 
 @router.post("/admin/caseloads/{entry_id}/delete")
 def unassign(ctx: Admin, entry_id: str, fields: Fields) -> Response:
-    entry = ctx.db.get(Caseload, entry_id) if is_id(entry_id) else None
-    child = ctx.db.get(Child, entry.child_id) if entry else None
-    if entry is None or child is None or child.municipality_id != ctx.user.municipality_id:
+    entry = service.caseload_entry_of(ctx.db, ctx.user.municipality_id, entry_id)
+    if entry is None:
         raise HTTPException(404)
     service.unassign(ctx, entry)
     return _redirect(fields, f"/admin/caseloads?unit={entry.unit_id}", "unassigned")

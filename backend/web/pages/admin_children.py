@@ -11,16 +11,15 @@ import re
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
 
 from backend.admin import children as service
 from backend.admin.base import AdminError
-from backend.admin.caseloads import professionals_of_unit
+from backend.admin.caseloads import caseload_of_child, professionals_of_unit
 from backend.admin.export import records_of, review_reason
-from backend.admin.organisation import units_of
+from backend.admin.organisation import rooms_by_unit, units_of
 from backend.domain.dates import today
 from backend.domain.numbers import is_digits
-from backend.people.models import Caseload, Child, Room, User
+from backend.people.models import Child
 from backend.web.pages.admin_common import Admin, Fields, done_message
 from backend.web.templating import render
 
@@ -78,7 +77,7 @@ def _children_page(ctx: Admin, q: str) -> Response:
 
 def _choices(ctx: Admin) -> dict:
     units = units_of(ctx.db, ctx.user.municipality_id)
-    rooms = list(ctx.db.exec(select(Room).where(Room.unit_id.in_([u.id for u in units] or [""]))))
+    rooms = [room for unit_rooms in rooms_by_unit(ctx.db, units).values() for room in unit_rooms]
     names = {u.id: u.name for u in units}
     return {
         "unit_options": {u.id: u.name for u in units},
@@ -172,13 +171,7 @@ def _child_page(
     ctx.audit.add("child.read", "child", child.id, child.id, admin=True)
     spans = service.spans_of(ctx.db, child.id)
     current = next((s for s in spans if s.holds_on(on)), None)
-    caseload = list(
-        ctx.db.exec(
-            select(Caseload, User)
-            .join(User, User.id == Caseload.user_id)
-            .where(Caseload.child_id == child.id)
-        )
-    )
+    caseload = caseload_of_child(ctx.db, child.id)
     records = records_of(ctx.db, child.id)
     return render(
         ctx.request,

@@ -12,9 +12,9 @@ import json
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
+from backend.admin import export as admin_export
 from backend.admin.base import clean_line
-from backend.admin.children import child_of
-from backend.admin.export import Inclusion, build_export
+from backend.admin.export import Inclusion
 from backend.db import utcnow
 from backend.domain import adbb, consent, wellbeing
 from backend.domain.cpr import redact_cpr
@@ -29,23 +29,10 @@ router = APIRouter(include_in_schema=False)
 
 
 def export_child(ctx: RequestContext, child_id: str, inclusion: Inclusion, output: str) -> dict:
-    """Build the export of a child of the admin's municipality, and audit it (404 otherwise)."""
-    child = child_of(ctx.db, ctx.user.municipality_id, child_id)
-    if child is None:
+    """The audited export of a child of the admin's municipality (404 for any other child)."""
+    data = admin_export.export_child(ctx, child_id, inclusion, output, utcnow())
+    if data is None:
         raise HTTPException(404)
-    data = build_export(ctx.db, child, inclusion, utcnow())
-    included = data["included_after_review"]["record_ids"]
-    ctx.audit.add(
-        "export.child",
-        "child",
-        child.id,
-        child.id,
-        output=output,
-        records=len(data["records"]),
-        held_back=len(data["for_review"]) - len(included),
-        included_after_review=included,
-        reason=inclusion.reason if included else "",
-    )
     return data
 
 

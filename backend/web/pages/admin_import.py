@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from backend.admin import importer
+from backend.admin.importer import import_batch_of
 from backend.domain.child_csv import MAX_ROWS
 from backend.domain.dates import today
 from backend.i18n import N_
@@ -81,9 +82,7 @@ def run_import(ctx: Admin, batch_id: str) -> Response:
 
 @router.get("/admin/import/{batch_id}")
 def import_result(ctx: Admin, batch_id: str) -> Response:
-    from backend.people.models import ImportBatch
-
-    batch = ctx.db.get(ImportBatch, batch_id[:36])
-    if batch is None or batch.municipality_id != ctx.user.municipality_id:
+    batch = import_batch_of(ctx.db, ctx.user.municipality_id, batch_id)
+    if batch is None:
         raise HTTPException(404)
     return render(ctx.request, "admin/import_done.html", {"batch": batch, "done": done_message(ctx.request)})

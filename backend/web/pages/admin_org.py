@@ -6,18 +6,16 @@ import re
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
 
 from backend.admin import duties
 from backend.admin import organisation as org
 from backend.admin.base import ROLE_LABELS, AdminError
-from backend.admin.devices import devices_of, revoke_device
-from backend.auth.models import Device
+from backend.admin.devices import device_of, devices_of, revoke_device
 from backend.auth.policy import is_id
 from backend.domain import admin_duties as rules
 from backend.domain.units import UNIT_KIND_LABELS
 from backend.notify.email import send_after_response
-from backend.people.models import RoleAssignment, Room, Unit, User
+from backend.people.models import Unit, User
 from backend.web.context import Ctx
 from backend.web.pages.admin_common import Admin, Fields, done_message
 from backend.web.templating import render
@@ -45,9 +43,7 @@ def _units_page(
     ctx: Admin, errors: dict | None = None, values: dict | None = None, status: int = 200
 ) -> Response:
     units = org.units_of(ctx.db, ctx.user.municipality_id)
-    rooms: dict[str, list[Room]] = {}
-    for room in ctx.db.exec(select(Room).where(Room.unit_id.in_([u.id for u in units] or [""]))):
-        rooms.setdefault(room.unit_id, []).append(room)
+    rooms = org.rooms_by_unit(ctx.db, units)
     ctx.audit.add("unit.list", "unit")
     return render(
         ctx.request,
@@ -128,8 +124,8 @@ def add_room(ctx: Admin, unit_id: str, fields: Fields) -> Response:
 @router.post("/admin/units/{unit_id}/rooms/{room_id}/delete")
 def remove_room(ctx: Admin, unit_id: str, room_id: str) -> Response:
     unit = _unit(ctx, unit_id)
-    room = ctx.db.get(Room, room_id) if is_id(room_id) else None
-    if room is None or room.unit_id != unit.id:
+    room = org.room_in(ctx.db, unit, room_id)
+    if room is None:
         raise HTTPException(404)
     try:
         org.remove_room(ctx, room)
@@ -144,11 +140,7 @@ def remove_room(ctx: Admin, unit_id: str, room_id: str) -> Response:
 @router.get("/admin/users")
 def users_page(ctx: Admin) -> Response:
     users = org.users_of(ctx.db, ctx.user.municipality_id)
-    roles: dict[str, list[RoleAssignment]] = {}
-    for assignment in ctx.db.exec(
-        select(RoleAssignment).where(RoleAssignment.user_id.in_([u.id for u in users] or [""]))
-    ):
-        roles.setdefault(assignment.user_id, []).append(assignment)
+    roles = org.roles_by_user(ctx.db, users)
     units = {u.id: u for u in org.units_of(ctx.db, ctx.user.municipality_id)}
     ctx.audit.add("user.list", "user")
     return render(
@@ -176,19 +168,8 @@ def _role_choices(ctx: Admin) -> dict:
 @router.post("/admin/users")
 def create_user(ctx: Admin, fields: Fields) -> Response:
     try:
-        with ctx.db.begin_nested():
-            user = org.create_user(
-                ctx,
-                ctx.user.municipality_id,
-                fields.get("username", ""),
-                fields.get("display_name", ""),
-                fields.get("email", ""),
-            )
-            if fields.get("role"):
-                org.add_role(ctx, user, fields.get("role", ""), fields.get("unit_id", ""))
-            sent_to = duties.send_password_link(ctx, ctx.settings, user, invitation=True)
+        user, sent_to = duties.invite_user(ctx, ctx.settings, ctx.user.municipality_id, fields)
     except AdminError as error:
-        ctx.audit.pending = [e for e in ctx.audit.pending if e["action"] not in _CREATE_EVENTS]
         values = dict(fields)
         return render(
             ctx.request,
@@ -197,9 +178,6 @@ def create_user(ctx: Admin, fields: Fields) -> Response:
             status_code=422,
         )
     return _link_page(ctx, user, sent_to)
-
-
-_CREATE_EVENTS = ("user.create", "user.password_link", "user.password_link_sent", "user.role_added")
 
 
 def _link_page(ctx: Admin, user: User, sent_to: str) -> Response:
@@ -293,8 +271,8 @@ def password_link(ctx: Admin, user_id: str) -> Response:
 @router.post("/admin/users/{user_id}/devices/{device_id}/revoke")
 def revoke(ctx: Admin, user_id: str, device_id: str) -> Response:
     target = _user(ctx, user_id)
-    device = ctx.db.get(Device, device_id) if device_id and len(device_id) <= 36 else None
-    if device is None or device.user_id != target.id:
+    device = device_of(ctx.db, target, device_id)
+    if device is None:
         raise HTTPException(404)
     try:
         revoke_device(ctx, device)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from backend.auth import csrf, oidc, pending, saml, totp
-from backend.auth.models import OidcLogin
 from backend.auth.signin import (
     SignInRefused,
     check_password_sign_in,
@@ -156,5 +155,4 @@ def logout(ctx: Ctx) -> Response:
 def _id_token_of_session(ctx: RequestContext) -> str | None:
     if ctx.session is None:
         return None
-    login_record = ctx.db.get(OidcLogin, ctx.session.id)
-    return login_record.id_token if login_record else None
+    return oidc.id_token_of_session(ctx.db, ctx.session.id)

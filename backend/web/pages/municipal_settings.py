@@ -8,19 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
 
-from backend.domain.settings import LABEL_PRESETS, POSITIONS, load_settings
-from backend.domain.settings_form import changes, parse_settings_form, settings_to_form
+from backend.admin import municipal_settings
+from backend.domain.settings import LABEL_PRESETS, POSITIONS
+from backend.domain.settings_form import parse_settings_form, settings_to_form
 from backend.domain.units import UNIT_KIND_LABELS
-from backend.people.models import Municipality
 from backend.web.context import Admin
 from backend.web.forms import SubmittedForm, submitted_form
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _municipality(ctx: Admin) -> Municipality:
-    return ctx.db.get(Municipality, ctx.user.municipality_id)
 
 
 def _page(ctx: Admin, form: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
@@ -41,22 +37,14 @@ def _page(ctx: Admin, form: dict[str, str], errors: dict[str, str], status_code:
 
 @router.get("/admin/settings")
 def settings_page(ctx: Admin) -> Response:
-    municipality = _municipality(ctx)
-    ctx.audit.add("settings.read", "municipality", municipality.id)
-    return _page(ctx, settings_to_form(load_settings(municipality.settings)), {})
+    return _page(ctx, settings_to_form(municipal_settings.read_settings(ctx)), {})
 
 
 @router.post("/admin/settings")
 def save_settings(ctx: Admin, submitted: Annotated[SubmittedForm, Depends(submitted_form)]) -> Response:
-    municipality = _municipality(ctx)
     form = {name: value[:200] for name, value in submitted.items if name != "csrf_token"}
     settings, errors = parse_settings_form(form)
     if settings is None:
         return _page(ctx, form, errors, status_code=422)
-    before = load_settings(municipality.settings)
-    changed = changes(before, settings)
-    if changed:
-        municipality.settings = {**(municipality.settings or {}), **settings.model_dump(mode="json")}
-        ctx.db.add(municipality)
-        ctx.audit.add("settings.update", "municipality", municipality.id, changed=changed)
+    changed = municipal_settings.save_settings(ctx, settings)
     return RedirectResponse(f"/admin/settings?gemt={'1' if changed else '0'}", status_code=303)

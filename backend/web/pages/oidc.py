@@ -12,7 +12,6 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
 from backend.auth import oidc
-from backend.auth.models import OidcLogin
 from backend.auth.provisioning import NoAccess, Provisioned, provision
 from backend.auth.signin import THROTTLED, cookie_is_secure, open_session, set_session_cookies
 from backend.auth.throttle import is_throttled, record_attempt
@@ -130,8 +129,7 @@ def _sign_in(ctx: RequestContext, provisioned: Provisioned, id_token: str, targe
     for task_id in provisioned.released:
         ctx.audit.add("task.reassigned", "task", task_id, from_user=user.id)
     signed_in = open_session(ctx, user, method="oidc")
-    ctx.db.flush()
-    ctx.db.add(OidcLogin(session_id=ctx.session.id, id_token=id_token))
+    oidc.remember_id_token(ctx.db, ctx.session.id, id_token)
     record_attempt(ctx.db, _throttle_key(ctx), ctx.audit.ip, succeeded=True)
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(ctx, response, signed_in)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -11,63 +11,23 @@ from fastapi.responses import RedirectResponse, Response
 from backend.auth.policy import child_in_scope, is_id
 from backend.domain.dates import today
 from backend.notify.email import send_after_response
-from backend.people.models import Child
-from backend.people.service import unit_names
+from backend.people.service import child_by_id, unit_names
 from backend.records.access import can_change, visible_record, visible_versions
+from backend.records.conflicts import resolve_after_save
 from backend.records.forms import FormShapeError, form_to_body, unflatten
 from backend.records.models import Record, RecordVersion
 from backend.records.registry import KINDS, RECORD_TYPES, kind, may_start
 from backend.records.service import SaveResult, save_record
 from backend.records.views import user_names
-from backend.web.api.records import result_response
 from backend.web.context import SignedIn
 from backend.web.errors import wants_json
 from backend.web.forms import SubmittedForm, submitted_form
+from backend.web.pages.record_form_page import form_page
 from backend.web.pages.record_forms import form_context
+from backend.web.save_result import result_response
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _form_page(
-    ctx: SignedIn,
-    record_type: str,
-    child: Child | None,
-    unit_id: str,
-    record_id: str,
-    values: dict[str, Any],
-    *,
-    base_version: int | None,
-    errors: dict | None = None,
-    status_code: int = 200,
-    query: dict | None = None,
-    record: Record | None = None,
-    conflict_id: str | None = None,
-) -> Response:
-    extra = form_context(record_type, ctx, child, unit_id, query or {})
-    defaults = extra.pop("defaults", {})
-    data = values.setdefault("data", {})
-    for key, value in defaults.items():
-        if value is not None and data.get(key) is None:
-            data[key] = value
-    return render(
-        ctx.request,
-        "records/form.html",
-        {
-            "record_type": record_type,
-            "child": child,
-            "unit_id": unit_id,
-            "record_id": record_id,
-            "values": values,
-            "errors": errors or {},
-            "base_version": base_version,
-            "record": record,
-            "conflict_id": conflict_id,
-            "form_template": kind(record_type).form_template,
-            **extra,
-        },
-        status_code=status_code,
-    )
 
 
 @router.get("/forms/{record_type}")
@@ -81,7 +41,7 @@ def new_record_form(
         if not is_id(unit) or not may_start(ctx.scope, record_type, unit):
             raise HTTPException(404)
         values = {"data": {"anonymous": True}, "unit_id": unit}
-        return _form_page(ctx, record_type, None, unit, str(uuid4()), values, base_version=None, query=query)
+        return form_page(ctx, record_type, None, unit, str(uuid4()), values, base_version=None, query=query)
     found = child_in_scope(ctx.db, ctx.scope, child, today())
     if found is None:
         raise HTTPException(404)
@@ -89,7 +49,7 @@ def new_record_form(
     if not may_start(ctx.scope, record_type, placement.unit_id):
         raise HTTPException(403, "Din rolle kan ikke oprette denne type registrering.")
     ctx.audit.add("record.form", record_type, None, child_row.id)
-    return _form_page(
+    return form_page(
         ctx,
         record_type,
         child_row,
@@ -113,10 +73,10 @@ def edit_record_form(ctx: SignedIn, record_id: str) -> Response:
     record = _own_record(ctx, record_id)
     if not can_change(ctx.scope, record):
         raise HTTPException(403, "Du kan læse, men ikke rette denne registrering.")
-    child = ctx.db.get(Child, record.child_id) if record.child_id else None
+    child = child_by_id(ctx.db, record.child_id)
     ctx.audit.add("record.read", record.type, record.id, record.child_id)
     values = {"data": record.data, "unit_id": record.unit_id}
-    return _form_page(
+    return form_page(
         ctx, record.type, child, record.unit_id, record.id, values, base_version=record.version, record=record
     )
 
@@ -133,8 +93,6 @@ def submit_record(
     body = form_to_body(tree, KINDS[record_type].bool_fields if record_type else ())
     result = save_record(ctx, record_id, body)
     if result.status == 200 and tree.get("conflict_id"):
-        from backend.web.pages.conflicts import resolve_after_save
-
         resolve_after_save(ctx, tree["conflict_id"], record_id)
     if wants_json(ctx.request):
         response = result_response(ctx, result)
@@ -157,7 +115,7 @@ def _html_result(ctx: SignedIn, record_id: str, body: dict, result: SaveResult, 
             unit_id = placement.unit_id
         errors = {e["field"]: e["message"] for e in result.errors}
         values = {"data": body["data"], "unit_id": unit_id}
-        return _form_page(
+        return form_page(
             ctx,
             body["type"],
             child,
@@ -196,7 +154,7 @@ def view_version(ctx: SignedIn, record_id: str, version: int) -> Response:
 def _record_page(
     ctx: SignedIn, record: Record, versions: list[RecordVersion], shown: RecordVersion | None, saved: bool
 ) -> Response:
-    child = ctx.db.get(Child, record.child_id) if record.child_id else None
+    child = child_by_id(ctx.db, record.child_id)
     names = user_names(ctx.db, {record.author_id, record.updated_by_id, *(v.author_id for v in versions)})
     ctx.audit.add(
         "record.read",

@@ -1,7 +1,8 @@
 """Well-being rounds: the unit's rounds, opening and correcting one (leaders), the overview.
 
 The unit's staff see its rounds and overviews; only its leaders open, correct, close or delete
-them. Rounds of other units answer 404, like everything else out of scope.
+them (the rules: `backend/records/rounds.py`). Rounds of other units answer 404, like everything
+else out of scope.
 """
 
 from __future__ import annotations
@@ -11,38 +12,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
-from backend.auth.policy import is_id
 from backend.domain import wellbeing
 from backend.domain.dates import today
 from backend.people.models import Unit
+from backend.records import rounds as round_service
 from backend.records.kinds.wellbeing_form import STATE_LABELS
 from backend.records.models import EvaluationRound
-from backend.records.rounds import (
-    RoundInput,
-    build_overview,
-    check_round,
-    close_early,
-    create_round,
-    marks_in_round,
-    open_round_of,
-    period_of,
-    unit_rounds,
-    unmarked_by,
-    visible_round,
-)
+from backend.records.rounds import RoundInput, RoundRefused, marks_in_round, period_of, visible_round
 from backend.web.context import SignedIn
 from backend.web.forms import SubmittedForm, submitted_form
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-LEADERS_ONLY = "Kun enhedens leder kan åbne, rette og lukke runder."
-
 
 def _unit(ctx: SignedIn, unit_id: str) -> Unit:
-    if not is_id(unit_id) or not ctx.scope.works_in(unit_id):
-        raise HTTPException(404)
-    unit = ctx.db.get(Unit, unit_id)
+    unit = round_service.visible_unit(ctx.db, ctx.scope, unit_id)
     if unit is None:
         raise HTTPException(404)
     return unit
@@ -55,9 +40,8 @@ def _round(ctx: SignedIn, round_id: str) -> EvaluationRound:
     return evaluation_round
 
 
-def _leader_of(ctx: SignedIn, unit_id: str) -> None:
-    if not ctx.scope.leads(unit_id):
-        raise HTTPException(403, LEADERS_ONLY)
+def _refused(error: RoundRefused) -> HTTPException:
+    return HTTPException(error.status, error.message)
 
 
 def _fields(form: SubmittedForm) -> dict[str, str]:
@@ -66,28 +50,15 @@ def _fields(form: SubmittedForm) -> dict[str, str]:
 
 @router.get("/rounds")
 def rounds_index(ctx: SignedIn) -> Response:
-    on = today()
-    units = sorted(
-        (u for u in (ctx.db.get(Unit, uid) for uid in ctx.scope.unit_ids) if u is not None),
-        key=lambda u: u.name,
-    )
-    current = {u.id: open_round_of(ctx.db, u.id, on) for u in units}
-    return render(ctx.request, "rounds/index.html", {"units": units, "current": current})
+    found = round_service.rounds_index(ctx.db, ctx.scope, today())
+    return render(ctx.request, "rounds/index.html", {"units": found.units, "current": found.current})
 
 
 def _unit_page(
     ctx: SignedIn, unit: Unit, entered: RoundInput | None = None, status_code: int = 200
 ) -> Response:
     on = today()
-    rounds = unit_rounds(ctx.db, unit.id)
-    states = {r.id: wellbeing.round_state(period_of(r), on) for r in rounds}
-    current = open_round_of(ctx.db, unit.id, on)
-    unmarked = []
-    if current is not None and ctx.scope.is_professional:
-        overview = build_overview(ctx.db, ctx.scope, current, on)
-        unmarked = unmarked_by(ctx.db, overview, ctx.user.id, unit.id)
-        for child in unmarked:
-            ctx.audit.add("child.list", "child", child.id, child.id, round_id=current.id)
+    found = round_service.unit_rounds_view(ctx, unit, on)
     weeks = ctx.municipal.round_window_weeks
     if entered is None:
         entered = RoundInput(
@@ -98,10 +69,10 @@ def _unit_page(
         "rounds/unit.html",
         {
             "unit": unit,
-            "rounds": rounds,
-            "states": states,
-            "current": current,
-            "unmarked": unmarked,
+            "rounds": found.rounds,
+            "states": found.states,
+            "current": found.current,
+            "unmarked": found.unmarked,
             "is_leader": ctx.scope.leads(unit.id),
             "entered": entered,
             "window_weeks": weeks,
@@ -121,20 +92,13 @@ def open_round(
     ctx: SignedIn, unit_id: str, form: Annotated[SubmittedForm, Depends(submitted_form)]
 ) -> Response:
     unit = _unit(ctx, unit_id)
-    _leader_of(ctx, unit.id)
     entered = RoundInput.from_form(_fields(form))
-    if not check_round(ctx.db, unit.id, entered, today()):
+    try:
+        evaluation_round = round_service.open_new_round(ctx, unit, entered, today())
+    except RoundRefused as error:
+        raise _refused(error) from None
+    if evaluation_round is None:
         return _unit_page(ctx, unit, entered, status_code=422)
-    evaluation_round = create_round(ctx.db, unit.id, entered, ctx.user.id)
-    ctx.audit.add(
-        "round.create",
-        "evaluation_round",
-        evaluation_round.id,
-        None,
-        unit_id=unit.id,
-        opens_on=entered.opens_on,
-        closes_on=entered.closes_on,
-    )
     return RedirectResponse(f"/rounds/{evaluation_round.id}?gemt=1", status_code=303)
 
 
@@ -142,16 +106,14 @@ def open_round(
 def round_overview(ctx: SignedIn, round_id: str, gemt: str = "") -> Response:
     evaluation_round = _round(ctx, round_id)
     on = today()
-    overview = build_overview(ctx.db, ctx.scope, evaluation_round, on)
-    for row in overview.rows:
-        ctx.audit.add("round.overview", "evaluation_round", evaluation_round.id, row.child.id)
+    overview, unit = round_service.read_overview(ctx, evaluation_round, on)
     return render(
         ctx.request,
         "rounds/overview.html",
         {
             "overview": overview,
             "round": evaluation_round,
-            "unit": ctx.db.get(Unit, evaluation_round.unit_id),
+            "unit": unit,
             "state": wellbeing.round_state(period_of(evaluation_round), on),
             "state_labels": STATE_LABELS,
             "is_leader": ctx.scope.leads(evaluation_round.unit_id),
@@ -182,7 +144,10 @@ def _edit_page(
 @router.get("/rounds/{round_id}/edit")
 def edit_round_form(ctx: SignedIn, round_id: str) -> Response:
     evaluation_round = _round(ctx, round_id)
-    _leader_of(ctx, evaluation_round.unit_id)
+    try:
+        round_service.require_leader(ctx.scope, evaluation_round.unit_id)
+    except RoundRefused as error:
+        raise _refused(error) from None
     entered = RoundInput(
         name=evaluation_round.name,
         opens_on=evaluation_round.opens_on.isoformat(),
@@ -196,56 +161,32 @@ def update_round(
     ctx: SignedIn, round_id: str, form: Annotated[SubmittedForm, Depends(submitted_form)]
 ) -> Response:
     evaluation_round = _round(ctx, round_id)
-    _leader_of(ctx, evaluation_round.unit_id)
     entered = RoundInput.from_form(_fields(form))
-    if not check_round(ctx.db, evaluation_round.unit_id, entered, today(), editing=evaluation_round):
+    try:
+        saved = round_service.edit_round(ctx, evaluation_round, entered, today())
+    except RoundRefused as error:
+        raise _refused(error) from None
+    if not saved:
         return _edit_page(ctx, evaluation_round, entered, status_code=422)
-    before = (
-        evaluation_round.name,
-        evaluation_round.opens_on.isoformat(),
-        evaluation_round.closes_on.isoformat(),
-    )
-    evaluation_round.name = entered.name
-    evaluation_round.opens_on = entered.parsed["opens_on"]
-    evaluation_round.closes_on = entered.parsed["closes_on"]
-    ctx.db.add(evaluation_round)
-    ctx.audit.add(
-        "round.update",
-        "evaluation_round",
-        evaluation_round.id,
-        None,
-        before=list(before),
-        after=[entered.name, entered.opens_on, entered.closes_on],
-    )
     return RedirectResponse(f"/rounds/{evaluation_round.id}?gemt=1", status_code=303)
 
 
 @router.post("/rounds/{round_id}/close")
 def close_round(ctx: SignedIn, round_id: str) -> Response:
     evaluation_round = _round(ctx, round_id)
-    _leader_of(ctx, evaluation_round.unit_id)
-    planned = evaluation_round.closes_on
-    if not close_early(evaluation_round, today()):
-        raise HTTPException(409, "Runden er ikke åben, så den kan ikke lukkes før tid.")
-    ctx.db.add(evaluation_round)
-    ctx.audit.add(
-        "round.close",
-        "evaluation_round",
-        evaluation_round.id,
-        None,
-        planned=planned.isoformat(),
-        closed=evaluation_round.closes_on.isoformat(),
-    )
+    try:
+        round_service.close_round(ctx, evaluation_round, today())
+    except RoundRefused as error:
+        raise _refused(error) from None
     return RedirectResponse(f"/rounds/{evaluation_round.id}?gemt=1", status_code=303)
 
 
 @router.post("/rounds/{round_id}/delete")
 def delete_round(ctx: SignedIn, round_id: str) -> Response:
     evaluation_round = _round(ctx, round_id)
-    _leader_of(ctx, evaluation_round.unit_id)
-    if marks_in_round(ctx.db, evaluation_round.id):
-        raise HTTPException(409, "Runden har vurderinger og kan ikke slettes. Luk den i stedet.")
     unit_id = evaluation_round.unit_id
-    ctx.audit.add("round.delete", "evaluation_round", evaluation_round.id, None, name=evaluation_round.name)
-    ctx.db.delete(evaluation_round)
+    try:
+        round_service.delete_round(ctx, evaluation_round)
+    except RoundRefused as error:
+        raise _refused(error) from None
     return RedirectResponse(f"/units/{unit_id}/rounds", status_code=303)

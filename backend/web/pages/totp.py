@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
 
 from backend.admin import duties
+from backend.admin import organisation as org
 from backend.auth import csrf, pending, totp
 from backend.auth.models import PendingSignIn
 from backend.auth.signin import (
@@ -78,7 +78,7 @@ def code_submit(ctx: Ctx, code: Annotated[str, Form(max_length=40)] = "") -> Res
         return _back_to_login(ctx, EXPIRED, 401)
     if not ctx.pre_session_csrf_ok():
         return _render_step(ctx, "login_code.html", {"error": PAGE_EXPIRED}, 403)
-    user = ctx.db.get(User, record.user_id)
+    user = pending.user_of_pending(ctx.db, record)
     if user is None or not user.active:
         pending.end_pending(ctx.db, record)
         return _back_to_login(ctx, EXPIRED, 401)
@@ -106,22 +106,13 @@ def _enrol_values(ctx: RequestContext, record: PendingSignIn, user: User) -> dic
 
 
 def _enrol_secret(ctx: RequestContext, record: PendingSignIn) -> str:
-    """The secret being enrolled: made at the first view and kept (sealed) on the pending row."""
-    if record.secret_sealed is not None:
-        try:
-            return totp.unseal(ctx.settings, record.secret_sealed)
-        except totp.SealBroken:
-            pass
-    secret = totp.new_secret()
-    record.secret_sealed = totp.seal(ctx.settings, secret)
-    ctx.db.add(record)
-    return secret
+    return pending.enrolment_secret(ctx.db, ctx.settings, record)
 
 
 @router.get("/login/enrol")
 def enrol_form(ctx: Ctx) -> Response:
     record = _pending(ctx, pending.ENROL)
-    user = ctx.db.get(User, record.user_id) if record else None
+    user = pending.user_of_pending(ctx.db, record)
     if record is None or user is None:
         return RedirectResponse("/login", status_code=303)
     return _render_step(ctx, "login_enrol.html", _enrol_values(ctx, record, user))
@@ -130,7 +121,7 @@ def enrol_form(ctx: Ctx) -> Response:
 @router.post("/login/enrol")
 def enrol_submit(ctx: Ctx, code: Annotated[str, Form(max_length=40)] = "") -> Response:
     record = _pending(ctx, pending.ENROL)
-    user = ctx.db.get(User, record.user_id) if record else None
+    user = pending.user_of_pending(ctx.db, record)
     if record is None or user is None or record.secret_sealed is None or not user.active:
         return _back_to_login(ctx, EXPIRED, 401)
     if not ctx.pre_session_csrf_ok():
@@ -195,30 +186,20 @@ def _my_page_with_error(ctx: RequestContext, message: str, status_code: int = 42
 # --- the admin's reset ------------------------------------------------------------------------
 
 
-def _local_users(ctx: RequestContext) -> list[User]:
-    query = (
-        select(User)
-        .where(
-            User.municipality_id == ctx.user.municipality_id,
-            User.password_hash.is_not(None),
-            User.is_demo.is_(False),
-        )
-        .order_by(User.display_name)
-    )
-    return list(ctx.db.exec(query))
-
-
 @router.get("/admin/second-factor")
 def admin_second_factor(ctx: Admin, reset: str = "") -> Response:
-    users = [(user, totp.enrolled_at(ctx.db, user.id)) for user in _local_users(ctx)]
+    users = [
+        (user, totp.enrolled_at(ctx.db, user.id))
+        for user in org.local_users(ctx.db, ctx.user.municipality_id)
+    ]
     done = next((user for user, _ in users if user.id == reset), None)
     return render(ctx.request, "admin_second_factor.html", {"users": users, "reset_user": done})
 
 
 @router.post("/admin/users/{user_id}/second-factor/reset")
 def admin_reset_second_factor(ctx: Admin, user_id: str) -> Response:
-    target = ctx.db.get(User, user_id) if len(user_id) <= 36 else None
-    if target is None or target.municipality_id != ctx.user.municipality_id or target.is_demo:
+    target = org.user_of(ctx.db, ctx.user.municipality_id, user_id) if len(user_id) <= 36 else None
+    if target is None or target.is_demo:
         return render(ctx.request, "error.html", {"status": 404, "message": N_("Brugeren findes ikke.")}, 404)
     outcome = duties.perform(ctx, ctx.settings, admin_duties.TOTP_RESET, target, {})
     if outcome.status == "pending":  # another admin's account: a second admin approves

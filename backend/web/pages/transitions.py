@@ -6,8 +6,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
 from backend.domain.dates import today
-from backend.people.models import Child
-from backend.people.service import unit_names
+from backend.people.service import child_by_id, unit_names
 from backend.records.access import visible_record
 from backend.web.context import SignedIn
 from backend.web.pages.record_forms import form_context
@@ -21,7 +20,7 @@ def print_transition(ctx: SignedIn, record_id: str) -> Response:
     record = visible_record(ctx.db, ctx.scope, record_id, today())
     if record is None or record.type != "transition":
         raise HTTPException(404)
-    child = ctx.db.get(Child, record.child_id) if record.child_id else None
+    child = child_by_id(ctx.db, record.child_id)
     ctx.audit.add("record.print", record.type, record.id, record.child_id, version=record.version)
     extra = form_context(record.type, ctx, child, record.unit_id, {})
     extra.pop("defaults", None)

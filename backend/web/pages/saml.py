@@ -14,42 +14,24 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
 from backend.auth import saml
-from backend.auth.provisioning import NoAccess, Provisioned, provision
-from backend.auth.signin import THROTTLED, cookie_is_secure, open_session, set_session_cookies
-from backend.auth.throttle import is_throttled, record_attempt
-from backend.i18n import N_
+from backend.auth.provisioning import NoAccess, provision
+from backend.auth.signin import THROTTLED, cookie_is_secure
+from backend.auth.throttle import is_throttled
 from backend.web.context import Ctx, RequestContext
 from backend.web.pages.auth import safe_next
-from backend.web.pages.oidc import LOGIN_FAILED, NO_ACCESS
-from backend.web.templating import render
+from backend.web.pages.sso import SsoPages
 
 router = APIRouter(include_in_schema=False)
 
 SOURCE = "saml"
 FLOW_COOKIE = "opspor_saml_flow"
 FLOW_COOKIE_PATH = "/auth/saml/"
+PAGES = SsoPages("saml", FLOW_COOKIE, FLOW_COOKIE_PATH)
 
 
 def _enabled(ctx: RequestContext) -> None:
     if not ctx.settings.saml_idp_metadata:
         raise HTTPException(404)
-
-
-def _throttle_key(ctx: RequestContext) -> str:
-    return f"saml@{ctx.audit.ip}"
-
-
-def _message(ctx: RequestContext, message: str, status_code: int, title: str = LOGIN_FAILED) -> Response:
-    return render(ctx.request, "auth_message.html", {"title": title, "message": message}, status_code)
-
-
-def _refused(ctx: RequestContext, reason: str, message: str, status_code: int = 400) -> Response:
-    record_attempt(ctx.db, _throttle_key(ctx), ctx.audit.ip, succeeded=False)
-    ctx.audit.add("saml.failure", "user", reason=reason)
-    ctx.audit.add("signin.failure", "user", reason=f"saml_{reason}")
-    response = _message(ctx, message, status_code)
-    response.delete_cookie(FLOW_COOKIE, path=FLOW_COOKIE_PATH)
-    return response
 
 
 @router.get(saml.METADATA_PATH)
@@ -58,20 +40,20 @@ def saml_metadata(ctx: Ctx) -> Response:
     try:
         xml = saml.sp_metadata(ctx.settings)
     except saml.SamlError as error:
-        return _message(ctx, error.message, 503)
+        return PAGES.message(ctx, error.message, 503)
     return Response(xml, media_type="application/samlmetadata+xml")
 
 
 @router.get("/auth/saml/login")
 def saml_login(ctx: Ctx, next: str = "/") -> Response:
     _enabled(ctx)
-    if is_throttled(ctx.db, ctx.settings, _throttle_key(ctx), ctx.audit.ip):
-        return _refused(ctx, "throttled", THROTTLED, 429)
+    if is_throttled(ctx.db, ctx.settings, PAGES.throttle_key(ctx), ctx.audit.ip):
+        return PAGES.refused(ctx, "throttled", THROTTLED, 429)
     try:
         url, relay_state = saml.begin(ctx.db, ctx.settings, safe_next(next))
     except saml.SamlError as error:
         ctx.audit.add("saml.failure", "user", reason=error.reason)
-        return _message(ctx, error.message, 503)
+        return PAGES.message(ctx, error.message, 503)
     response = RedirectResponse(url, status_code=303)
     secure = cookie_is_secure(ctx)
     response.set_cookie(
@@ -97,14 +79,14 @@ def saml_acs(
     """The identity provider's POST (cross-site, so exempt from CSRF: the signed response, its
     `InResponseTo` and the one-time RelayState stand in for the token)."""
     _enabled(ctx)
-    if is_throttled(ctx.db, ctx.settings, _throttle_key(ctx), ctx.audit.ip):
-        return _refused(ctx, "throttled", THROTTLED, 429)
+    if is_throttled(ctx.db, ctx.settings, PAGES.throttle_key(ctx), ctx.audit.ip):
+        return PAGES.refused(ctx, "throttled", THROTTLED, 429)
     try:
         flow = saml.take_flow(ctx.db, RelayState, ctx.request.cookies.get(FLOW_COOKIE))
         signed_in = saml.finish(ctx.db, ctx.settings, flow, SAMLResponse)
     except saml.SamlError as refused:
         status = 503 if refused.reason == "metadata_unavailable" else 400
-        return _refused(ctx, refused.reason, refused.message, status)
+        return PAGES.refused(ctx, refused.reason, refused.message, status)
     try:
         provisioned = provision(
             ctx.db,
@@ -115,43 +97,13 @@ def saml_acs(
             source=SOURCE,
         )
     except NoAccess as denied:
-        return _no_access(ctx, denied)
-    return _sign_in(ctx, provisioned, signed_in, safe_next(flow.next_url))
-
-
-def _no_access(ctx: RequestContext, denied: NoAccess) -> Response:
-    ctx.audit.add("saml.no_access", "user", denied.user_id, reason=denied.reason)
-    for task_id in denied.released:
-        ctx.audit.add("task.reassigned", "task", task_id, from_user=denied.user_id)
-    ctx.audit.add("signin.failure", "user", denied.user_id, reason=f"saml_{denied.reason}")
-    response = _message(ctx, NO_ACCESS, 403, title=N_("Ingen adgang"))
-    response.delete_cookie(FLOW_COOKIE, path=FLOW_COOKIE_PATH)
-    return response
-
-
-def _sign_in(
-    ctx: RequestContext, provisioned: Provisioned, signed_in: saml.SamlIdentity, target: str
-) -> Response:
-    user = provisioned.user
-    if provisioned.created:
-        ctx.audit.add("saml.user_created", "user", user.id)
-    if provisioned.added or provisioned.removed:
-        ctx.audit.add(
-            "saml.roles_changed",
-            "user",
-            user.id,
-            added=[list(key) for key in provisioned.added],
-            removed=[list(key) for key in provisioned.removed],
-        )
-    for task_id in provisioned.released:
-        ctx.audit.add("task.reassigned", "task", task_id, from_user=user.id)
-    session = open_session(ctx, user, method="saml")
-    saml.remember_login(ctx.db, ctx.session.id, signed_in)
-    record_attempt(ctx.db, _throttle_key(ctx), ctx.audit.ip, succeeded=True)
-    response = RedirectResponse(target, status_code=303)
-    set_session_cookies(ctx, response, session)
-    response.delete_cookie(FLOW_COOKIE, path=FLOW_COOKIE_PATH)
-    return response
+        return PAGES.no_access(ctx, denied)
+    return PAGES.sign_in(
+        ctx,
+        provisioned,
+        safe_next(flow.next_url),
+        lambda session_id: saml.remember_login(ctx.db, session_id, signed_in),
+    )
 
 
 @router.get(saml.SLO_PATH)

@@ -180,11 +180,11 @@ globalThis.OpsporStore = (() => {
     return removed;
   }
 
+  // Logging out wipes the user's data: their database, their kept pages and the session in the
+  // meta database — never the app shell (the precached "opspor-static-<release>" cache), so the
+  // next user on a shared phone can work offline at once.
   async function wipeUser(userId) {
     await caches.delete(pageCache(userId));
-    for (const key of await caches.keys()) {
-      if (key.startsWith("opspor-static-")) await caches.delete(key);
-    }
     await new Promise((resolve) => {
       const req = indexedDB.deleteDatabase(userDb(userId));
       req.onsuccess = req.onerror = req.onblocked = () => resolve();

@@ -259,10 +259,11 @@ def test_logging_out_with_unsent_writes_needs_two_confirmations_then_wipes(
     page.get_by_role("button", name="Slet dem og log ud").click()
     expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
     leftovers = page.evaluate("""async () => ({
-        caches: await caches.keys(),
+        caches: (await caches.keys()).filter((n) => !n.startsWith("opspor-static-")),
         databases: (await indexedDB.databases()).map((d) => d.name).filter((n) => n.startsWith("opspor-u-")),
     })""")
     assert leftovers == {"caches": [], "databases": []}
+    assert app_shell_caches(page)  # the app shell stays for the next user (issue 14, bug 3)
 
 
 def test_logging_out_with_nothing_waiting_wipes_the_phone_at_once(page, live_server) -> None:
@@ -271,7 +272,49 @@ def test_logging_out_with_nothing_waiting_wipes_the_phone_at_once(page, live_ser
     page.locator("details.usermenu > summary").click()
     page.get_by_role("button", name="Log ud").click()
     expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
-    assert page.evaluate("async () => (await caches.keys()).length") == 0
+    user_caches = "async () => (await caches.keys()).filter((n) => n.startsWith('opspor-pages-'))"
+    assert page.evaluate(user_caches) == []
+    assert app_shell_caches(page)  # the app shell stays for the next user (issue 14, bug 3)
+
+
+def app_shell_caches(page) -> list[str]:
+    return page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('opspor-static-'))")
+
+
+def test_after_a_logout_the_next_user_works_offline_at_once_even_without_the_http_cache(
+    page, browser_context, live_server
+) -> None:
+    """Issue 14, bug 3: logout wiped the app shell, so the next user on the phone had no offline app."""
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    page.locator("details.usermenu > summary").click()
+    page.get_by_role("button", name="Log ud").click()
+    expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
+
+    sign_in(page, live_server.url, "demo-leder")  # a colleague takes the phone
+    page.goto(f"{live_server.url}/children/{child.id}")
+    expect(page.get_by_role("heading", name=child.name)).to_be_visible()
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    expect(page.get_by_label("Hvad så eller hørte du?")).to_be_visible()
+    cdp = browser_context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.clearBrowserCache")
+
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/children/{child.id}")
+    expect(page.locator("#sync-status")).to_contain_text("Offline")  # the page's script ran
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    page.get_by_label("Hvad så eller hørte du?").fill("Skrevet af lederen uden net")
+    page.get_by_role("button", name="Afslut og gem").click()
+    expect(page.get_by_text("Gemt på telefonen – sendes når der er net.")).to_be_visible()
+    assert len(outbox_items(page)) == 1
+
+    browser_context.set_offline(False)
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
+    assert [r.data["text"] for r in new_records()] == ["Skrevet af lederen uden net"]
 
 
 def test_another_user_on_the_same_phone_neither_sees_nor_sends_the_first_users_writes(

@@ -529,3 +529,27 @@ def test_a_replay_refused_for_a_stale_csrf_token_waits_for_a_fresh_one(
     expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
     assert [r.data["text"] for r in new_records()] == ["Sendt igen efter nyt sikkerhedstjek"]
     assert outbox_items(page) == []
+
+
+def test_with_the_page_open_through_a_long_outage_sending_resumes_within_30_s(page, live_server) -> None:
+    """Issue 14, bug 4: retries backed off to 300 s, so a phone left open said "Offline" long after
+    the server was back. The page's clock is Playwright's, jumped forward through the outage."""
+    page.clock.install()
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+
+    live_server.stop()
+    save_note_offline(page, live_server.url, child, "Efter en lang afbrydelse")
+    for _ in range(7):  # seven failed tries: the old backoff had reached its 300 s ceiling
+        tried = outbox_items(page)[0].get("attempts", 0)
+        page.clock.fast_forward("05:00")
+        assert eventually(lambda tried=tried: outbox_items(page)[0].get("attempts", 0) > tried)
+    assert new_records() == []
+
+    live_server.start()
+    page.clock.fast_forward("00:31")
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=15_000)
+    assert [r.data["text"] for r in new_records()] == ["Efter en lang afbrydelse"]

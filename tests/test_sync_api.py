@@ -102,7 +102,7 @@ def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_
     if db_url.startswith("postgresql"):
         db.exec(
             text(
-                "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
+                "CREATE OR REPLACE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
                 "IF NEW.data->>'text' = 'BOOM' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ "
                 "LANGUAGE plpgsql"
             )

@@ -82,7 +82,12 @@ def _iso_date(value: str | None, fmt: str = "d. MMM y") -> str:
     return _date(date.fromisoformat(value), fmt) if value else ""
 
 
+def _iso_datetime(value: str | None) -> str:
+    return _datetime(datetime.fromisoformat(value)) if value else ""
+
+
 env.filters["date"] = _date
+env.filters["isodatetime"] = _iso_datetime
 env.filters["isodate"] = _iso_date
 env.filters["field_id"] = field_id
 env.globals["value_at"] = get_path

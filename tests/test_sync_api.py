@@ -1,0 +1,215 @@
+"""POST /api/sync (contract "Sync", README "Working offline"): a batch of queued writes, each
+decided as PUT /api/records/{id} decides it, offline reads, the children that left the scope."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, text
+from sqlmodel import select
+
+from backend.audit import AuditEvent
+from backend.db import utcnow
+from backend.domain.dates import today
+from backend.records.models import KeptWrite, Record
+from tests.support import adbb_data, child_aged, login, moved_child, put_record, unit_named, user_named
+
+
+def _note(child_id, text_="Set i dag", *, record_id=None, base_version=None, status="final", **extra):
+    return {
+        "id": record_id or str(uuid.uuid4()),
+        "schema": 1,
+        "type": "concern_note",
+        "child_id": child_id,
+        "base_version": base_version,
+        "status": status,
+        "data": {"observed_on": today().isoformat(), "text": text_},
+        **extra,
+    }
+
+
+def _hv_child(db):
+    return child_aged(db, "Sundhedsplejen Nord", 3, 12)
+
+
+def _count(db, model) -> int:
+    db.expire_all()
+    return db.exec(select(func.count()).select_from(model)).one()
+
+
+def test_a_mixed_batch_answers_each_item_in_order_and_applies_each_on_its_own(client, demo, db) -> None:
+    login(client, "demo-sundhedsplejerske")
+    child, moved = _hv_child(db), moved_child(db)
+    replayed = _note(child.id, "Allerede sendt")
+    assert client.post("/api/sync", json={"items": [replayed]}).json()["results"][0]["status"] == 201
+    stale_id = str(uuid.uuid4())
+    put_record(
+        client, "adbb", child.id, adbb_data(today().isoformat(), 3), status="draft", record_id=stale_id
+    )
+    put_record(
+        client,
+        "adbb",
+        child.id,
+        adbb_data(today().isoformat(), 5),
+        status="draft",
+        base_version=1,
+        record_id=stale_id,
+    )
+    stale = {
+        "id": stale_id,
+        "type": "adbb",
+        "child_id": child.id,
+        "base_version": 1,
+        "status": "final",
+        "data": adbb_data(today().isoformat(), 9),
+    }
+    new = _note(child.id, "Ny note")
+    kept = _note(moved.id, "Skrevet offline")
+    invalid = _note(child.id, "")
+    invalid["data"].pop("text")
+    unknown = _note(str(uuid.uuid4()))
+    items = [new, replayed, kept, stale, invalid, unknown]
+    response = client.post("/api/sync", json={"items": items})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["id"] for r in results] == [item["id"] for item in items]
+    assert [r["status"] for r in results] == [201, 200, 202, 409, 422, 404]
+    assert results[0]["record"]["data"]["text"] == "Ny note" and results[0]["record"]["version"] == 1
+    assert results[1]["record"]["version"] == 1
+    hv = unit_named(db, "Sundhedsplejen Nord")
+    assert results[2]["kept_for"] == {
+        "leader": user_named(db, "demo-leder").display_name,
+        "unit": hv.name,
+        "unit_id": hv.id,
+    }
+    assert "lederen" in results[2]["detail"]
+    assert results[3]["current"]["version"] == 2 and results[3]["conflict_id"]
+    assert results[4]["errors"][0]["field"] == "data.text"
+    assert "detail" in results[5] and "record" not in results[5]
+    # Each applied on its own: two notes, the stale ADBB untouched, one kept for the leader,
+    # one conflict copy for its author.
+    db.expire_all()
+    notes = db.exec(select(Record).where(Record.type == "concern_note")).all()
+    assert sorted(n.data["text"] for n in notes) == ["Allerede sendt", "Ny note"]
+    assert db.get(Record, stale_id).version == 2
+    assert sorted(k.reason for k in db.exec(select(KeptWrite)).all()) == ["conflict", "out_of_scope"]
+    writes = db.exec(select(AuditEvent).where(AuditEvent.action == "record.create")).all()
+    assert {e.object_id for e in writes} >= {new["id"], replayed["id"]}
+
+
+def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_url) -> None:
+    """A real database failure (a trigger refusing one note) inside one item: that item answers
+    500, the items before and after it are stored, with their audit events."""
+    if db_url.startswith("postgresql"):
+        db.exec(
+            text(
+                "CREATE OR REPLACE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.data->>'text' = 'BOOM' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ "
+                "LANGUAGE plpgsql"
+            )
+        )
+        db.exec(
+            text(
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON record "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_boom()"
+            )
+        )
+    else:
+        db.exec(
+            text(
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON record "
+                "WHEN json_extract(NEW.data, '$.text') = 'BOOM' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+            )
+        )
+    db.commit()
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    items = [_note(child.id, "Før"), _note(child.id, "BOOM"), _note(child.id, "Efter")]
+    response = client.post("/api/sync", json={"items": items})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [201, 500, 201]
+    assert "serveren" in results[1]["detail"]
+    db.expire_all()
+    stored = {r.id: r.data["text"] for r in db.exec(select(Record)).all()}
+    assert stored == {items[0]["id"]: "Før", items[2]["id"]: "Efter"}
+    audited = {e.object_id for e in db.exec(select(AuditEvent).where(AuditEvent.action == "record.create"))}
+    assert items[0]["id"] in audited and items[2]["id"] in audited and items[1]["id"] not in audited
+
+
+def test_more_than_200_items_are_refused_with_a_danish_message_and_nothing_stored(client, demo, db) -> None:
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    response = client.post("/api/sync", json={"items": [_note(child.id) for _ in range(201)]})
+    assert response.status_code == 413
+    assert "Højst 200" in response.json()["detail"]
+    assert _count(db, Record) == 0
+    assert client.post("/api/sync", json={"items": [_note(child.id) for _ in range(200)]}).status_code == 200
+    assert _count(db, Record) == 200
+
+
+def test_a_body_that_is_not_a_batch_is_a_422_not_a_500(client, demo) -> None:
+    login(client, "demo-sundhedsplejerske")
+    for body in ([], {"items": "x"}, {"items": [1, None, {"id": 5}]}):
+        response = client.post("/api/sync", json=body)
+        assert response.status_code in (200, 422), response.text
+        if response.status_code == 200:
+            assert all(r["status"] == 422 for r in response.json()["results"])
+
+
+def test_sync_needs_the_csrf_token(client, demo, db) -> None:
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    del client.headers["X-CSRF-Token"]
+    response = client.post("/api/sync", json={"items": [_note(child.id)]})
+    assert response.status_code == 403
+    assert _count(db, Record) == 0
+
+
+def test_a_future_schema_is_that_items_422(client, demo, db) -> None:
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    items = [_note(child.id, schema=99), _note(child.id, "Gammel app")]
+    items[1].pop("schema")  # an item that names no schema was written by the first
+    results = client.post("/api/sync", json={"items": items}).json()["results"]
+    assert [r["status"] for r in results] == [422, 201]
+    assert results[0]["errors"][0]["field"] == "schema"
+    assert "Opdatér appen" in results[0]["errors"][0]["message"]
+
+
+def test_offline_reads_become_audit_events_with_both_times(client, demo, db) -> None:
+    login(client, "demo-sundhedsplejerske")
+    child, moved = _hv_child(db), moved_child(db)
+    read_at = (utcnow() - timedelta(hours=3)).replace(microsecond=0)
+    before = utcnow()
+    reads = [
+        {"child_id": child.id, "at": read_at.isoformat()},
+        {"child_id": moved.id, "at": (utcnow() - timedelta(days=40)).isoformat()},  # in scope back then
+        {"child_id": str(uuid.uuid4()), "at": read_at.isoformat()},  # never in scope: dropped
+        {"child_id": child.id, "at": "i går"},  # malformed: skipped
+        {"child_id": child.id, "at": (utcnow() + timedelta(days=2)).isoformat()},  # future: skipped
+        "x",
+    ]
+    response = client.post("/api/sync", json={"items": [], "reads": reads})
+    assert response.status_code == 200, response.text
+    assert response.json()["reads_recorded"] == 2
+    db.expire_all()
+    events = db.exec(select(AuditEvent).where(AuditEvent.action == "child.read")).all()
+    offline = [e for e in events if e.detail.get("offline") is True]
+    assert sorted(e.child_id for e in offline) == sorted([child.id, moved.id])
+    mine = next(e for e in offline if e.child_id == child.id)
+    assert datetime.fromisoformat(mine.detail["read_at"]) == read_at
+    assert mine.at >= before - timedelta(seconds=1)  # the event's own time: when it arrived
+
+
+def test_removed_child_ids_lists_children_who_left_since_the_last_sync(client, demo, db) -> None:
+    login(client, "demo-sundhedsplejerske")
+    moved = moved_child(db)  # left health visiting 20 days ago
+    long_ago = (utcnow() - timedelta(days=30)).isoformat()
+    assert (
+        moved.id
+        in client.post("/api/sync", json={"items": [], "since": long_ago}).json()["removed_child_ids"]
+    )
+    answer = client.post("/api/sync", json={"items": []}).json()
+    # Without `since`: the last offline_days (7) — the move 20 days ago is older than that.
+    assert moved.id not in answer["removed_child_ids"]
+    assert datetime.fromisoformat(answer["server_time"]) <= utcnow()

@@ -1,6 +1,7 @@
 // Record forms (records/form.html loads this module): drafts on every change, saving to the
 // server at once when it answers, else into the outbox.
 import { updateAdbb } from "./adbb.js";
+import { envelopeOf } from "./envelope.js";
 import { describe, formFields, offerDraft, recordIdOf, saveDraft, setRecordId } from "./drafts.js";
 import { csrf, keptAt, Net, Store, store, userId } from "./page.js";
 import { refreshStatus, setProblem } from "./status.js";
@@ -41,7 +42,8 @@ async function submitRecord(form, body) {
   if (pending && pending.state === "pending") base = pending.base_version;
   if (base) params.set("base_version", String(base)); else params.delete("base_version");
   const item = { ...describe(form), record_id, url: `/records/${record_id}`, body: params.toString(),
-    base_version: base, status: params.get("status"), saved_at: new Date().toISOString() };
+    base_version: base, status: params.get("status"), saved_at: new Date().toISOString(),
+    envelope: envelopeOf(form, record_id, params.toString()) };
 
   if (pending && pending.state === "pending") {
     // Something for this record already waits: this save replaces it (one write).

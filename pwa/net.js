@@ -36,6 +36,26 @@ globalThis.OpsporNet = (() => {
     }
   }
 
+  // POST a JSON body (the sync wire); the answer as postForm's.
+  async function postJson(url, payload, csrf, { timeoutMs = 30000 } = {}) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(url, { method: "POST", body: JSON.stringify(payload), credentials: "same-origin",
+        signal: controller.signal,
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf || "" } });
+      let json = null;
+      try { json = await response.json(); } catch (error) { json = null; }
+      const code = (json && typeof json.code === "string" && json.code)
+        || response.headers.get("X-Opspor-Error") || null;
+      return { status: response.status, json, code };
+    } catch (error) {
+      return { status: 0, json: null, code: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   // A refused CSRF check: the session's token changed (signed in again elsewhere, or the page
   // is older than the session). Recognised by status and code only.
   const isCsrfFailure = ({ status, code }) => status === 403 && code === CSRF;
@@ -53,5 +73,5 @@ globalThis.OpsporNet = (() => {
     return "retry";
   }
 
-  return { CSRF, postForm, isCsrfFailure, classify };
+  return { CSRF, postForm, postJson, isCsrfFailure, classify };
 })();

@@ -37,7 +37,8 @@ export async function replay() {
 
 export async function scheduleRetry(outcome) {
   clearTimeout(retryTimer);
-  const waiting = (await store.all("outbox")).some((entry) => entry.value.state === "pending");
+  const waiting = (await store.all("outbox")).some((entry) => entry.value.state === "pending")
+    || ((await store.get("facts", "offline_reads")) || []).length > 0;
   if (!waiting || (outcome && outcome.stopped === "login")) {
     resetBackoff();
     return;

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from backend.domain.dates import today
+from backend.people.models import Unit
 from backend.records.models import KeptWrite, Record, RecordVersion
 from tests.browser.offline_support import (
     child_named,
@@ -123,8 +124,10 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
     dropped, posts = [], []
 
     def drop_answer(route) -> None:
-        if route.request.method == "POST":
-            posts.append(route.request.url)
+        if route.request.method == "POST":  # the record a save carries: in its URL, or in a batch
+            request = route.request
+            ids = [i["id"] for i in request.post_data_json["items"]] if "/api/sync" in request.url else []
+            posts.append(ids or [request.url.rsplit("/", 1)[1]])
         if route.request.method == "POST" and not dropped:
             route.fetch()  # the server receives and stores it …
             dropped.append(route.request.url)
@@ -132,7 +135,7 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
         else:
             route.continue_()
 
-    browser_context.route(re.compile(r".*/records/[0-9a-f-]{36}$"), drop_answer)
+    browser_context.route(SAVES, drop_answer)
     page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
     page.get_by_label("Hvad så eller hørte du?").fill("Sendt to gange?")
     page.get_by_role("button", name="Afslut og gem").click()
@@ -140,7 +143,7 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
     # The next page came from the server, so the app sent what waited straight away.
     expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
     assert outbox_items(page) == []
-    assert len(posts) == 2 and posts[0] == posts[1]  # the same write, twice
+    assert len(posts) == 2 and posts[0] == posts[1]  # the same write twice: form post, then a batch
     notes = new_records()
     assert len(notes) == 1 and notes[0].version == 1
 
@@ -153,10 +156,14 @@ def save_note_offline(page, base_url: str, child, text: str) -> None:
     expect(page.get_by_text(re.compile("^Gemt på telefonen"))).to_be_visible()
 
 
+#: The saves: a form post to the record, and the outbox's batches on the sync wire.
+SAVES = re.compile(r".*(/records/[0-9a-f-]{36}|/api/sync)$")
+
+
 def fail_record_posts(context) -> None:
     """The server is there for pages but every save fails (503): writes wait in the outbox."""
     context.route(
-        re.compile(r".*/records/[0-9a-f-]{36}$"),
+        SAVES,
         lambda route: (
             route.fulfill(status=503, body="{}") if route.request.method == "POST" else route.continue_()
         ),
@@ -164,7 +171,7 @@ def fail_record_posts(context) -> None:
 
 
 def unfail_record_posts(context) -> None:
-    context.unroute(re.compile(r".*/records/[0-9a-f-]{36}$"))
+    context.unroute(SAVES)
 
 
 def test_two_phones_editing_the_same_record_offline_give_a_visible_conflict(browser, live_server) -> None:
@@ -398,12 +405,29 @@ def test_a_write_about_a_child_who_moved_meanwhile_is_kept_for_the_leader(
     save_note_offline(page, live_server.url, child, "Skrevet før flytningen blev kendt")
     move_child_to_childminding(live_server, child.id)
     browser_context.set_offline(False)
-    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
-    assert outbox_items(page) == []
+    # Issue 14, bug 1: a write kept for the leader (202) was reported as "Alt er sendt". Now it is
+    # a lasting state on the phone, shown until the author acknowledges it.
+    status = page.locator("#sync-status")
+    expect(status).to_contain_text("1 sendt til lederen – barnet er ikke længere i din enhed", timeout=20_000)
+    expect(status).not_to_contain_text("Alt er sendt")
     with server_database(live_server) as db:
         kept = db.exec(select(KeptWrite)).one()
         assert kept.reason == "out_of_scope"
         assert kept.body["data"]["text"] == "Skrevet før flytningen blev kendt"
+        receiving_unit = db.get(Unit, kept.unit_id).name
+    assert [item["state"] for item in outbox_items(page)] == ["kept"]
+
+    page.goto(live_server.url + "/outbox")
+    page.reload()  # lasting: still there on the next page
+    item = page.locator(".outbox-item.kept")
+    expect(item).to_contain_text("Sendt til lederen – barnet er ikke længere i din enhed")
+    expect(item).to_contain_text("Modtaget af")
+    expect(item).to_contain_text(receiving_unit)
+    expect(page.locator("#sync-status")).not_to_contain_text("Alt er sendt")
+    item.get_by_role("button", name="Forstået").click()
+    expect(page.locator(".outbox-item")).to_have_count(0)
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt")
+    assert outbox_items(page) == []
 
 
 def test_a_child_who_left_the_users_scope_is_deleted_from_the_phone(page, live_server) -> None:
@@ -520,7 +544,7 @@ def test_a_replay_refused_for_a_stale_csrf_token_waits_for_a_fresh_one(
     browser_context.set_offline(True)
     save_note_offline(page, live_server.url, child, "Sendt igen efter nyt sikkerhedstjek")
     rotate_csrf_tokens(live_server)  # the phone's stored token is now stale
-    with page.expect_response(lambda r: r.request.method == "POST" and "/records/" in r.url) as refused:
+    with page.expect_response(lambda r: r.request.method == "POST" and "/api/sync" in r.url) as refused:
         browser_context.set_offline(False)
     assert refused.value.status == 403 and refused.value.headers["x-opspor-error"] == "csrf"
     expect(page.locator("#sync-status")).to_contain_text("log ind igen", timeout=20_000)

@@ -112,9 +112,6 @@ globalThis.OpsporStore = (() => {
   const onWire = (item) => item.envelope && typeof item.envelope === "object"
     && item.envelope.id === item.record_id;
 
-  const BATCH = 200;  // the server's limit per POST /api/sync
-  const IN_FLIGHT = 2;  // batches on the wire at once
-
   // Child pages opened from the phone's copy while offline: sent as `reads` at the next sync.
   async function noteOfflineRead(userId, childId) {
     const store = user(userId);
@@ -148,7 +145,7 @@ globalThis.OpsporStore = (() => {
     const items = entries.map((entry) => entry.value)
       .filter((item) => isValid(item) && item.state === "pending")
       .sort((a, b) => String(a.first_saved_at).localeCompare(String(b.first_saved_at)));
-    const wired = await syncRound(store, csrf, items.filter(onWire), timeoutMs, onProgress, outcome);
+    const wired = await OpsporNet.syncRound(store, csrf, items.filter(onWire), timeoutMs, onProgress, outcome);
     if (!wired) {
       await store.put("facts", "needs_login", outcome.needsLogin);
       return outcome;
@@ -177,87 +174,6 @@ globalThis.OpsporStore = (() => {
     }
     await store.put("facts", "needs_login", outcome.needsLogin);
     return outcome;
-  }
-
-  // The wire: batches of at most 200 envelopes to POST /api/sync, IN_FLIGHT at a time, with the
-  // offline reads in the first. Every result is handled on its own: 200/201 leave the outbox;
-  // 202 stays as "kept" (sent to the leader) until the author acknowledges it; 409/422 and the
-  // other refusals wait for the author; a server error on one item leaves it to retry. False
-  // when the round must stop (no network, the session gone).
-  async function syncRound(store, csrf, items, timeoutMs, onProgress, outcome) {
-    const reads = (await store.get("facts", "offline_reads")) || [];
-    if (!items.length && !reads.length) return true;
-    const batches = [];
-    for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
-    if (!batches.length) batches.push([]);
-    const since = await store.get("facts", "sync_since");
-    let next = 0;
-    let ok = true;
-    const send = async () => {
-      while (ok && next < batches.length) {
-        const index = next;
-        next += 1;
-        const batch = batches[index];
-        if (batch.length) onProgress(batch[0]);
-        const payload = { items: batch.map((item) => item.envelope), reads: index === 0 ? reads : [] };
-        if (since) payload.since = since;
-        const answer = await OpsporNet.postJson("/api/sync", payload, csrf, { timeoutMs: Math.max(timeoutMs, 30000) });
-        if (answer.status !== 200 || !answer.json || !Array.isArray(answer.json.results)) {
-          const meaning = OpsporNet.classify(answer);
-          ok = false;
-          outcome.stopped = meaning === "login" ? "login" : "network";
-          outcome.needsLogin = meaning === "login";
-          for (const item of batch) {
-            await store.put("outbox", item.record_id, { ...item, attempts: (item.attempts || 0) + 1,
-              last_try_at: new Date().toISOString() });
-          }
-          return;
-        }
-        if (index === 0 && reads.length) {
-          const sent = new Set(reads.map((read) => `${read.child_id}@${read.at}`));
-          const left = ((await store.get("facts", "offline_reads")) || [])
-            .filter((read) => !sent.has(`${read.child_id}@${read.at}`));
-          await store.put("facts", "offline_reads", left);
-        }
-        if (answer.json.server_time) await store.put("facts", "sync_since", answer.json.server_time);
-        const byId = new Map(batch.map((item) => [item.record_id, item]));
-        for (const result of answer.json.results) {
-          const item = byId.get(result && result.id);
-          if (item) outcome.sent += await settle(store, item, result, outcome);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, send));
-    return ok;
-  }
-
-  // One item's result; 1 when it left the outbox or went to the leader.
-  async function settle(store, item, result, outcome) {
-    const { status } = result;
-    if (status === 200 || status === 201) {
-      await store.delete("outbox", item.record_id);
-      if (result.record && result.record.version) await store.put("versions", item.record_id, result.record.version);
-      await store.delete("drafts", item.record_id);
-      await store.put("facts", "last_sent_at", new Date().toISOString());
-      return 1;
-    }
-    if (status === 202) {
-      await store.put("outbox", item.record_id, { ...item, state: "kept", status, kept_for: result.kept_for || null,
-        error: { detail: result.detail || null }, kept_at: new Date().toISOString() });
-      await store.delete("drafts", item.record_id);
-      await store.put("facts", "last_sent_at", new Date().toISOString());
-      return 1;
-    }
-    if ([400, 403, 404, 409, 413, 422].includes(status)) {
-      await store.put("outbox", item.record_id, { ...item, state: status === 409 ? "conflict" : "invalid",
-        status, error: result, attempts: (item.attempts || 0) + 1 });
-      return 0;
-    }
-    // A server error on this item alone: it stays and is tried again.
-    await store.put("outbox", item.record_id, { ...item, attempts: (item.attempts || 0) + 1,
-      last_try_at: new Date().toISOString() });
-    outcome.stopped = outcome.stopped || "network";
-    return 0;
   }
 
   // --- Deleting data from the phone -------------------------------------------------------

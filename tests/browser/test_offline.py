@@ -25,6 +25,7 @@ from tests.browser.offline_support import (
     server_database,
     sign_in,
     user_fact,
+    user_id,
 )
 
 pytestmark = pytest.mark.browser
@@ -577,3 +578,37 @@ def test_with_the_page_open_through_a_long_outage_sending_resumes_within_30_s(pa
     page.clock.fast_forward("00:31")
     expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=15_000)
     assert [r.data["text"] for r in new_records()] == ["Efter en lang afbrydelse"]
+
+
+def offline_reads_of(server, child_id: str):
+    from backend.audit import AuditEvent
+
+    with server_database(server) as db:
+        events = db.exec(
+            select(AuditEvent).where(AuditEvent.action == "child.read", AuditEvent.child_id == child_id)
+        ).all()
+        return [event for event in events if event.detail.get("offline") is True]
+
+
+def test_a_child_page_opened_from_the_phones_copy_arrives_as_an_offline_read(
+    page, browser_context, live_server
+) -> None:
+    """Issue 14: a read made without network is audited (a parent's right of access covers it)."""
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+        reader = user_id(db, HEALTH_VISITOR)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/children/{child.id}")
+    expect(page.locator("#sync-status")).to_contain_text("Offline")  # the phone's copy
+    assert eventually(lambda: user_fact(page, "offline_reads"))
+    read = user_fact(page, "offline_reads")[0]
+    assert read["child_id"] == child.id
+    assert offline_reads_of(live_server, child.id) == []
+
+    browser_context.set_offline(False)  # the next sync carries the read
+    events = eventually(lambda: offline_reads_of(live_server, child.id))
+    assert len(events) == 1 and events[0].actor_id == reader
+    assert events[0].detail["read_at"].startswith(read["at"][:19])  # when it happened …
+    assert eventually(lambda: user_fact(page, "offline_reads") == [])  # … sent once

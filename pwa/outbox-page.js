@@ -51,7 +51,9 @@ async function renderOutbox() {
     if (item.state === "conflict" && item.error && item.error.conflict_id) {
       actions.append(link(`/conflicts/${item.error.conflict_id}`, "Se begge udgaver"));
     }
-    if (item.state === "invalid" && item.page) actions.append(link(item.page, "Ret"));
+    if (item.state === "invalid" && item.page) {
+      actions.append(link(`${item.page.split("#")[0]}#ret=${item.record_id}`, "Ret"));
+    }
     if (item.state === "kept") {
       const seen = document.createElement("button");
       seen.type = "button";

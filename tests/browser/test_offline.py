@@ -612,3 +612,44 @@ def test_a_child_page_opened_from_the_phones_copy_arrives_as_an_offline_read(
     assert len(events) == 1 and events[0].actor_id == reader
     assert events[0].detail["read_at"].startswith(read["at"][:19])  # when it happened …
     assert eventually(lambda: user_fact(page, "offline_reads") == [])  # … sent once
+
+
+def test_ret_on_a_refused_write_opens_the_authors_entries_and_saving_replaces_it(
+    page, browser_context, live_server
+) -> None:
+    """Issue 14, bug 2: "Ret" on an item the server answered 422 opened a blank form, and typing
+    it again stored a second record while the refused one stayed "kræver din handling"."""
+    from datetime import timedelta
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    page.get_by_label("Dato for observationen").fill((today() + timedelta(days=3)).isoformat())
+    page.get_by_label("Hvad så eller hørte du?").fill("Min egen tekst, skrevet uden net")
+    page.get_by_role("button", name="Afslut og gem").click()
+    expect(page.get_by_text("Gemt på telefonen – sendes når der er net.")).to_be_visible()
+    record_id = outbox_items(page)[0]["record_id"]
+
+    browser_context.set_offline(False)
+    expect(page.locator("#sync-status")).to_contain_text("1 kræver din handling", timeout=20_000)
+    assert [(i["state"], i["status"]) for i in outbox_items(page)] == [("invalid", 422)]
+    page.goto(live_server.url + "/outbox")
+    page.locator(".outbox-item.invalid").get_by_role("link", name="Ret").click()
+    expect(page.get_by_label("Hvad så eller hørte du?")).to_have_value("Min egen tekst, skrevet uden net")
+    date_field = page.get_by_label("Dato for observationen")
+    expect(date_field).to_have_attribute("aria-invalid", "true")
+    error_id = date_field.get_attribute("aria-describedby")
+    expect(page.locator(f"#{error_id}")).to_have_class("field-error")
+    expect(page.locator(f"#{error_id}")).not_to_be_empty()
+
+    date_field.fill(today().isoformat())
+    page.get_by_role("button", name="Afslut og gem").click()
+    page.wait_for_url(re.compile(f"/records/{record_id}\\?gemt=1$"))  # the same record
+    written = new_records()
+    assert [(r.id, r.data["text"]) for r in written] == [(record_id, "Min egen tekst, skrevet uden net")]
+    assert outbox_items(page) == []
+    expect(page.locator("#sync-status")).not_to_contain_text("kræver din handling")

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from backend.config import PROJECT_DIR
 from backend.domain.dates import COPENHAGEN, age_in_months, today
 from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext
-from backend.records.registry import key_date, record_summary
+from backend.records.registry import KINDS, key_date, record_summary
 from backend.records.types import get_path
 from backend.web.assets import asset_url, preloaded_modules
 from backend.web.menu import menu_links
@@ -93,6 +93,9 @@ env.filters["field_id"] = field_id
 env.globals["value_at"] = get_path
 env.globals["record_summary"] = record_summary
 env.globals["key_date"] = key_date
+env.globals["schema_version"] = lambda record_type: (
+    KINDS[record_type].schema_version if record_type in KINDS else 1
+)
 env.filters["datetime"] = _datetime
 env.filters["age"] = age_text
 env.globals["asset_url"] = asset_url

@@ -289,3 +289,26 @@ def test_the_release_migrates_stored_notifications_to_schema_2(client, demo, db)
     run(command.upgrade, "head")
     assert all(data.get("receipt_received_on") == today().isoformat() for data in stored())
     assert all("receipt_on" not in data for data in stored())
+
+
+def test_sync_outcomes_are_counted_in_the_record_write_metric(client, demo, db) -> None:
+    from prometheus_client import REGISTRY
+
+    def value(status: str) -> float:
+        return REGISTRY.get_sample_value("opspor_record_writes_total", {"status": status}) or 0.0
+
+    login(client, "demo-sundhedsplejerske")
+    before = {status: value(status) for status in ("201", "202", "404", "422")}
+    items = [
+        _note(_hv_child(db).id),
+        _note(moved_child(db).id),
+        _note(str(uuid.uuid4())),
+        _note(None, schema=7),
+    ]
+    assert [r["status"] for r in client.post("/api/sync", json={"items": items}).json()["results"]] == [
+        201,
+        202,
+        404,
+        422,
+    ]
+    assert {status: value(status) - before[status] for status in before} == dict.fromkeys(before, 1.0)

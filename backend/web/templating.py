@@ -82,8 +82,13 @@ def _iso_date(value: str | None, fmt: str = "d. MMM y") -> str:
     return _date(date.fromisoformat(value), fmt) if value else ""
 
 
-def _iso_datetime(value: str | None) -> str:
-    return _datetime(datetime.fromisoformat(value)) if value else ""
+def _iso_datetime(value: object) -> str:
+    if isinstance(value, datetime):
+        return _datetime(value)
+    try:
+        return _datetime(datetime.fromisoformat(str(value))) if value else ""
+    except ValueError:
+        return str(value)  # not a time: shown as it is (escaped like any value)
 
 
 env.filters["date"] = _date

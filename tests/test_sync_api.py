@@ -213,3 +213,102 @@ def test_removed_child_ids_lists_children_who_left_since_the_last_sync(client, d
     # Without `since`: the last offline_days (7) — the move 20 days ago is older than that.
     assert moved.id not in answer["removed_child_ids"]
     assert datetime.fromisoformat(answer["server_time"]) <= utcnow()
+
+
+def _notification(child_id, schema, receipt_field):
+    return {
+        "id": str(uuid.uuid4()),
+        "schema": schema,
+        "type": "notification",
+        "child_id": child_id,
+        "base_version": None,
+        "status": "final",
+        "data": {
+            "sent_on": today().isoformat(),
+            "authority": "Børn og Familie",
+            "summary": "Underretning",
+            receipt_field: today().isoformat(),
+        },
+    }
+
+
+def test_a_schema_1_notification_queued_before_the_release_is_upgraded(client, demo, db) -> None:
+    """Release 2 renamed the notification's `receipt_on` to `receipt_received_on`: a write the
+    phone queued with schema 1 arrives with the old name and is stored with the new one."""
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    old, new = _notification(child.id, 1, "receipt_on"), _notification(child.id, 2, "receipt_received_on")
+    results = client.post("/api/sync", json={"items": [old, new]}).json()["results"]
+    assert [r["status"] for r in results] == [201, 201]
+    for result in results:
+        assert result["record"]["data"]["receipt_received_on"] == today().isoformat()
+        assert "receipt_on" not in result["record"]["data"]
+    # The same old-schema body over PUT is upgraded the same way; the form speaks schema 2.
+    again = _notification(child.id, 1, "receipt_on")
+    put = client.put(f"/api/records/{again.pop('id')}", json=again)
+    assert put.status_code == 201 and put.json()["data"]["receipt_received_on"] == today().isoformat()
+    form = client.get(f"/forms/notification?child={child.id}").text
+    assert 'data-schema="2"' in form and 'name="data.receipt_received_on"' in form
+    assert 'data-schema="1"' in client.get(f"/forms/concern_note?child={child.id}").text
+
+
+def test_the_release_migrates_stored_notifications_to_schema_2(client, demo, db) -> None:
+    """Migration 0012 renames the field in stored records, their versions and kept writes (and
+    back on downgrade)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from backend.db import MIGRATIONS_DIR, get_engine
+    from backend.records.models import RecordVersion
+
+    login(client, "demo-sundhedsplejerske")
+    item = _notification(_hv_child(db).id, 2, "receipt_received_on")
+    kept = _notification(moved_child(db).id, 2, "receipt_received_on")
+    results = client.post("/api/sync", json={"items": [item, kept]}).json()["results"]
+    assert [r["status"] for r in results] == [201, 202]
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+
+    def run(step, target) -> None:
+        with get_engine().begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, target)
+
+    def stored() -> list[dict]:
+        db.expire_all()
+        return [
+            db.get(Record, item["id"]).data,
+            db.exec(select(RecordVersion).where(RecordVersion.record_id == item["id"])).one().data,
+            db.exec(select(KeptWrite)).one().body["data"],
+        ]
+
+    db.commit()
+    run(command.downgrade, "0011")
+    assert all("receipt_on" in data and "receipt_received_on" not in data for data in stored())
+    db.commit()
+    run(command.upgrade, "head")
+    assert all(data.get("receipt_received_on") == today().isoformat() for data in stored())
+    assert all("receipt_on" not in data for data in stored())
+
+
+def test_sync_outcomes_are_counted_in_the_record_write_metric(client, demo, db) -> None:
+    from prometheus_client import REGISTRY
+
+    def value(status: str) -> float:
+        return REGISTRY.get_sample_value("opspor_record_writes_total", {"status": status}) or 0.0
+
+    login(client, "demo-sundhedsplejerske")
+    before = {status: value(status) for status in ("201", "202", "404", "422")}
+    items = [
+        _note(_hv_child(db).id),
+        _note(moved_child(db).id),
+        _note(str(uuid.uuid4())),
+        _note(None, schema=7),
+    ]
+    assert [r["status"] for r in client.post("/api/sync", json={"items": items}).json()["results"]] == [
+        201,
+        202,
+        404,
+        422,
+    ]
+    assert {status: value(status) - before[status] for status in before} == dict.fromkeys(before, 1.0)

@@ -27,6 +27,7 @@ from backend.records.access import can_change, visible_record
 from backend.records.models import KeptWrite, Record, RecordVersion
 from backend.records.registry import KINDS, RECORD_TYPES, may_start
 from backend.records.rules import Actor, Write
+from backend.records.schemas import upgraded
 from backend.records.types import FieldError, missing_for_final, parse_data
 
 
@@ -109,6 +110,8 @@ def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
     if not is_id(record_id):
         return SaveResult(404, detail="Registreringen findes ikke.")
     try:
+        if isinstance(body, dict) and "schema" in body:
+            body = upgraded(body)  # a write made by an older release (README "The sync wire")
         envelope = parse_envelope(body)
     except FieldError as error:
         return SaveResult(422, errors=error.errors)

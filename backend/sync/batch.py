@@ -21,9 +21,8 @@ from backend.db import utcnow
 from backend.domain.dates import COPENHAGEN, today
 from backend.people.models import Placement, RoleAssignment, Unit, User
 from backend.records.access import incoming_children
-from backend.records.schemas import upgraded
+from backend.records.schemas import FIRST_SCHEMA
 from backend.records.service import SaveResult, save_record
-from backend.records.types import FieldError
 from backend.records.views import record_json, user_names
 from backend.sync.scope_changes import children_left_scope
 
@@ -99,11 +98,7 @@ def _decide_item(ctx: Any, item: Any) -> dict[str, Any]:
             "detail": "Ugyldig værdi.",
             "errors": [{"field": "id", "message": "Registreringens id mangler."}],
         }
-    try:
-        body = upgraded(item)
-    except FieldError as error:
-        metrics.record_write(422)
-        return {"id": record_id, "status": 422, "detail": error.errors[0]["message"], "errors": error.errors}
+    body = {"schema": FIRST_SCHEMA, **item}  # an item that names no schema was written by the first
     try:
         with ctx.audit.savepoint(ctx.db):
             result = save_record(ctx, record_id, body)

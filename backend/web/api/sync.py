@@ -13,6 +13,7 @@ from backend.domain.dates import today
 from backend.notify.email import send_after_response
 from backend.records import offline
 from backend.sync.batch import BatchRefused, sync
+from backend.sync.manifest import offline_manifest_with_versions
 from backend.web.context import SignedIn
 from backend.web.errors import error_json
 
@@ -34,8 +35,8 @@ def sync_scope(ctx: SignedIn) -> dict:
 def offline_manifest(ctx: SignedIn) -> dict:
     """Every page the caller may need without network: the shell, the caseload's child pages,
     a blank form per record type and child, and the children's recent records."""
-    urls, children = offline.offline_manifest(ctx, today())
-    return {"urls": urls, "children": children}
+    urls, children, etags = offline_manifest_with_versions(ctx, today())
+    return {"urls": urls, "children": children, "etags": etags}
 
 
 SYNC_EXAMPLE = {

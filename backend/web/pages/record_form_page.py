@@ -50,7 +50,6 @@ def form_page(
             "record": record,
             "conflict_id": conflict_id,
             "form_template": kind(record_type).form_template,
-            "schema_version": kind(record_type).schema_version,
             "bool_fields": kind(record_type).bool_fields,
             **extra,
         },

@@ -21,6 +21,7 @@ from tests.browser.offline_support import (
     drafts_text,
     eventually,
     fill_adbb,
+    kept_urls,
     outbox_items,
     server_database,
     sign_in,
@@ -653,3 +654,24 @@ def test_ret_on_a_refused_write_opens_the_authors_entries_and_saving_replaces_it
     assert [(r.id, r.data["text"]) for r in written] == [(record_id, "Min egen tekst, skrevet uden net")]
     assert outbox_items(page) == []
     expect(page.locator("#sync-status")).not_to_contain_text("kræver din handling")
+
+
+def test_a_second_download_with_nothing_changed_moves_under_5_percent(page, live_server) -> None:
+    """Issue 14: "Hent til offline" fetches only the pages that changed (the manifest's ETags)."""
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    page.goto(live_server.url + "/")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    received: list[float] = []
+    cdp.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+
+    def downloaded() -> float:
+        received.clear()
+        download_for_offline(page, live_server.url)
+        return sum(received)
+
+    first = downloaded()
+    kept_first = sorted(kept_urls(page))
+    second = downloaded()
+    assert first > 50_000 and second < 0.05 * first, (first, second)
+    assert sorted(kept_urls(page)) == kept_first  # every kept copy stays

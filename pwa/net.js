@@ -104,10 +104,9 @@ globalThis.OpsporNet = (() => {
           ok = false;
           outcome.stopped = meaning === "login" ? "login" : "network";
           outcome.needsLogin = meaning === "login";
-          for (const item of batch) {
-            await store.put("outbox", item.record_id, { ...item, attempts: (item.attempts || 0) + 1,
-              last_try_at: new Date().toISOString() });
-          }
+          const now = new Date().toISOString();
+          await store.batch(batch.map((item) => ["put", "outbox", item.record_id,
+            { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }]));
           return;
         }
         if (index === 0 && reads.length) {
@@ -118,41 +117,42 @@ globalThis.OpsporNet = (() => {
         }
         if (answer.json.server_time) await store.put("facts", "sync_since", answer.json.server_time);
         const byId = new Map(batch.map((item) => [item.record_id, item]));
+        const ops = [];
         for (const result of answer.json.results) {
           const item = byId.get(result && result.id);
-          if (item) outcome.sent += await settle(store, item, result, outcome);
+          if (item) outcome.sent += settle(ops, item, result, outcome);
         }
+        await store.batch(ops);  // the whole batch's outcome in one transaction
       }
     };
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, send));
     return ok;
   }
 
-  // One item's result; 1 when it left the outbox or went to the leader.
-  async function settle(store, item, result, outcome) {
+  // One item's result, as writes to the phone's stores (`ops`); 1 when it left the outbox or
+  // went to the leader.
+  function settle(ops, item, result, outcome) {
     const { status } = result;
+    const now = new Date().toISOString();
     if (status === 200 || status === 201) {
-      await store.delete("outbox", item.record_id);
-      if (result.record && result.record.version) await store.put("versions", item.record_id, result.record.version);
-      await store.delete("drafts", item.record_id);
-      await store.put("facts", "last_sent_at", new Date().toISOString());
+      ops.push(["delete", "outbox", item.record_id], ["delete", "drafts", item.record_id],
+        ["put", "facts", "last_sent_at", now]);
+      if (result.record && result.record.version) ops.push(["put", "versions", item.record_id, result.record.version]);
       return 1;
     }
     if (status === 202) {
-      await store.put("outbox", item.record_id, { ...item, state: "kept", status, kept_for: result.kept_for || null,
-        error: { detail: result.detail || null }, kept_at: new Date().toISOString() });
-      await store.delete("drafts", item.record_id);
-      await store.put("facts", "last_sent_at", new Date().toISOString());
+      ops.push(["put", "outbox", item.record_id, { ...item, state: "kept", status, kept_for: result.kept_for || null,
+        error: { detail: result.detail || null }, kept_at: now }],
+      ["delete", "drafts", item.record_id], ["put", "facts", "last_sent_at", now]);
       return 1;
     }
     if ([400, 403, 404, 409, 413, 422].includes(status)) {
-      await store.put("outbox", item.record_id, { ...item, state: status === 409 ? "conflict" : "invalid",
-        status, error: result, attempts: (item.attempts || 0) + 1 });
+      ops.push(["put", "outbox", item.record_id, { ...item, state: status === 409 ? "conflict" : "invalid",
+        status, error: result, attempts: (item.attempts || 0) + 1 }]);
       return 0;
     }
     // A server error on this item alone: it stays and is tried again.
-    await store.put("outbox", item.record_id, { ...item, attempts: (item.attempts || 0) + 1,
-      last_try_at: new Date().toISOString() });
+    ops.push(["put", "outbox", item.record_id, { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }]);
     outcome.stopped = outcome.stopped || "network";
     return 0;
   }

@@ -63,7 +63,27 @@ globalThis.OpsporStore = (() => {
       return keys.map((key, i) => ({ key, value: values[i] }));
     }),
     clear: (store) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.clear())),
+    // Many writes in one transaction: [["put", store, key, value] | ["delete", store, key], …].
+    batch: (ops) => runBatch(userDb(userId), ops),
   });
+
+  async function runBatch(name, ops) {
+    if (!ops.length) return;
+    const db = await open(name, USER_STORES);
+    try {
+      await new Promise((resolve, reject) => {
+        const tx = db.transaction(USER_STORES, "readwrite");
+        for (const [op, store, key, value] of ops) {
+          if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
+        }
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error || new Error("aborted"));
+      });
+    } finally {
+      db.close();
+    }
+  }
 
   const meta = {
     get: () => run(META_DB, ["current"], "current", "readonly", (s) => request(s.get("current"))),

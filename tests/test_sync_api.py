@@ -94,6 +94,10 @@ def test_a_mixed_batch_answers_each_item_in_order_and_applies_each_on_its_own(cl
     assert sorted(k.reason for k in db.exec(select(KeptWrite)).all()) == ["conflict", "out_of_scope"]
     writes = db.exec(select(AuditEvent).where(AuditEvent.action == "record.create")).all()
     assert {e.object_id for e in writes} >= {new["id"], replayed["id"]}
+    # PUT names the receiver of a kept write the same way.
+    via_put = {"observed_on": today().isoformat(), "text": "Via PUT"}
+    again = put_record(client, "concern_note", moved.id, via_put)
+    assert again.status_code == 202 and again.json()["kept_for"] == results[2]["kept_for"]
 
 
 def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_url) -> None:

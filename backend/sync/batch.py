@@ -129,7 +129,7 @@ def _result_json(ctx: Any, record_id: str, result: SaveResult) -> dict[str, Any]
     if result.status == 202:
         answer["kept"] = True
         answer["kept_id"] = result.kept.id if result.kept else None
-        answer["kept_for"] = _receiver(ctx.db, result.kept.unit_id if result.kept else None)
+        answer["kept_for"] = kept_for(ctx.db, result.kept.unit_id if result.kept else None)
     return answer
 
 
@@ -140,7 +140,7 @@ _STATUS_DETAIL = {
 }
 
 
-def _receiver(db: Any, unit_id: str | None) -> dict[str, Any] | None:
+def kept_for(db: Any, unit_id: str | None) -> dict[str, Any] | None:
     """Who received a write kept for the leader: the unit and its leader's name."""
     if unit_id is None:
         return None

@@ -316,3 +316,53 @@ def test_sync_outcomes_are_counted_in_the_record_write_metric(client, demo, db) 
         422,
     ]
     assert {status: value(status) - before[status] for status in before} == dict.fromkeys(before, 1.0)
+
+
+def test_a_schema_1_write_stored_before_the_release_and_replayed_after_it_is_a_replay(
+    client, demo, db
+) -> None:
+    """The answer to a schema-1 write was lost before the release; the phone replays it after
+    the release (0012 renamed the stored field): stored once, answered 200, no conflict."""
+    from backend.records.models import RecordVersion
+    from backend.records.service import Envelope, body_hash
+    from tests.support import user_named as named
+
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    item = _notification(child.id, 1, "receipt_on")
+    author = named(db, "demo-sundhedsplejerske").id
+    unit = unit_named(db, "Sundhedsplejen Nord").id
+    sent = Envelope(**{k: item[k] for k in ("type", "child_id", "base_version", "status", "data")})
+    renamed = dict(item["data"])
+    renamed["receipt_received_on"] = renamed.pop("receipt_on")
+    # What the previous release stored (hash of the body as sent), after migration 0012.
+    db.add(
+        Record(
+            id=item["id"],
+            type="notification",
+            child_id=child.id,
+            unit_id=unit,
+            author_id=author,
+            updated_by_id=author,
+            status="final",
+            data=renamed,
+            derived={},
+        )
+    )
+    db.flush()
+    db.add(
+        RecordVersion(
+            record_id=item["id"],
+            version=1,
+            status="final",
+            data=renamed,
+            derived={},
+            author_id=author,
+            body_hash=body_hash(sent),
+        )
+    )
+    db.commit()
+    result = client.post("/api/sync", json={"items": [item]}).json()["results"][0]
+    assert result["status"] == 200, result
+    assert result["record"]["version"] == 1
+    assert _count(db, KeptWrite) == 0

@@ -366,3 +366,13 @@ def test_a_schema_1_write_stored_before_the_release_and_replayed_after_it_is_a_r
     assert result["status"] == 200, result
     assert result["record"]["version"] == 1
     assert _count(db, KeptWrite) == 0
+
+
+def test_a_batch_sent_again_after_a_lost_answer_is_stored_once(client, demo, db) -> None:
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    items = [_note(child.id, f"Note {i}") for i in range(5)]
+    first = client.post("/api/sync", json={"items": items}).json()["results"]
+    again = client.post("/api/sync", json={"items": items}).json()["results"]
+    assert [r["status"] for r in first] == [201] * 5 and [r["status"] for r in again] == [200] * 5
+    assert _count(db, Record) == 5 and _count(db, KeptWrite) == 0

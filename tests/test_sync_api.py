@@ -100,7 +100,7 @@ def test_a_mixed_batch_answers_each_item_in_order_and_applies_each_on_its_own(cl
     assert again.status_code == 202 and again.json()["kept_for"] == results[2]["kept_for"]
 
 
-def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_url) -> None:
+def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_url, caplog) -> None:
     """A real database failure (a trigger refusing one note) inside one item: that item answers
     500, the items before and after it are stored, with their audit events."""
     if db_url.startswith("postgresql"):
@@ -133,6 +133,8 @@ def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_
     results = response.json()["results"]
     assert [r["status"] for r in results] == [201, 500, 201]
     assert "serveren" in results[1]["detail"]
+    assert "BOOM" not in caplog.text and "Før" not in caplog.text  # no note text in the log
+    assert "one item failed" in caplog.text
     db.expire_all()
     stored = {r.id: r.data["text"] for r in db.exec(select(Record)).all()}
     assert stored == {items[0]["id"]: "Før", items[2]["id"]: "Efter"}

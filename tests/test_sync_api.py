@@ -149,6 +149,10 @@ def test_more_than_200_items_are_refused_with_a_danish_message_and_nothing_store
     assert response.status_code == 413
     assert "Højst 200" in response.json()["detail"]
     assert _count(db, Record) == 0
+    reads = [{"child_id": child.id, "at": utcnow().isoformat()}] * 1001
+    too_many_reads = client.post("/api/sync", json={"items": [_note(child.id)], "reads": reads})
+    assert too_many_reads.status_code == 413 and "Højst 1000 opslag" in too_many_reads.json()["detail"]
+    assert _count(db, Record) == 0
     assert client.post("/api/sync", json={"items": [_note(child.id) for _ in range(200)]}).status_code == 200
     assert _count(db, Record) == 200
 

@@ -343,10 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from backend.startup import connect_services
-
     args = build_parser().parse_args(argv)
-    connect_services()
+    if args.handler is not cmd_serve:
+        # `serve` connects them in create_app(), in every worker, once it has set up the metrics
+        # directory: prometheus_client must not be imported before that.
+        from backend.startup import connect_services
+
+        connect_services()
     return args.handler(args)
 
 

@@ -25,8 +25,9 @@ def test_nothing_changed_every_page_with_an_etag_answers_304(client, demo, db) -
     child_pages = [url for url in first["urls"] if url.startswith(("/children/", "/forms/", "/records/"))]
     assert child_pages and set(child_pages) == set(etags)
     for url, etag in etags.items():
-        page = client.get(url)
+        page = client.get(url, headers={"If-None-Match": 'W/"a-copy-from-before"'})
         assert page.status_code == 200 and page.headers["etag"] == etag, url
+        assert "etag" not in client.get(url).headers  # an ordinary visit computes no version
     second = _manifest(client)
     assert second["etags"] == etags
     answers = _refetch(client, second["etags"])
@@ -80,3 +81,32 @@ def test_offline_pages_hold_no_cpr(client, demo, db) -> None:
     for url in etags:
         text = client.get(url).text
         assert not any(cpr in text or format_cpr(cpr) in text for cpr in cprs), url
+
+
+def test_a_new_round_or_a_guardians_new_phone_changes_the_etags(client, demo, db) -> None:
+    from backend.people.models import Guardian
+    from backend.records.models import EvaluationRound
+    from tests.support import unit_named, user_named
+
+    login(client, "demo-dagplejer")
+    before = _manifest(client)["etags"]
+    unit = unit_named(db, "Dagplejen Syd")
+    db.add(
+        EvaluationRound(
+            unit_id=unit.id,
+            name="Efterår",
+            opens_on=today(),
+            closes_on=today(),
+            created_by_id=user_named(db, "demo-dagplejer").id,
+        )
+    )
+    db.commit()
+    after_round = _manifest(client)["etags"]
+    form = next(url for url in before if url.startswith("/forms/wellbeing"))
+    assert after_round[form] != before[form]
+    child_url = next(url for url in before if url.startswith("/children/"))
+    guardian = db.exec(select(Guardian).where(Guardian.child_id == child_url.rsplit("/", 1)[-1])).first()
+    guardian.phone = "87 65 43 21"
+    db.add(guardian)
+    db.commit()
+    assert _manifest(client)["etags"][child_url] != after_round[child_url]

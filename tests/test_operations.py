@@ -203,7 +203,8 @@ def test_pages_stay_fast_while_fifty_people_sign_in(db_url, tmp_path, monkeypatc
             storm_seconds = time.monotonic() - storm_start
         assert page.status_code == 200
         assert statuses == [200] * storm
-        assert _hashes_at_once(server) == 2
+        # Read straight (an unreadable /metrics fails here with its reason, not as a 0).
+        assert sample(server.metrics(), "opspor_password_hashes_most_at_once") == 2
         # The page did not queue behind the storm: most sign-ins were still waiting.
         assert done_when_page_answered < storm / 2, (done_when_page_answered, page_seconds, storm_seconds)
         assert page_seconds < storm_seconds / 3, (page_seconds, storm_seconds)

@@ -94,9 +94,13 @@ def test_a_mixed_batch_answers_each_item_in_order_and_applies_each_on_its_own(cl
     assert sorted(k.reason for k in db.exec(select(KeptWrite)).all()) == ["conflict", "out_of_scope"]
     writes = db.exec(select(AuditEvent).where(AuditEvent.action == "record.create")).all()
     assert {e.object_id for e in writes} >= {new["id"], replayed["id"]}
+    # PUT names the receiver of a kept write the same way.
+    via_put = {"observed_on": today().isoformat(), "text": "Via PUT"}
+    again = put_record(client, "concern_note", moved.id, via_put)
+    assert again.status_code == 202 and again.json()["kept_for"] == results[2]["kept_for"]
 
 
-def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_url) -> None:
+def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_url, caplog) -> None:
     """A real database failure (a trigger refusing one note) inside one item: that item answers
     500, the items before and after it are stored, with their audit events."""
     if db_url.startswith("postgresql"):
@@ -129,6 +133,8 @@ def test_one_items_database_error_does_not_undo_the_others(client, demo, db, db_
     results = response.json()["results"]
     assert [r["status"] for r in results] == [201, 500, 201]
     assert "serveren" in results[1]["detail"]
+    assert "BOOM" not in caplog.text and "Før" not in caplog.text  # no note text in the log
+    assert "one item failed" in caplog.text
     db.expire_all()
     stored = {r.id: r.data["text"] for r in db.exec(select(Record)).all()}
     assert stored == {items[0]["id"]: "Før", items[2]["id"]: "Efter"}
@@ -142,6 +148,10 @@ def test_more_than_200_items_are_refused_with_a_danish_message_and_nothing_store
     response = client.post("/api/sync", json={"items": [_note(child.id) for _ in range(201)]})
     assert response.status_code == 413
     assert "Højst 200" in response.json()["detail"]
+    assert _count(db, Record) == 0
+    reads = [{"child_id": child.id, "at": utcnow().isoformat()}] * 1001
+    too_many_reads = client.post("/api/sync", json={"items": [_note(child.id)], "reads": reads})
+    assert too_many_reads.status_code == 413 and "Højst 1000 opslag" in too_many_reads.json()["detail"]
     assert _count(db, Record) == 0
     assert client.post("/api/sync", json={"items": [_note(child.id) for _ in range(200)]}).status_code == 200
     assert _count(db, Record) == 200
@@ -312,3 +322,63 @@ def test_sync_outcomes_are_counted_in_the_record_write_metric(client, demo, db) 
         422,
     ]
     assert {status: value(status) - before[status] for status in before} == dict.fromkeys(before, 1.0)
+
+
+def test_a_schema_1_write_stored_before_the_release_and_replayed_after_it_is_a_replay(
+    client, demo, db
+) -> None:
+    """The answer to a schema-1 write was lost before the release; the phone replays it after
+    the release (0012 renamed the stored field): stored once, answered 200, no conflict."""
+    from backend.records.models import RecordVersion
+    from backend.records.service import Envelope, body_hash
+    from tests.support import user_named as named
+
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    item = _notification(child.id, 1, "receipt_on")
+    author = named(db, "demo-sundhedsplejerske").id
+    unit = unit_named(db, "Sundhedsplejen Nord").id
+    sent = Envelope(**{k: item[k] for k in ("type", "child_id", "base_version", "status", "data")})
+    renamed = dict(item["data"])
+    renamed["receipt_received_on"] = renamed.pop("receipt_on")
+    # What the previous release stored (hash of the body as sent), after migration 0012.
+    db.add(
+        Record(
+            id=item["id"],
+            type="notification",
+            child_id=child.id,
+            unit_id=unit,
+            author_id=author,
+            updated_by_id=author,
+            status="final",
+            data=renamed,
+            derived={},
+        )
+    )
+    db.flush()
+    db.add(
+        RecordVersion(
+            record_id=item["id"],
+            version=1,
+            status="final",
+            data=renamed,
+            derived={},
+            author_id=author,
+            body_hash=body_hash(sent),
+        )
+    )
+    db.commit()
+    result = client.post("/api/sync", json={"items": [item]}).json()["results"][0]
+    assert result["status"] == 200, result
+    assert result["record"]["version"] == 1
+    assert _count(db, KeptWrite) == 0
+
+
+def test_a_batch_sent_again_after_a_lost_answer_is_stored_once(client, demo, db) -> None:
+    login(client, "demo-sundhedsplejerske")
+    child = _hv_child(db)
+    items = [_note(child.id, f"Note {i}") for i in range(5)]
+    first = client.post("/api/sync", json={"items": items}).json()["results"]
+    again = client.post("/api/sync", json={"items": items}).json()["results"]
+    assert [r["status"] for r in first] == [201] * 5 and [r["status"] for r in again] == [200] * 5
+    assert _count(db, Record) == 5 and _count(db, KeptWrite) == 0

@@ -3,8 +3,8 @@ only the pages that changed since its copy ("Hent til offline", each later sync)
 
 A child's version is read from the rows a child's pages show (the child, guardians, placements,
 caseload, tasks, kept writes, records: counts and newest change times) — a few grouped queries,
-no rendering. A page's ETag combines it with who asks (user and session: a new sign-in gets
-fresh pages and a fresh CSRF token), the language, the release and the day (ages and due dates
+no rendering. A page's ETag combines it with who asks (user, roles and session: a new sign-in
+gets fresh pages and a fresh CSRF token), the language, the release and the day (ages and due dates
 move with the day). ETags are weak (`W/"…"`): equal pages, not equal bytes.
 """
 
@@ -25,9 +25,9 @@ from backend.audit import AuditTrail
 from backend.auth.policy import Scope, child_in_scope
 from backend.config import Settings
 from backend.domain.dates import today
-from backend.people.models import Caseload, Child, Guardian, Placement
+from backend.people.models import Caseload, Child, Guardian, Placement, Room
 from backend.records.access import incoming_child, visible_record
-from backend.records.models import KeptWrite, Record, Task
+from backend.records.models import EvaluationRound, KeptWrite, Record, Task
 from backend.sync.conditional import NotModified
 
 _CHILD_PAGE = re.compile(r"^/children/([0-9a-f-]{36})$")
@@ -108,6 +108,26 @@ def child_versions(db: Session, child_ids: Iterable[str]) -> dict[str, str]:
         .where(KeptWrite.child_id.in_(ids))
         .group_by(KeptWrite.child_id),
     )
+    gather(  # the well-being rounds of the child's units (the forms offer them)
+        "round",
+        select(
+            Placement.child_id,
+            EvaluationRound.id,
+            EvaluationRound.name,
+            EvaluationRound.opens_on,
+            EvaluationRound.closes_on,
+        )
+        .join(EvaluationRound, EvaluationRound.unit_id == Placement.unit_id)
+        .where(Placement.child_id.in_(ids))
+        .order_by(EvaluationRound.id),
+    )
+    gather(
+        "room",
+        select(Placement.child_id, Room.id, Room.name)
+        .join(Room, Room.id == Placement.room_id)
+        .where(Placement.child_id.in_(ids))
+        .order_by(Room.id),
+    )
     return {child_id: _digest(rows) for child_id, rows in parts.items()}
 
 
@@ -129,9 +149,11 @@ def _child_of_url(url: str) -> tuple[str, str | None, str | None]:
 
 
 def _etag(ctx: VersionContext, url: str, version: str, on: date) -> str:
+    roles = sorted((unit, sorted(names)) for unit, names in ctx.scope.roles_by_unit.items())
     who = [
         ctx.user.id,
         ctx.session.id if ctx.session else "",
+        roles,
         ctx.language,
         ctx.settings.release,
         on.isoformat(),

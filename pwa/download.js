@@ -23,7 +23,15 @@ async function downloadForOffline(button) {
         const response = await fetch(url, { credentials: "same-origin", cache: "no-store",
           headers: keptTag ? { "If-None-Match": keptTag } : {} });
         if (response.ok && response.headers.get("X-Opspor-User") === userId) {
-          await Store.storePage(userId, url, response);
+          // The copy remembers the manifest's ETag when the page itself sent none (the server
+          // computes page versions only for conditional requests).
+          let copyOf = response;
+          if (!response.headers.get("ETag") && etags[url]) {
+            const headers = new Headers(response.headers);
+            headers.set("ETag", etags[url]);
+            copyOf = new Response(await response.blob(), { status: response.status, headers });
+          }
+          await Store.storePage(userId, url, copyOf);
         }
       }
       done += 1;

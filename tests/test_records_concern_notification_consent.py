@@ -126,7 +126,7 @@ def test_missing_notification_receipt_becomes_a_task_after_six_working_days(clie
             "sent_on": sent_on.isoformat(),
             "authority": "Børn og Familie",
             "summary": "Underretning om omsorgssvigt",
-            "receipt_received_on": today().isoformat(),
+            "receipt_on": today().isoformat(),
         },
         record_id=record_id,
         base_version=1,
@@ -146,11 +146,11 @@ def test_receipt_before_sending_is_refused(client, demo, db) -> None:
             "sent_on": today().isoformat(),
             "authority": "X",
             "summary": "Y",
-            "receipt_received_on": (today() - timedelta(days=1)).isoformat(),
+            "receipt_on": (today() - timedelta(days=1)).isoformat(),
         },
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "data.receipt_received_on"
+    assert response.json()["errors"][0]["field"] == "data.receipt_on"
 
 
 def test_consent_must_come_from_one_of_the_childs_guardians(client, demo, db) -> None:

@@ -225,44 +225,47 @@ def test_removed_child_ids_lists_children_who_left_since_the_last_sync(client, d
     assert datetime.fromisoformat(answer["server_time"]) <= utcnow()
 
 
-def _notification(child_id, schema, receipt_field):
+VISITED_ON = (today() - timedelta(days=1)).isoformat()
+
+
+def _transition(child_id, schema, visit_field):
     return {
         "id": str(uuid.uuid4()),
         "schema": schema,
-        "type": "notification",
+        "type": "transition",
         "child_id": child_id,
         "base_version": None,
-        "status": "final",
-        "data": {
-            "sent_on": today().isoformat(),
-            "authority": "Børn og Familie",
-            "summary": "Underretning",
-            receipt_field: today().isoformat(),
-        },
+        "status": "draft",
+        "data": {"visit": {visit_field: VISITED_ON, "attendees": "Mor og dagplejer"}},
     }
 
 
-def test_a_schema_1_notification_queued_before_the_release_is_upgraded(client, demo, db) -> None:
-    """Release 2 renamed the notification's `receipt_on` to `receipt_received_on`: a write the
-    phone queued with schema 1 arrives with the old name and is stored with the new one."""
+def test_a_schema_1_transition_queued_before_the_release_is_upgraded(client, demo, db) -> None:
+    """Release 2 renamed the transition visit's `held_on` to `visited_on` (our key: the contract
+    names only `visit`): a write the phone queued with schema 1 arrives with the old name and is
+    stored with the new one."""
     login(client, "demo-sundhedsplejerske")
     child = _hv_child(db)
-    old, new = _notification(child.id, 1, "receipt_on"), _notification(child.id, 2, "receipt_received_on")
+    old, new = _transition(child.id, 1, "held_on"), _transition(child.id, 2, "visited_on")
     results = client.post("/api/sync", json={"items": [old, new]}).json()["results"]
-    assert [r["status"] for r in results] == [201, 201]
+    assert [r["status"] for r in results] == [201, 201], results
     for result in results:
-        assert result["record"]["data"]["receipt_received_on"] == today().isoformat()
-        assert "receipt_on" not in result["record"]["data"]
+        assert result["record"]["data"]["visit"]["visited_on"] == VISITED_ON
+        assert result["record"]["data"]["visit"]["attendees"] == "Mor og dagplejer"
+        assert "held_on" not in result["record"]["data"]["visit"]
     # The same old-schema body over PUT is upgraded the same way; the form speaks schema 2.
-    again = _notification(child.id, 1, "receipt_on")
+    again = _transition(child.id, 1, "held_on")
     put = client.put(f"/api/records/{again.pop('id')}", json=again)
-    assert put.status_code == 201 and put.json()["data"]["receipt_received_on"] == today().isoformat()
-    form = client.get(f"/forms/notification?child={child.id}").text
-    assert 'data-schema="2"' in form and 'name="data.receipt_received_on"' in form
-    assert 'data-schema="1"' in client.get(f"/forms/concern_note?child={child.id}").text
+    assert put.status_code == 201 and put.json()["data"]["visit"]["visited_on"] == VISITED_ON
+    form = client.get(f"/forms/transition?child={child.id}").text
+    assert 'data-schema="2"' in form and 'name="data.visit.visited_on"' in form
+    assert 'name="data.visit.held_on"' not in form
+    assert 'data-schema="1"' in client.get(f"/forms/notification?child={child.id}").text
+    page = client.get(f"/records/{old['id']}").text
+    assert "Overgangsbesøg holdt den" in page
 
 
-def test_the_release_migrates_stored_notifications_to_schema_2(client, demo, db) -> None:
+def test_the_release_migrates_stored_transitions_to_schema_2(client, demo, db) -> None:
     """Migration 0012 renames the field in stored records, their versions and kept writes (and
     back on downgrade)."""
     from alembic import command
@@ -272,8 +275,8 @@ def test_the_release_migrates_stored_notifications_to_schema_2(client, demo, db)
     from backend.records.models import RecordVersion
 
     login(client, "demo-sundhedsplejerske")
-    item = _notification(_hv_child(db).id, 2, "receipt_received_on")
-    kept = _notification(moved_child(db).id, 2, "receipt_received_on")
+    item = _transition(_hv_child(db).id, 2, "visited_on")
+    kept = _transition(moved_child(db).id, 2, "visited_on")
     results = client.post("/api/sync", json={"items": [item, kept]}).json()["results"]
     assert [r["status"] for r in results] == [201, 202]
     config = Config()
@@ -287,18 +290,18 @@ def test_the_release_migrates_stored_notifications_to_schema_2(client, demo, db)
     def stored() -> list[dict]:
         db.expire_all()
         return [
-            db.get(Record, item["id"]).data,
-            db.exec(select(RecordVersion).where(RecordVersion.record_id == item["id"])).one().data,
-            db.exec(select(KeptWrite)).one().body["data"],
+            db.get(Record, item["id"]).data["visit"],
+            db.exec(select(RecordVersion).where(RecordVersion.record_id == item["id"])).one().data["visit"],
+            db.exec(select(KeptWrite)).one().body["data"]["visit"],
         ]
 
     db.commit()
     run(command.downgrade, "0011")
-    assert all("receipt_on" in data and "receipt_received_on" not in data for data in stored())
+    assert all(data.get("held_on") == VISITED_ON and "visited_on" not in data for data in stored())
     db.commit()
     run(command.upgrade, "head")
-    assert all(data.get("receipt_received_on") == today().isoformat() for data in stored())
-    assert all("receipt_on" not in data for data in stored())
+    assert all(data.get("visited_on") == VISITED_ON for data in stored())
+    assert all("held_on" not in data and data["attendees"] == "Mor og dagplejer" for data in stored())
 
 
 def test_sync_outcomes_are_counted_in_the_record_write_metric(client, demo, db) -> None:
@@ -328,29 +331,28 @@ def test_a_schema_1_write_stored_before_the_release_and_replayed_after_it_is_a_r
     client, demo, db
 ) -> None:
     """The answer to a schema-1 write was lost before the release; the phone replays it after
-    the release (0012 renamed the stored field): stored once, answered 200, no conflict."""
+    the release (0012 renamed the stored visit field): stored once, answered 200, no conflict."""
     from backend.records.models import RecordVersion
     from backend.records.service import Envelope, body_hash
     from tests.support import user_named as named
 
     login(client, "demo-sundhedsplejerske")
     child = _hv_child(db)
-    item = _notification(child.id, 1, "receipt_on")
+    item = _transition(child.id, 1, "held_on")
     author = named(db, "demo-sundhedsplejerske").id
     unit = unit_named(db, "Sundhedsplejen Nord").id
     sent = Envelope(**{k: item[k] for k in ("type", "child_id", "base_version", "status", "data")})
-    renamed = dict(item["data"])
-    renamed["receipt_received_on"] = renamed.pop("receipt_on")
+    renamed = {"visit": {"visited_on": VISITED_ON, "attendees": "Mor og dagplejer"}}
     # What the previous release stored (hash of the body as sent), after migration 0012.
     db.add(
         Record(
             id=item["id"],
-            type="notification",
+            type="transition",
             child_id=child.id,
             unit_id=unit,
             author_id=author,
             updated_by_id=author,
-            status="final",
+            status="draft",
             data=renamed,
             derived={},
         )
@@ -360,7 +362,7 @@ def test_a_schema_1_write_stored_before_the_release_and_replayed_after_it_is_a_r
         RecordVersion(
             record_id=item["id"],
             version=1,
-            status="final",
+            status="draft",
             data=renamed,
             derived={},
             author_id=author,

@@ -17,27 +17,16 @@ class NotificationData(Part):
     sent_on: date | None = None
     authority: ShortText | None = None
     summary: Text | None = None
-    #: Schema 2 (issue 14): was `receipt_on` — the date the authority's receipt came.
-    receipt_received_on: date | None = None
-
-
-def upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
-    """Schema 1 → 2: `receipt_on` is now `receipt_received_on` (a write queued on a phone
-    before the release still arrives with the old name)."""
-    if "receipt_on" in data:
-        data["receipt_received_on"] = data.pop("receipt_on")
-    return data
+    receipt_on: date | None = None
 
 
 class NotificationRules(RecordRules):
     def check(self, write: Write) -> None:
         data: NotificationData = write.data  # type: ignore[assignment]
         write.past_date("sent_on", data.sent_on)
-        write.past_date("receipt_received_on", data.receipt_received_on)
-        if data.sent_on and data.receipt_received_on and data.receipt_received_on < data.sent_on:
-            write.error(
-                "receipt_received_on", "Kvitteringen kan ikke være modtaget, før underretningen blev sendt."
-            )
+        write.past_date("receipt_on", data.receipt_on)
+        if data.sent_on and data.receipt_on and data.receipt_on < data.sent_on:
+            write.error("receipt_on", "Kvitteringen kan ikke være modtaget, før underretningen blev sendt.")
 
     def derive(self, write: Write) -> dict[str, Any]:
         data: NotificationData = write.data  # type: ignore[assignment]
@@ -46,7 +35,7 @@ class NotificationRules(RecordRules):
     def after_save(self, write: Write, record: Record) -> None:
         data: NotificationData = write.data  # type: ignore[assignment]
         key = f"notification_receipt:{record.id}"
-        if data.receipt_received_on is not None:
+        if data.receipt_on is not None:
             close_tasks(write.db, closed_by=write.user.id, key=key)
         elif write.is_final and data.sent_on:
             # The task falls due the day after the deadline: then the receipt is missing.
@@ -73,7 +62,7 @@ FIELD_LABELS: dict[str, str] = {
     "sent_on": "Sendt den",
     "authority": "Sendt til",
     "summary": "Resumé",
-    "receipt_received_on": "Kvittering modtaget",
+    "receipt_on": "Kvittering modtaget",
 }
 
 
@@ -87,6 +76,4 @@ KIND = RecordKind(
     writers=EVERY_WRITER,
     summary=summary,
     key_date="sent_on",
-    schema_version=2,
-    upgrades={1: upgrade_1_to_2},
 )

@@ -1,7 +1,7 @@
-"""notification data schema 2: `receipt_on` is `receipt_received_on` (issue 14)
+"""transition data schema 2: the visit's `held_on` is `visited_on` (issue 14)
 
-The stored data of notification records, their versions and writes kept for a leader or an
-author are brought to schema 2 with the kind's own upgrade (`records/kinds/notification.py`);
+The stored data of transition records, their versions and writes kept for a leader or an
+author are brought to schema 2 (as the kind's own upgrade in `records/kinds/transition.py`);
 writes still queued on phones are upgraded as they arrive (`records/schemas.py`).
 
 Revision ID: 0012
@@ -20,13 +20,16 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-OLD, NEW = "receipt_on", "receipt_received_on"
+OLD, NEW = "held_on", "visited_on"
 
 
 def _rename(data: dict, old: str, new: str) -> dict:
-    if old in data:
-        data = dict(data)
-        data[new] = data.pop(old)
+    """`data` with `visit.<old>` renamed `visit.<new>` (the key is ours; the contract names only `visit`)."""
+    visit = data.get("visit")
+    if isinstance(visit, dict) and old in visit:
+        visit = dict(visit)
+        visit[new] = visit.pop(old)
+        data = {**data, "visit": visit}
     return data
 
 
@@ -37,7 +40,7 @@ def _load(value):
 def _migrate(old: str, new: str) -> None:
     connection = op.get_bind()
     value = "CAST(:data AS JSONB)" if connection.dialect.name == "postgresql" else ":data"
-    records = connection.execute(sa.text("SELECT id FROM record WHERE type = 'notification'")).scalars().all()
+    records = connection.execute(sa.text("SELECT id FROM record WHERE type = 'transition'")).scalars().all()
     for record_id in records:
         row = connection.execute(sa.text("SELECT data FROM record WHERE id = :id"), {"id": record_id}).one()
         connection.execute(
@@ -52,7 +55,7 @@ def _migrate(old: str, new: str) -> None:
                 sa.text(f"UPDATE record_version SET data = {value} WHERE id = :id"),
                 {"id": version_id, "data": json.dumps(_rename(_load(data), old, new))},
             )
-    kept = connection.execute(sa.text("SELECT id, body FROM kept_write WHERE record_type = 'notification'")).all()
+    kept = connection.execute(sa.text("SELECT id, body FROM kept_write WHERE record_type = 'transition'")).all()
     for kept_id, body in kept:
         body = _load(body)
         body["data"] = _rename(body.get("data") or {}, old, new)

@@ -106,7 +106,8 @@ globalThis.OpsporNet = (() => {
           outcome.needsLogin = meaning === "login";
           const now = new Date().toISOString();
           await store.batch(batch.map((item) => ["put", "outbox", item.record_id,
-            { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }]));
+            { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }]),
+          new Map(batch.map((item) => [item.record_id, item])));
           return;
         }
         if (index === 0 && reads.length) {
@@ -122,7 +123,7 @@ globalThis.OpsporNet = (() => {
           const item = byId.get(result && result.id);
           if (item) outcome.sent += settle(ops, item, result, outcome);
         }
-        await store.batch(ops);  // the whole batch's outcome in one transaction
+        await store.batch(ops, byId);  // the whole batch's outcome in one transaction
       }
     };
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, send));

@@ -1,14 +1,8 @@
-// Opspor's storage on the phone, shared by the page and the service worker.
-//
-// Everything belongs to one signed-in user: each user has an IndexedDB database of their own
-// ("opspor-u-<user id>") with the outbox (writes not yet confirmed by the server, one per
-// record), drafts (forms being filled in), the record versions the server confirmed, and a few
-// facts (last sync). A small shared database ("opspor-meta") says who is signed in now and holds
-// that session's CSRF token for replays. Pages are cached per user as well ("opspor-pages-<id>").
-//
-// A dual script like net.js (which it needs loaded first): the service worker loads both with
-// importScripts(), the page's ES modules with `import` (pwa/shared.js). It defines `OpsporStore`
-// on the global object.
+// Opspor's storage on the phone, shared by the page and the service worker. Everything belongs
+// to one signed-in user: a database "opspor-u-<user id>" with the outbox (writes not yet confirmed,
+// one per record), drafts, the versions the server confirmed and a few facts; "opspor-meta" says
+// who is signed in and holds that session's CSRF token; pages are cached per user. A dual script
+// like net.js (loaded first): the worker uses importScripts(), the page `import` (pwa/shared.js).
 "use strict";
 
 globalThis.OpsporStore = (() => {
@@ -63,19 +57,30 @@ globalThis.OpsporStore = (() => {
       return keys.map((key, i) => ({ key, value: values[i] }));
     }),
     clear: (store) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.clear())),
-    // Many writes in one transaction: [["put", store, key, value] | ["delete", store, key], …].
-    batch: (ops) => runBatch(userDb(userId), ops),
+    // Writes in one transaction ([op, store, key, value]); `sent` (record id → item as sent): a record
+    // saved again while on the wire keeps its newer item — an answer never deletes an unsent write.
+    batch: (ops, sent) => runBatch(userDb(userId), ops, sent),
   });
 
-  async function runBatch(name, ops) {
+  async function runBatch(name, ops, sent = new Map()) {
     if (!ops.length) return;
     const db = await open(name, USER_STORES);
     try {
       await new Promise((resolve, reject) => {
         const tx = db.transaction(USER_STORES, "readwrite");
-        for (const [op, store, key, value] of ops) {
+        const replaced = new Set(); let waiting = sent.size;
+        const apply = () => ops.forEach(([op, store, key, value]) => {
+          if (replaced.has(key) && (store === "outbox" || store === "drafts")) return;
           if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
-        }
+        });
+        if (!waiting) apply();
+        sent.forEach((item, key) => {
+          const read = tx.objectStore("outbox").get(key);
+          read.onsuccess = () => {
+            if (read.result && read.result.saved_at !== item.saved_at) replaced.add(key);
+            if (--waiting === 0) apply();
+          };
+        });
         tx.oncomplete = () => resolve();
         tx.onerror = () => reject(tx.error);
         tx.onabort = () => reject(tx.error || new Error("aborted"));

@@ -4,7 +4,9 @@
    with the page's CPU throttled 4× (the service worker cannot be throttled; the page's own path
    is what is measured: the failed send, the IndexedDB outbox write, the message).
 2. Opening a kept child page offline (service worker → cache), 4× throttled.
-3. Sync throughput: 100 queued records delivered after the network returns; bytes sent.
+3. Sync throughput: 100 and 1,000 queued records delivered through POST /api/sync after the
+   network returns; bytes sent against the items' own JSON.
+5. "Hent til offline" twice in the browser: bytes (CDP) and seconds, the second with nothing changed.
 4. Compressed bytes a phone downloads before it can work offline (shell, forms, 25 children).
 
 Run: `.venv/bin/python -m bench.offline`
@@ -107,50 +109,77 @@ def measure_kept_page_opening(page, base_url: str, child_id: str, count: int = 2
 
 
 def measure_sync(page, context, base_url: str, child_ids: list[str], count: int = 100) -> dict:
-    """Queue `count` concern notes on the phone, then come online and time their delivery."""
+    """Queue `count` concern notes on the phone (the sync wire's envelopes, as a form save queues
+    them), then come online and time their delivery through POST /api/sync."""
     context.set_offline(True)
-    page.evaluate(
+    json_bytes = page.evaluate(
         """async ({ childIds, count }) => {
         const { userId } = await OpsporStore.currentUser();
         const today = new Date().toISOString().slice(0, 10);
+        let bytes = 0;
         for (let i = 0; i < count; i++) {
             const recordId = crypto.randomUUID();
-            const body = new URLSearchParams({ type: "concern_note",
-                child_id: childIds[i % childIds.length], status: "final",
-                "data.observed_on": today, "data.text": `Note ${i} skrevet uden net` }).toString();
-            await OpsporStore.queue(userId, { record_id: recordId, url: `/records/${recordId}`, body,
+            const fields = { type: "concern_note", child_id: childIds[i % childIds.length], status: "final",
+                "data.observed_on": today, "data.text": `Note ${i} skrevet uden net` };
+            const envelope = { id: recordId, schema: 1, type: "concern_note", child_id: fields.child_id,
+                base_version: null, status: "final", data: { observed_on: today, text: fields["data.text"],
+                abuse_path: false } };
+            bytes += new TextEncoder().encode(JSON.stringify(envelope)).length;
+            await OpsporStore.queue(userId, { record_id: recordId, url: `/records/${recordId}`,
+                body: new URLSearchParams(fields).toString(), envelope,
                 type: "concern_note", type_label: "Bekymringsnotat", base_version: null,
                 saved_at: new Date(Date.now() + i).toISOString() });
         }
+        return bytes;
     }""",
         {"childIds": child_ids, "count": count},
     )
     sent_bytes = []
-    context.route(
-        "**/records/*",
-        lambda route: (
-            sent_bytes.append(
-                len(route.request.post_data_buffer or b"")
-                + sum(len(k) + len(v) + 4 for k, v in route.request.headers.items())
-            ),
-            route.continue_(),
-        ),
-    )
+
+    def count_bytes(route) -> None:
+        request = route.request
+        line = len(f"{request.method} {request.url} HTTP/1.1\r\n")
+        headers = sum(len(k) + len(v) + 4 for k, v in request.headers.items())
+        sent_bytes.append(len(request.post_data_buffer or b"") + line + headers)
+        route.continue_()
+
+    context.route("**/api/sync", count_bytes)
     start = time.perf_counter()
     context.set_offline(False)
     while outbox_items(page):
-        time.sleep(0.05)
+        time.sleep(0.02)
         if time.perf_counter() - start > 300:
             break
     elapsed = time.perf_counter() - start
-    context.unroute("**/records/*")
+    context.unroute("**/api/sync")
     return {
         "records": count,
         "seconds": elapsed,
         "per_second": count / elapsed,
         "bytes_sent": sum(sent_bytes),
+        "json_bytes": json_bytes,
         "requests": len(sent_bytes),
     }
+
+
+def measure_redownload(page, base_url: str) -> dict:
+    """ "Hent til offline" twice in the browser: bytes received (CDP) and seconds, the second time
+    with nothing changed (the manifest's ETags against the kept copies)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    received: list[float] = []
+    cdp.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+    page.evaluate(
+        "async () => { const { userId } = await OpsporStore.currentUser();"
+        " await caches.delete(OpsporStore.pageCache(userId)); }"
+    )  # the first download starts with nothing kept
+    runs = []
+    for _ in range(2):
+        received.clear()
+        start = time.perf_counter()
+        download_for_offline(page, base_url)
+        runs.append({"seconds": time.perf_counter() - start, "bytes": sum(received)})
+    return {"first": runs[0], "second": runs[1]}
 
 
 def measure_download(base_url: str) -> dict:
@@ -201,6 +230,8 @@ def main() -> None:
             while outbox_items(page):
                 time.sleep(0.1)
             sync = measure_sync(page, context, server.url, child_ids)
+            sync_1000 = measure_sync(page, context, server.url, child_ids, count=1000)
+            redownload = measure_redownload(page, server.url)
             browser.close()
     print("Offline benchmarks (Chromium, phone viewport, SQLite server on the same 2-core machine)")
     print(
@@ -211,10 +242,19 @@ def main() -> None:
         f"  open a kept child page offline (DOMContentLoaded), 4× throttling: p50 {opening['p50']:.0f} ms, "
         f"p95 {opening['p95']:.0f} ms over {opening['n']} loads (target < 300 ms)"
     )
+    for each in (sync, sync_1000):
+        print(
+            f"  sync: {each['records']} queued records delivered in {each['seconds']:.2f} s "
+            f"({each['per_second']:.0f} records/s), {each['bytes_sent']:,} bytes sent in {each['requests']} "
+            f"requests = {each['bytes_sent'] / each['json_bytes']:.2f}× the items' JSON "
+            f"(target ≤ 1 s for 100, ≤ 5 s for 1,000, ≤ 1.2×)"
+        )
+    first, second = redownload["first"], redownload["second"]
     print(
-        f"  sync: {sync['records']} queued records delivered in {sync['seconds']:.1f} s "
-        f"({sync['per_second']:.1f} records/s), {sync['bytes_sent']:,} bytes sent "
-        f"in {sync['requests']} requests"
+        f"  'Hent til offline' in the browser: first {first['bytes']:,.0f} bytes "
+        f"in {first['seconds']:.1f} s; again with nothing changed {second['bytes']:,.0f} bytes "
+        f"({100 * second['bytes'] / first['bytes']:.1f} %) "
+        f"in {second['seconds']:.1f} s (target < 5 %)"
     )
     print(
         f"  download before working offline ({download['children']} children, "

@@ -68,6 +68,10 @@ async function start() {
     await replay();
     await syncScope();
   } else {
+    // A child's page from the phone's copy is still a read of the child's data: audited at the
+    // next sync (`reads`).
+    const child = location.pathname.match(/^\/children\/([0-9a-f-]{36})$/);
+    if (child) await Store.noteOfflineRead(userId, child[1]).catch(() => {});
     await expireOldCopies();
     scheduleRetry({});
   }

@@ -73,3 +73,31 @@ export async function offerDraft(form) {
   box.append(text, resume, discard);
   form.prepend(box);
 }
+
+// "Ret" on /outbox (`#ret=<record id>`): the form filled with the author's own entries from the
+// queued write the server refused, the server's field errors next to the fields. The form takes
+// the queued record's id, so saving replaces that item (one pending write per record).
+export async function openForFix(form) {
+  const match = location.hash.match(/^#ret=([0-9a-f-]{36})$/);
+  if (!match) return false;
+  const item = await store.get("outbox", match[1]);
+  if (!item || item.state !== "invalid" || item.type !== form.dataset.recordType) return false;
+  setRecordId(form, item.record_id);
+  fillForm(form, item.body);
+  updateAdbb(form);
+  const errors = (item.error && item.error.errors) || [];
+  for (const error of errors) {
+    const named = form.elements.namedItem(error.field) || form.elements.namedItem(`data.${error.field}`);
+    const element = named && typeof named.length === "number" && !named.tagName ? named[0] : named;
+    if (!element) continue;
+    const message = document.createElement("p");
+    message.className = "field-error";
+    message.id = `${element.name.replace(/[^a-zA-Z0-9_-]/g, "-")}-phone-error`;
+    message.textContent = error.message;
+    element.setAttribute("aria-invalid", "true");
+    element.setAttribute("aria-describedby", message.id);
+    element.after(message);
+  }
+  showFormMessage(form, "error", (item.error && item.error.detail) || "Ret de markerede felter, og gem igen.");
+  return true;
+}

@@ -1,7 +1,8 @@
 // Record forms (records/form.html loads this module): drafts on every change, saving to the
 // server at once when it answers, else into the outbox.
 import { updateAdbb } from "./adbb.js";
-import { describe, formFields, offerDraft, recordIdOf, saveDraft, setRecordId } from "./drafts.js";
+import { envelopeOf } from "./envelope.js";
+import { describe, formFields, offerDraft, openForFix, recordIdOf, saveDraft, setRecordId } from "./drafts.js";
 import { csrf, keptAt, Net, Store, store, userId } from "./page.js";
 import { refreshStatus, setProblem } from "./status.js";
 import { requestBackgroundSync, scheduleRetry } from "./sync.js";
@@ -28,7 +29,7 @@ function enhanceForm(form) {
       for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = false;
     });
   });
-  offerDraft(form);
+  openForFix(form).then((fixing) => { if (!fixing) offerDraft(form); });
 }
 
 async function submitRecord(form, body) {
@@ -41,7 +42,8 @@ async function submitRecord(form, body) {
   if (pending && pending.state === "pending") base = pending.base_version;
   if (base) params.set("base_version", String(base)); else params.delete("base_version");
   const item = { ...describe(form), record_id, url: `/records/${record_id}`, body: params.toString(),
-    base_version: base, status: params.get("status"), saved_at: new Date().toISOString() };
+    base_version: base, status: params.get("status"), saved_at: new Date().toISOString(),
+    envelope: envelopeOf(form, record_id, params.toString()) };
 
   if (pending && pending.state === "pending") {
     // Something for this record already waits: this save replaces it (one write).
@@ -52,6 +54,7 @@ async function submitRecord(form, body) {
   const meaning = Net.classify(answer);
   if (status === 200 || status === 201) {
     await store.put("versions", record_id, json.version);
+    if (pending) await store.delete("outbox", record_id);  // a refused item, corrected ("Ret")
     await store.delete("drafts", record_id);
     await store.put("facts", "last_sent_at", new Date().toISOString());
     location.assign(`/records/${record_id}?gemt=1`);

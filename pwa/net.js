@@ -36,6 +36,26 @@ globalThis.OpsporNet = (() => {
     }
   }
 
+  // POST a JSON body (the sync wire); the answer as postForm's.
+  async function postJson(url, payload, csrf, { timeoutMs = 30000 } = {}) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(url, { method: "POST", body: JSON.stringify(payload), credentials: "same-origin",
+        signal: controller.signal,
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf || "" } });
+      let json = null;
+      try { json = await response.json(); } catch (error) { json = null; }
+      const code = (json && typeof json.code === "string" && json.code)
+        || response.headers.get("X-Opspor-Error") || null;
+      return { status: response.status, json, code };
+    } catch (error) {
+      return { status: 0, json: null, code: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   // A refused CSRF check: the session's token changed (signed in again elsewhere, or the page
   // is older than the session). Recognised by status and code only.
   const isCsrfFailure = ({ status, code }) => status === 403 && code === CSRF;
@@ -53,5 +73,90 @@ globalThis.OpsporNet = (() => {
     return "retry";
   }
 
-  return { CSRF, postForm, isCsrfFailure, classify };
+  const BATCH = 200;  // the server's limit per POST /api/sync
+  const IN_FLIGHT = 2;  // batches on the wire at once
+
+  // The wire: batches of at most 200 envelopes to POST /api/sync, IN_FLIGHT at a time, with the
+  // offline reads in the first. Every result is handled on its own: 200/201 leave the outbox;
+  // 202 stays as "kept" (sent to the leader) until the author acknowledges it; 409/422 and the
+  // other refusals wait for the author; a server error on one item leaves it to retry. False
+  // when the round must stop (no network, the session gone).
+  async function syncRound(store, csrf, items, timeoutMs, onProgress, outcome) {
+    const reads = (await store.get("facts", "offline_reads")) || [];
+    if (!items.length && !reads.length) return true;
+    const batches = [];
+    for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
+    if (!batches.length) batches.push([]);
+    const since = await store.get("facts", "sync_since");
+    let next = 0;
+    let ok = true;
+    const send = async () => {
+      while (ok && next < batches.length) {
+        const index = next;
+        next += 1;
+        const batch = batches[index];
+        if (batch.length) onProgress(batch[0]);
+        const payload = { items: batch.map((item) => item.envelope), reads: index === 0 ? reads : [] };
+        if (since) payload.since = since;
+        const answer = await postJson("/api/sync", payload, csrf, { timeoutMs: Math.max(timeoutMs, 30000) });
+        if (answer.status !== 200 || !answer.json || !Array.isArray(answer.json.results)) {
+          const meaning = classify(answer);
+          ok = false;
+          outcome.stopped = meaning === "login" ? "login" : "network";
+          outcome.needsLogin = meaning === "login";
+          const now = new Date().toISOString();
+          await store.batch(batch.map((item) => ["put", "outbox", item.record_id,
+            { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }]),
+          new Map(batch.map((item) => [item.record_id, item])));
+          return;
+        }
+        if (index === 0 && reads.length) {
+          const sent = new Set(reads.map((read) => `${read.child_id}@${read.at}`));
+          const left = ((await store.get("facts", "offline_reads")) || [])
+            .filter((read) => !sent.has(`${read.child_id}@${read.at}`));
+          await store.put("facts", "offline_reads", left);
+        }
+        if (answer.json.server_time) await store.put("facts", "sync_since", answer.json.server_time);
+        const byId = new Map(batch.map((item) => [item.record_id, item]));
+        const ops = [];
+        for (const result of answer.json.results) {
+          const item = byId.get(result && result.id);
+          if (item) outcome.sent += settle(ops, item, result, outcome);
+        }
+        await store.batch(ops, byId);  // the whole batch's outcome in one transaction
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, send));
+    return ok;
+  }
+
+  // One item's result, as writes to the phone's stores (`ops`); 1 when it left the outbox or
+  // went to the leader.
+  function settle(ops, item, result, outcome) {
+    const { status } = result;
+    const now = new Date().toISOString();
+    if (status === 200 || status === 201) {
+      ops.push(["delete", "outbox", item.record_id], ["delete", "drafts", item.record_id],
+        ["put", "facts", "last_sent_at", now]);
+      if (result.record && result.record.version) ops.push(["put", "versions", item.record_id, result.record.version]);
+      return 1;
+    }
+    if (status === 202) {
+      ops.push(["put", "outbox", item.record_id, { ...item, state: "kept", status, kept_for: result.kept_for || null,
+        error: { detail: result.detail || null }, kept_at: now }],
+      ["delete", "drafts", item.record_id], ["put", "facts", "last_sent_at", now]);
+      return 1;
+    }
+    if ([400, 403, 404, 409, 413, 422].includes(status)) {
+      ops.push(["put", "outbox", item.record_id, { ...item, state: status === 409 ? "conflict" : "invalid",
+        status, error: result, attempts: (item.attempts || 0) + 1 }]);
+      return 0;
+    }
+    // A server error on this item alone: it stays and is tried again.
+    ops.push(["put", "outbox", item.record_id, { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }]);
+    outcome.stopped = outcome.stopped || "network";
+    return 0;
+  }
+
+  return { CSRF, postForm, postJson, isCsrfFailure, classify, syncRound };
 })();

@@ -5,7 +5,15 @@ import { OUTBOX_CHANGED, refreshStatus } from "./status.js";
 import { confirmDialog, link } from "./ui.js";
 
 const STATE_TEXT = { pending: "Venter på net", conflict: "Ændret af en anden – vælg udgave",
-  invalid: "Afvist af serveren – ret den", quarantined: "Beskadiget – kan ikke sendes" };
+  invalid: "Afvist af serveren – ret den", quarantined: "Beskadiget – kan ikke sendes",
+  kept: "Sendt til lederen – barnet er ikke længere i din enhed" };
+
+// Who received a write kept for the leader (202): "Modtaget af <leader>, <unit>."
+const receiver = (keptFor) => {
+  if (!keptFor) return "";
+  const who = [keptFor.leader, keptFor.unit].filter(Boolean).join(", ");
+  return who ? `Modtaget af ${who}.` : "";
+};
 
 async function renderOutbox() {
   const list = document.getElementById("outbox-list");
@@ -29,11 +37,12 @@ async function renderOutbox() {
     meta.className = "list-meta";
     meta.textContent = `${STATE_TEXT[item.state] || item.state}${item.saved_at ? ` · gemt ${day(item.saved_at)}` : ""}`;
     li.append(title, meta);
-    const errors = item.error && (item.error.errors || []).map((e) => e.message).concat(
-      item.error.detail ? [item.error.detail] : []);
+    const errors = item.state === "kept" ? [receiver(item.kept_for)].filter(Boolean)
+      : item.error && (item.error.errors || []).map((e) => e.message).concat(
+        item.error.detail ? [item.error.detail] : []);
     if (errors && errors.length) {
       const why = document.createElement("span");
-      why.className = "field-error";
+      why.className = item.state === "kept" ? "list-meta kept-for" : "field-error";
       why.textContent = errors.join(" ");
       li.append(why);
     }
@@ -42,8 +51,21 @@ async function renderOutbox() {
     if (item.state === "conflict" && item.error && item.error.conflict_id) {
       actions.append(link(`/conflicts/${item.error.conflict_id}`, "Se begge udgaver"));
     }
-    if (item.state === "invalid" && item.page) actions.append(link(item.page, "Ret"));
-    if (item.state !== "pending") {
+    if (item.state === "invalid" && item.page) {
+      actions.append(link(`${item.page.split("#")[0]}#ret=${item.record_id}`, "Ret"));
+    }
+    if (item.state === "kept") {
+      const seen = document.createElement("button");
+      seen.type = "button";
+      seen.className = "button secondary";
+      seen.textContent = "Forstået";
+      seen.addEventListener("click", async () => {
+        await store.delete("outbox", item.record_id);
+        renderOutbox();
+        refreshStatus();
+      });
+      actions.append(seen);
+    } else if (item.state !== "pending") {
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "button secondary";

@@ -1,14 +1,8 @@
-// Opspor's storage on the phone, shared by the page and the service worker.
-//
-// Everything belongs to one signed-in user: each user has an IndexedDB database of their own
-// ("opspor-u-<user id>") with the outbox (writes not yet confirmed by the server, one per
-// record), drafts (forms being filled in), the record versions the server confirmed, and a few
-// facts (last sync). A small shared database ("opspor-meta") says who is signed in now and holds
-// that session's CSRF token for replays. Pages are cached per user as well ("opspor-pages-<id>").
-//
-// A dual script like net.js (which it needs loaded first): the service worker loads both with
-// importScripts(), the page's ES modules with `import` (pwa/shared.js). It defines `OpsporStore`
-// on the global object.
+// Opspor's storage on the phone, shared by the page and the service worker. Everything belongs
+// to one signed-in user: a database "opspor-u-<user id>" with the outbox (writes not yet confirmed,
+// one per record), drafts, the versions the server confirmed and a few facts; "opspor-meta" says
+// who is signed in and holds that session's CSRF token; pages are cached per user. A dual script
+// like net.js (loaded first): the worker uses importScripts(), the page `import` (pwa/shared.js).
 "use strict";
 
 globalThis.OpsporStore = (() => {
@@ -63,7 +57,38 @@ globalThis.OpsporStore = (() => {
       return keys.map((key, i) => ({ key, value: values[i] }));
     }),
     clear: (store) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.clear())),
+    // Writes in one transaction ([op, store, key, value]); `sent` (record id → item as sent): a record
+    // saved again while on the wire keeps its newer item — an answer never deletes an unsent write.
+    batch: (ops, sent) => runBatch(userDb(userId), ops, sent),
   });
+
+  async function runBatch(name, ops, sent = new Map()) {
+    if (!ops.length) return;
+    const db = await open(name, USER_STORES);
+    try {
+      await new Promise((resolve, reject) => {
+        const tx = db.transaction(USER_STORES, "readwrite");
+        const replaced = new Set(); let waiting = sent.size;
+        const apply = () => ops.forEach(([op, store, key, value]) => {
+          if (replaced.has(key) && (store === "outbox" || store === "drafts")) return;
+          if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
+        });
+        if (!waiting) apply();
+        sent.forEach((item, key) => {
+          const read = tx.objectStore("outbox").get(key);
+          read.onsuccess = () => {
+            if (read.result && read.result.saved_at !== item.saved_at) replaced.add(key);
+            if (--waiting === 0) apply();
+          };
+        });
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error || new Error("aborted"));
+      });
+    } finally {
+      db.close();
+    }
+  }
 
   const meta = {
     get: () => run(META_DB, ["current"], "current", "readonly", (s) => request(s.get("current"))),
@@ -90,6 +115,7 @@ globalThis.OpsporStore = (() => {
     const entry = { ...item, base_version: base, body: withBase(item.body, base),
       first_saved_at: pending ? earlier.first_saved_at : item.saved_at, state: "pending",
       attempts: 0, error: null };
+    if (item.envelope) entry.envelope = { ...item.envelope, base_version: base || null };
     await store.put("outbox", item.record_id, entry);
     return entry;
   }
@@ -104,6 +130,19 @@ globalThis.OpsporStore = (() => {
   function isValid(item) {
     return item && typeof item.url === "string" && item.url.startsWith("/records/")
       && typeof item.body === "string" && typeof item.record_id === "string";
+  }
+
+  // An item written by this release carries the sync wire's JSON envelope; one queued by an
+  // older release (form body only) is replayed the old way, one form post each.
+  const onWire = (item) => item.envelope && typeof item.envelope === "object"
+    && item.envelope.id === item.record_id;
+
+  // Child pages opened from the phone's copy while offline: sent as `reads` at the next sync.
+  async function noteOfflineRead(userId, childId) {
+    const store = user(userId);
+    const reads = (await store.get("facts", "offline_reads")) || [];
+    reads.push({ child_id: childId, at: new Date().toISOString() });
+    await store.put("facts", "offline_reads", reads.slice(-1000));
   }
 
   // Send what is waiting, oldest first, one replay at a time across tabs and the worker.
@@ -131,7 +170,12 @@ globalThis.OpsporStore = (() => {
     const items = entries.map((entry) => entry.value)
       .filter((item) => isValid(item) && item.state === "pending")
       .sort((a, b) => String(a.first_saved_at).localeCompare(String(b.first_saved_at)));
-    for (const item of items) {
+    const wired = await OpsporNet.syncRound(store, csrf, items.filter(onWire), timeoutMs, onProgress, outcome);
+    if (!wired) {
+      await store.put("facts", "needs_login", outcome.needsLogin);
+      return outcome;
+    }
+    for (const item of items.filter((each) => !onWire(each))) {
       onProgress(item);
       const answer = await OpsporNet.postForm(item.url, item.body, csrf, { timeoutMs, replay: true });
       const { status, json } = answer;
@@ -180,11 +224,11 @@ globalThis.OpsporStore = (() => {
     return removed;
   }
 
+  // Logging out wipes the user's data: their database, their kept pages and the session in the
+  // meta database — never the app shell (the precached "opspor-static-<release>" cache), so the
+  // next user on a shared phone can work offline at once.
   async function wipeUser(userId) {
     await caches.delete(pageCache(userId));
-    for (const key of await caches.keys()) {
-      if (key.startsWith("opspor-static-")) await caches.delete(key);
-    }
     await new Promise((resolve) => {
       const req = indexedDB.deleteDatabase(userDb(userId));
       req.onsuccess = req.onerror = req.onblocked = () => resolve();
@@ -201,5 +245,5 @@ globalThis.OpsporStore = (() => {
   }
 
   return { user, meta, currentUser, queue, replay, purgePages, wipeUser, storePage, pageCache,
-    isValid };
+    isValid, noteOfflineRead };
 })();

@@ -16,7 +16,10 @@ export async function refreshStatus() {
   if (!statusBar || !store) return;
   const items = (await store.all("outbox")).map((entry) => entry.value);
   const waiting = items.filter((item) => item.state === "pending").length;
-  const toResolve = items.length - waiting;
+  // Sent, but kept for the unit's leader instead of the child's journal (202): never "Alt er
+  // sendt" while the author has not acknowledged it on /outbox.
+  const kept = items.filter((item) => item.state === "kept").length;
+  const toResolve = items.length - waiting - kept;
   const lastSent = await store.get("facts", "last_sent_at");
   const needsLogin = await store.get("facts", "needs_login");
   const offline = !navigator.onLine || state.problem === "network";
@@ -37,6 +40,9 @@ export async function refreshStatus() {
     if (isIos && oldest && Date.now() - Date.parse(oldest) > 2 * 86400000) {
       text += " Åbn Opspor med net snart: iPhone kan slette data, der har ligget længe.";
     }
+  } else if (kept) {
+    kind = "kept";
+    text = `${kept} sendt til lederen – barnet er ikke længere i din enhed. Åbn listen.`;
   } else if (offline) {
     kind = "offline";
     text = keptAt ? `Offline – vist fra ${day(keptAt)}.` : "Offline.";

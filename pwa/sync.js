@@ -4,6 +4,9 @@ import { csrf, Store, store, userId } from "./page.js";
 import { outboxChanged, refreshStatus, setProblem, setSending } from "./status.js";
 
 const FIRST_DELAY_MS = 5000;
+// While a page is open, a retry (which is also the probe for the server's return) is never
+// further off than this, so sending resumes at most 30 s after the network comes back.
+const MAX_DELAY_MS = 30000;
 let retryDelay = FIRST_DELAY_MS;
 let retryTimer = null;
 let sending = false;
@@ -34,13 +37,14 @@ export async function replay() {
 
 export async function scheduleRetry(outcome) {
   clearTimeout(retryTimer);
-  const waiting = (await store.all("outbox")).some((entry) => entry.value.state === "pending");
+  const waiting = (await store.all("outbox")).some((entry) => entry.value.state === "pending")
+    || ((await store.get("facts", "offline_reads")) || []).length > 0;
   if (!waiting || (outcome && outcome.stopped === "login")) {
     resetBackoff();
     return;
   }
   retryTimer = setTimeout(replay, retryDelay);
-  retryDelay = Math.min(retryDelay * 2, 300000);
+  retryDelay = Math.min(retryDelay * 2, MAX_DELAY_MS);
 }
 
 export async function requestBackgroundSync() {

@@ -155,3 +155,27 @@ def test_a_child_with_nothing_recorded_exports_cleanly(client, db, demo) -> None
     child = db.exec(select(Child).order_by(Child.name)).first()
     body = client.get(f"/api/export/children/{child.id}").json()
     assert body["records"] == [] and body["for_review"] == []
+
+
+def test_the_export_lists_reads_of_the_child_including_offline_reads_with_both_times(
+    client, db, demo
+) -> None:
+    from datetime import timedelta
+
+    from backend.db import utcnow
+
+    child = next(c for c in children_of_unit(db, "Dagplejen Syd") if c.id != moved_child(db).id)
+    cm = new_client(client.app, "demo-dagplejer")
+    assert cm.get(f"/children/{child.id}").status_code == 200
+    read_at = (utcnow() - timedelta(hours=5)).replace(microsecond=0)
+    sent = cm.post(
+        "/api/sync", json={"items": [], "reads": [{"child_id": child.id, "at": read_at.isoformat()}]}
+    )
+    assert sent.json()["reads_recorded"] == 1
+    login(client, "demo-admin")
+    reads = client.post(f"/admin/export/children/{child.id}", data={"format": "json"}).json()["reads"]
+    name = user_named(db, "demo-dagplejer").display_name
+    assert [(r["by"], r["offline"]) for r in reads] == [(name, False), (name, True)]
+    assert reads[1]["at"] == read_at.isoformat() and reads[1]["arrived_at"] > reads[1]["at"]
+    page = client.get(f"/admin/export/children/{child.id}").text
+    assert "Opslag på barnets side" in page and "uden net (fra telefonens kopi), modtaget" in page

@@ -22,7 +22,7 @@ IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;"'\n(]*?(?:from\s*)?["'](\.[^"
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["'](\.[^"']+)["']\s*\)""")
 #: Modules only some pages need, loaded by those pages' templates.
 ON_DEMAND = {"forms.js", "drafts.js", "rows.js", "adbb.js", "dates.js", "signature.js", "push.js",
-             "outbox-page.js", "download.js"}  # fmt: skip
+             "outbox-page.js", "download.js", "envelope.js"}  # fmt: skip
 
 
 def node(script: str) -> object:
@@ -135,7 +135,8 @@ def test_modules_share_one_hash_so_relative_imports_resolve_to_the_same_release(
     for template, module in templates.items():
         source = (PROJECT_DIR / "templates" / template).read_text(encoding="utf-8")
         assert f"""<script type="module" src="{{{{ asset_url('{module}') }}}}"></script>""" in source
-    assert {"drafts.js", "rows.js", "adbb.js", "signature.js"} <= set(imports_of("forms.js", dynamic=False))
+    form_modules = {"drafts.js", "rows.js", "adbb.js", "signature.js", "envelope.js"}
+    assert form_modules <= set(imports_of("forms.js", dynamic=False))
     assert 'outbox.js" defer' not in page and "<script>" not in page
     for name in MODULES:
         answer = client.get(f"{directory}/{name}")
@@ -151,3 +152,36 @@ def test_the_service_worker_precaches_every_module_and_imports_the_dual_scripts(
     assert len({url.rsplit("/", 1)[0] for url in module_urls}) == 1
     directory = module_urls[0].rsplit("/", 1)[0]
     assert f'importScripts("{directory}/net.js", "{directory}/outbox.js");' in worker
+
+
+def test_the_phone_builds_the_same_body_from_a_form_as_the_server() -> None:
+    """pwa/envelope.js mirrors backend/records/forms.py: the queued JSON envelope (issue 14) means
+    what the form post would have meant: paths, lists, empty rows dropped, repeated names, the
+    kind's checkbox fields true/false."""
+    from backend.records.forms import form_to_body, unflatten
+
+    pairs = [
+        ("csrf_token", "x"), ("type", "dialogue_meeting"), ("child_id", "c-1"), ("status", "final"),
+        ("base_version", "3"), ("data.held_on", "2026-12-07"), ("data.note", ""),
+        ("data.items.eye_contact", "1"), ("data.agreements.0.what", "Læse"), ("data.agreements.0.done", "on"),
+        ("data.agreements.1.what", ""), ("data.agreements.1.key", "k"), ("data.agreements.2.what", "Sove"),
+        ("data.topics", "a"), ("data.topics", "b"), ("data.abuse_path", "on"),
+    ]  # fmt: skip
+    bools = ["agreements.*.done", "anonymous", "abuse_path"]
+    server = form_to_body(unflatten(pairs), bools)
+    phone = node(
+        "import { envelopeOf } from './envelope.js';"
+        f"const form = {{ dataset: {{ schema: '2', boolFields: {json.dumps(','.join(bools))} }} }};"
+        f"const body = new URLSearchParams({json.dumps(pairs)}).toString();"
+        "console.log(JSON.stringify(envelopeOf(form, 'r-1', body)));"
+    )
+    assert phone == {
+        "id": "r-1",
+        "schema": 2,
+        "type": server["type"],
+        "child_id": server["child_id"],
+        "base_version": server["base_version"],
+        "status": server["status"],
+        "data": server["data"],
+    }
+    assert phone["data"]["agreements"] == [{"what": "Læse", "done": True}, {"what": "Sove", "done": False}]

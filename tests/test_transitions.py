@@ -138,9 +138,9 @@ def test_unknown_units_bad_dates_and_missing_fields_are_refused(client, demo, db
 
     far = description(db, starts_in=365 * 80)
     assert put_record(client, "transition", child.id, far).json()["errors"][0]["field"] == "data.starts_on"
-    future_visit = description(db, visit={"held_on": (today() + timedelta(days=3)).isoformat()})
+    future_visit = description(db, visit={"visited_on": (today() + timedelta(days=3)).isoformat()})
     assert put_record(client, "transition", child.id, future_visit).json()["errors"][0]["field"] == (
-        "data.visit.held_on"
+        "data.visit.visited_on"
     )
     missing = put_record(client, "transition", child.id, {"parents_part": {"about_child": "x"}})
     assert {e["field"] for e in missing.json()["errors"]} == {"data.to_unit_id", "data.starts_on"}

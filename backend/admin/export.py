@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from backend.admin.base import AdminContext
 from backend.admin.children import child_of
+from backend.audit import AuditEvent
 from backend.domain.cpr import format_cpr
 from backend.people.models import Caseload, Child, Guardian, Unit, User
 from backend.people.service import placement_history
@@ -58,6 +59,14 @@ def build_export(db: Session, child: Child, inclusion: Inclusion, generated_at: 
             user_ids.add(version.author_id)
     caseload = list(db.exec(select(Caseload).where(Caseload.child_id == child.id)))
     user_ids |= {entry.user_id for entry in caseload}
+    reads = list(
+        db.exec(
+            select(AuditEvent)
+            .where(AuditEvent.child_id == child.id, AuditEvent.action == "child.read")
+            .order_by(AuditEvent.at)
+        )
+    )
+    user_ids |= {event.actor_id for event in reads if event.actor_id}
     names = dict(db.exec(select(User.id, User.display_name).where(User.id.in_(user_ids or {""}))).all())
     included, for_review = [], []
     for record in records:
@@ -90,6 +99,7 @@ def build_export(db: Session, child: Child, inclusion: Inclusion, generated_at: 
             for entry in caseload
         ],
         "records": included,
+        "reads": [_read_entry(event, names) for event in reads],
         "for_review": for_review,
         "included_after_review": {
             "record_ids": sorted(inclusion.record_ids & {entry["id"] for entry in for_review}),
@@ -108,6 +118,18 @@ def _placements(db: Session, child_id: str) -> list[dict]:
         }
         for placement in reversed(placement_history(db, child_id))
     ]
+
+
+def _read_entry(event: AuditEvent, names: dict) -> dict:
+    """Who opened the child's page and when; a read made offline (from the phone's copy) says
+    when it happened (`at`) and when it reached the server (`arrived_at`)."""
+    offline = event.detail.get("offline") is True
+    return {
+        "by": names.get(event.actor_id, ""),
+        "at": event.detail.get("read_at") if offline else event.at.isoformat(),
+        "offline": offline,
+        "arrived_at": event.at.isoformat() if offline else None,
+    }
 
 
 def _review_entry(record: Record, reason: str, chosen: bool, units: dict, names: dict) -> dict:

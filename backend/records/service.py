@@ -27,6 +27,7 @@ from backend.records.access import can_change, visible_record
 from backend.records.models import KeptWrite, Record, RecordVersion
 from backend.records.registry import KINDS, RECORD_TYPES, may_start
 from backend.records.rules import Actor, Write
+from backend.records.schemas import upgraded
 from backend.records.types import FieldError, missing_for_final, parse_data
 
 
@@ -108,11 +109,17 @@ def save_record(actor: Actor, record_id: str, body: Any) -> SaveResult:
 def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
     if not is_id(record_id):
         return SaveResult(404, detail="Registreringen findes ikke.")
+    sent_data = body.get("data") if isinstance(body, dict) else None
     try:
+        if isinstance(body, dict) and "schema" in body:
+            body = upgraded(body)  # a write made by an older release (README "The sync wire")
         envelope = parse_envelope(body)
     except FieldError as error:
         return SaveResult(422, errors=error.errors)
-    digest = body_hash(envelope)
+    # The replay key is the body as the device sent it: a write stored before a release that
+    # renamed a field and replayed after it (its answer lost) is still the same write.
+    sent = envelope.model_copy(update={"data": sent_data}) if isinstance(sent_data, dict) else envelope
+    digest = body_hash(sent)
     try:
         with actor.db.begin_nested():
             return _save(actor, record_id, envelope, digest)

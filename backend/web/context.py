@@ -25,6 +25,7 @@ from backend.domain.settings import MunicipalSettings, load_settings
 from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from backend.people.models import User
 from backend.people.service import municipal_settings_of
+from backend.sync.conditional import NotModified
 
 DEVICE_HEADER = "X-Opspor-Device"
 
@@ -127,9 +128,16 @@ def get_ctx(
     db = new_session()
     try:
         ctx = _open_context(request, db, settings, submitted)
-        yield ctx
+        try:
+            yield ctx
+        except NotModified:  # the device's copy is shown: its read is audited like the page's
+            ctx.audit.flush(db)
+            db.commit()
+            raise
         ctx.audit.flush(db)
         db.commit()
+    except NotModified:
+        raise
     except DeviceRevoked:
         db.rollback()
         try:

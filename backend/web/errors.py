@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.domain.messages import VALIDATION_MESSAGES
 from backend.i18n import N_
+from backend.sync.conditional import NotModified
 from backend.web.context import DEVICE_COOKIE, CsrfRejected, DeviceRevoked, Forbidden, NotSignedIn
 
 log = logging.getLogger("opspor")
@@ -109,6 +110,10 @@ def install_error_handlers(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+    @app.exception_handler(NotModified)
+    async def not_modified(request: Request, exc: NotModified) -> Response:
+        return Response(status_code=304, headers={"ETag": exc.etag})
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, _exc: NotSignedIn) -> Response:

@@ -58,6 +58,9 @@ class SecurityHeadersMiddleware:
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Cache-Control", "no-store")
+                etag = (scope.get("state") or {}).get("etag")  # set by `web/conditional.py`
+                if etag:
+                    headers.setdefault("ETag", etag)
                 if https:
                     headers.setdefault("Strict-Transport-Security", "max-age=63072000")
             await send(message)

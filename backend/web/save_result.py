@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from backend.records.service import SaveResult
 from backend.records.views import record_json, user_names
+from backend.sync.batch import kept_for
 from backend.web.context import SignedIn
 from backend.web.errors import error_json
 
@@ -36,6 +37,7 @@ def result_response(ctx: SignedIn, result: SaveResult) -> JSONResponse:
                 "errors": [],
                 "kept": True,
                 "kept_id": result.kept.id if result.kept else None,
+                "kept_for": kept_for(ctx.db, result.kept.unit_id if result.kept else None),
             },
             status_code=202,
         )

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from backend.config import PROJECT_DIR
 from backend.domain.dates import COPENHAGEN, age_in_months, today
 from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext
-from backend.records.registry import key_date, record_summary
+from backend.records.registry import KINDS, key_date, record_summary
 from backend.records.types import get_path
 from backend.web.assets import asset_url, preloaded_modules
 from backend.web.menu import menu_links
@@ -82,12 +82,25 @@ def _iso_date(value: str | None, fmt: str = "d. MMM y") -> str:
     return _date(date.fromisoformat(value), fmt) if value else ""
 
 
+def _iso_datetime(value: object) -> str:
+    if isinstance(value, datetime):
+        return _datetime(value)
+    try:
+        return _datetime(datetime.fromisoformat(str(value))) if value else ""
+    except ValueError:
+        return str(value)  # not a time: shown as it is (escaped like any value)
+
+
 env.filters["date"] = _date
+env.filters["isodatetime"] = _iso_datetime
 env.filters["isodate"] = _iso_date
 env.filters["field_id"] = field_id
 env.globals["value_at"] = get_path
 env.globals["record_summary"] = record_summary
 env.globals["key_date"] = key_date
+env.globals["schema_version"] = lambda record_type: (
+    KINDS[record_type].schema_version if record_type in KINDS else 1
+)
 env.filters["datetime"] = _datetime
 env.filters["age"] = age_text
 env.globals["asset_url"] = asset_url

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from backend.domain.dates import today
+from backend.people.models import Unit
 from backend.records.models import KeptWrite, Record, RecordVersion
 from tests.browser.offline_support import (
     child_named,
@@ -20,10 +21,12 @@ from tests.browser.offline_support import (
     drafts_text,
     eventually,
     fill_adbb,
+    kept_urls,
     outbox_items,
     server_database,
     sign_in,
     user_fact,
+    user_id,
 )
 
 pytestmark = pytest.mark.browser
@@ -123,8 +126,10 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
     dropped, posts = [], []
 
     def drop_answer(route) -> None:
-        if route.request.method == "POST":
-            posts.append(route.request.url)
+        if route.request.method == "POST":  # the record a save carries: in its URL, or in a batch
+            request = route.request
+            ids = [i["id"] for i in request.post_data_json["items"]] if "/api/sync" in request.url else []
+            posts.append(ids or [request.url.rsplit("/", 1)[1]])
         if route.request.method == "POST" and not dropped:
             route.fetch()  # the server receives and stores it …
             dropped.append(route.request.url)
@@ -132,7 +137,7 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
         else:
             route.continue_()
 
-    browser_context.route(re.compile(r".*/records/[0-9a-f-]{36}$"), drop_answer)
+    browser_context.route(SAVES, drop_answer)
     page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
     page.get_by_label("Hvad så eller hørte du?").fill("Sendt to gange?")
     page.get_by_role("button", name="Afslut og gem").click()
@@ -140,7 +145,7 @@ def test_a_write_whose_answer_was_lost_is_stored_once(page, browser_context, liv
     # The next page came from the server, so the app sent what waited straight away.
     expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
     assert outbox_items(page) == []
-    assert len(posts) == 2 and posts[0] == posts[1]  # the same write, twice
+    assert len(posts) == 2 and posts[0] == posts[1]  # the same write twice: form post, then a batch
     notes = new_records()
     assert len(notes) == 1 and notes[0].version == 1
 
@@ -153,10 +158,14 @@ def save_note_offline(page, base_url: str, child, text: str) -> None:
     expect(page.get_by_text(re.compile("^Gemt på telefonen"))).to_be_visible()
 
 
+#: The saves: a form post to the record, and the outbox's batches on the sync wire.
+SAVES = re.compile(r".*(/records/[0-9a-f-]{36}|/api/sync)$")
+
+
 def fail_record_posts(context) -> None:
     """The server is there for pages but every save fails (503): writes wait in the outbox."""
     context.route(
-        re.compile(r".*/records/[0-9a-f-]{36}$"),
+        SAVES,
         lambda route: (
             route.fulfill(status=503, body="{}") if route.request.method == "POST" else route.continue_()
         ),
@@ -164,7 +173,7 @@ def fail_record_posts(context) -> None:
 
 
 def unfail_record_posts(context) -> None:
-    context.unroute(re.compile(r".*/records/[0-9a-f-]{36}$"))
+    context.unroute(SAVES)
 
 
 def test_two_phones_editing_the_same_record_offline_give_a_visible_conflict(browser, live_server) -> None:
@@ -259,10 +268,11 @@ def test_logging_out_with_unsent_writes_needs_two_confirmations_then_wipes(
     page.get_by_role("button", name="Slet dem og log ud").click()
     expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
     leftovers = page.evaluate("""async () => ({
-        caches: await caches.keys(),
+        caches: (await caches.keys()).filter((n) => !n.startsWith("opspor-static-")),
         databases: (await indexedDB.databases()).map((d) => d.name).filter((n) => n.startsWith("opspor-u-")),
     })""")
     assert leftovers == {"caches": [], "databases": []}
+    assert app_shell_caches(page)  # the app shell stays for the next user (issue 14, bug 3)
 
 
 def test_logging_out_with_nothing_waiting_wipes_the_phone_at_once(page, live_server) -> None:
@@ -271,7 +281,49 @@ def test_logging_out_with_nothing_waiting_wipes_the_phone_at_once(page, live_ser
     page.locator("details.usermenu > summary").click()
     page.get_by_role("button", name="Log ud").click()
     expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
-    assert page.evaluate("async () => (await caches.keys()).length") == 0
+    user_caches = "async () => (await caches.keys()).filter((n) => n.startsWith('opspor-pages-'))"
+    assert page.evaluate(user_caches) == []
+    assert app_shell_caches(page)  # the app shell stays for the next user (issue 14, bug 3)
+
+
+def app_shell_caches(page) -> list[str]:
+    return page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('opspor-static-'))")
+
+
+def test_after_a_logout_the_next_user_works_offline_at_once_even_without_the_http_cache(
+    page, browser_context, live_server
+) -> None:
+    """Issue 14, bug 3: logout wiped the app shell, so the next user on the phone had no offline app."""
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    page.locator("details.usermenu > summary").click()
+    page.get_by_role("button", name="Log ud").click()
+    expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
+
+    sign_in(page, live_server.url, "demo-leder")  # a colleague takes the phone
+    page.goto(f"{live_server.url}/children/{child.id}")
+    expect(page.get_by_role("heading", name=child.name)).to_be_visible()
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    expect(page.get_by_label("Hvad så eller hørte du?")).to_be_visible()
+    cdp = browser_context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.clearBrowserCache")
+
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/children/{child.id}")
+    expect(page.locator("#sync-status")).to_contain_text("Offline")  # the page's script ran
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    page.get_by_label("Hvad så eller hørte du?").fill("Skrevet af lederen uden net")
+    page.get_by_role("button", name="Afslut og gem").click()
+    expect(page.get_by_text("Gemt på telefonen – sendes når der er net.")).to_be_visible()
+    assert len(outbox_items(page)) == 1
+
+    browser_context.set_offline(False)
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
+    assert [r.data["text"] for r in new_records()] == ["Skrevet af lederen uden net"]
 
 
 def test_another_user_on_the_same_phone_neither_sees_nor_sends_the_first_users_writes(
@@ -355,12 +407,29 @@ def test_a_write_about_a_child_who_moved_meanwhile_is_kept_for_the_leader(
     save_note_offline(page, live_server.url, child, "Skrevet før flytningen blev kendt")
     move_child_to_childminding(live_server, child.id)
     browser_context.set_offline(False)
-    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
-    assert outbox_items(page) == []
+    # Issue 14, bug 1: a write kept for the leader (202) was reported as "Alt er sendt". Now it is
+    # a lasting state on the phone, shown until the author acknowledges it.
+    status = page.locator("#sync-status")
+    expect(status).to_contain_text("1 sendt til lederen – barnet er ikke længere i din enhed", timeout=20_000)
+    expect(status).not_to_contain_text("Alt er sendt")
     with server_database(live_server) as db:
         kept = db.exec(select(KeptWrite)).one()
         assert kept.reason == "out_of_scope"
         assert kept.body["data"]["text"] == "Skrevet før flytningen blev kendt"
+        receiving_unit = db.get(Unit, kept.unit_id).name
+    assert [item["state"] for item in outbox_items(page)] == ["kept"]
+
+    page.goto(live_server.url + "/outbox")
+    page.reload()  # lasting: still there on the next page
+    item = page.locator(".outbox-item.kept")
+    expect(item).to_contain_text("Sendt til lederen – barnet er ikke længere i din enhed")
+    expect(item).to_contain_text("Modtaget af")
+    expect(item).to_contain_text(receiving_unit)
+    expect(page.locator("#sync-status")).not_to_contain_text("Alt er sendt")
+    item.get_by_role("button", name="Forstået").click()
+    expect(page.locator(".outbox-item")).to_have_count(0)
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt")
+    assert outbox_items(page) == []
 
 
 def test_a_child_who_left_the_users_scope_is_deleted_from_the_phone(page, live_server) -> None:
@@ -477,7 +546,7 @@ def test_a_replay_refused_for_a_stale_csrf_token_waits_for_a_fresh_one(
     browser_context.set_offline(True)
     save_note_offline(page, live_server.url, child, "Sendt igen efter nyt sikkerhedstjek")
     rotate_csrf_tokens(live_server)  # the phone's stored token is now stale
-    with page.expect_response(lambda r: r.request.method == "POST" and "/records/" in r.url) as refused:
+    with page.expect_response(lambda r: r.request.method == "POST" and "/api/sync" in r.url) as refused:
         browser_context.set_offline(False)
     assert refused.value.status == 403 and refused.value.headers["x-opspor-error"] == "csrf"
     expect(page.locator("#sync-status")).to_contain_text("log ind igen", timeout=20_000)
@@ -486,3 +555,123 @@ def test_a_replay_refused_for_a_stale_csrf_token_waits_for_a_fresh_one(
     expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
     assert [r.data["text"] for r in new_records()] == ["Sendt igen efter nyt sikkerhedstjek"]
     assert outbox_items(page) == []
+
+
+def test_with_the_page_open_through_a_long_outage_sending_resumes_within_30_s(page, live_server) -> None:
+    """Issue 14, bug 4: retries backed off to 300 s, so a phone left open said "Offline" long after
+    the server was back. The page's clock is Playwright's, jumped forward through the outage."""
+    page.clock.install()
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+
+    live_server.stop()
+    save_note_offline(page, live_server.url, child, "Efter en lang afbrydelse")
+    for _ in range(7):  # seven failed tries: the old backoff had reached its 300 s ceiling
+        tried = outbox_items(page)[0].get("attempts", 0)
+        page.clock.fast_forward("05:00")
+        assert eventually(lambda tried=tried: outbox_items(page)[0].get("attempts", 0) > tried)
+    assert new_records() == []
+
+    live_server.start()
+    page.clock.fast_forward("00:31")
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=15_000)
+    assert [r.data["text"] for r in new_records()] == ["Efter en lang afbrydelse"]
+
+
+def offline_reads_of(server, child_id: str):
+    from backend.audit import AuditEvent
+
+    with server_database(server) as db:
+        events = db.exec(
+            select(AuditEvent).where(AuditEvent.action == "child.read", AuditEvent.child_id == child_id)
+        ).all()
+        return [event for event in events if event.detail.get("offline") is True]
+
+
+def test_a_child_page_opened_from_the_phones_copy_arrives_as_an_offline_read(
+    page, browser_context, live_server
+) -> None:
+    """Issue 14: a read made without network is audited (a parent's right of access covers it)."""
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+        reader = user_id(db, HEALTH_VISITOR)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/children/{child.id}")
+    expect(page.locator("#sync-status")).to_contain_text("Offline")  # the phone's copy
+    assert eventually(lambda: user_fact(page, "offline_reads"))
+    read = user_fact(page, "offline_reads")[0]
+    assert read["child_id"] == child.id
+    assert offline_reads_of(live_server, child.id) == []
+
+    browser_context.set_offline(False)  # the next sync carries the read
+    events = eventually(lambda: offline_reads_of(live_server, child.id))
+    assert len(events) == 1 and events[0].actor_id == reader
+    assert events[0].detail["read_at"].startswith(read["at"][:19])  # when it happened …
+    assert eventually(lambda: user_fact(page, "offline_reads") == [])  # … sent once
+
+
+def test_ret_on_a_refused_write_opens_the_authors_entries_and_saving_replaces_it(
+    page, browser_context, live_server
+) -> None:
+    """Issue 14, bug 2: "Ret" on an item the server answered 422 opened a blank form, and typing
+    it again stored a second record while the refused one stayed "kræver din handling"."""
+    from datetime import timedelta
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    page.get_by_label("Dato for observationen").fill((today() + timedelta(days=3)).isoformat())
+    page.get_by_label("Hvad så eller hørte du?").fill("Min egen tekst, skrevet uden net")
+    page.get_by_role("button", name="Afslut og gem").click()
+    expect(page.get_by_text("Gemt på telefonen – sendes når der er net.")).to_be_visible()
+    record_id = outbox_items(page)[0]["record_id"]
+
+    browser_context.set_offline(False)
+    expect(page.locator("#sync-status")).to_contain_text("1 kræver din handling", timeout=20_000)
+    assert [(i["state"], i["status"]) for i in outbox_items(page)] == [("invalid", 422)]
+    page.goto(live_server.url + "/outbox")
+    page.locator(".outbox-item.invalid").get_by_role("link", name="Ret").click()
+    expect(page.get_by_label("Hvad så eller hørte du?")).to_have_value("Min egen tekst, skrevet uden net")
+    date_field = page.get_by_label("Dato for observationen")
+    expect(date_field).to_have_attribute("aria-invalid", "true")
+    error_id = date_field.get_attribute("aria-describedby")
+    expect(page.locator(f"#{error_id}")).to_have_class("field-error")
+    expect(page.locator(f"#{error_id}")).not_to_be_empty()
+
+    date_field.fill(today().isoformat())
+    page.get_by_role("button", name="Afslut og gem").click()
+    page.wait_for_url(re.compile(f"/records/{record_id}\\?gemt=1$"))  # the same record
+    written = new_records()
+    assert [(r.id, r.data["text"]) for r in written] == [(record_id, "Min egen tekst, skrevet uden net")]
+    assert outbox_items(page) == []
+    expect(page.locator("#sync-status")).not_to_contain_text("kræver din handling")
+
+
+def test_a_second_download_with_nothing_changed_moves_under_5_percent(page, live_server) -> None:
+    """Issue 14: "Hent til offline" fetches only the pages that changed (the manifest's ETags)."""
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    page.goto(live_server.url + "/")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    received: list[float] = []
+    cdp.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+
+    def downloaded() -> float:
+        received.clear()
+        download_for_offline(page, live_server.url)
+        return sum(received)
+
+    first = downloaded()
+    kept_first = sorted(kept_urls(page))
+    second = downloaded()
+    assert first > 50_000 and second < 0.05 * first, (first, second)
+    assert sorted(kept_urls(page)) == kept_first  # every kept copy stays

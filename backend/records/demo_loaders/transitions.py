@@ -50,7 +50,7 @@ def _description(world: DemoWorld, child: Child, position: str, days_to_start: i
             },
             "learning_competences": {"curiosity": "Stiller mange spørgsmål og vil gerne prøve selv."},
             "visit": {
-                "held_on": (world.today - timedelta(days=5)).isoformat(),
+                "visited_on": (world.today - timedelta(days=5)).isoformat(),
                 "attendees": "Mor, far, dagplejer og pædagog fra Børnehuset Solsikken",
                 "notes": "Forældrene fortalte om barnets dag; vi aftalte en kort første uge.",
             },

@@ -37,7 +37,8 @@ LearningCompetences = keyed_part("LearningCompetences", transition.LEARNING_COMP
 
 
 class TransitionVisit(Part):
-    held_on: date | None = None
+    #: Schema 2 (issue 14): was `held_on` — the day the child and parents visited the new place.
+    visited_on: date | None = None
     attendees: ShortText | None = None
     notes: Text | None = None
 
@@ -56,6 +57,17 @@ class TransitionData(Part):
     evaluation_due_on: date | None = None
 
 
+def upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2: the visit's `held_on` is now `visited_on` (a write queued on a phone before
+    the release still arrives with the old name)."""
+    visit = data.get("visit")
+    if isinstance(visit, dict) and "held_on" in visit:
+        visit = dict(visit)
+        visit["visited_on"] = visit.pop("held_on")
+        data["visit"] = visit
+    return data
+
+
 class TransitionRules(RecordRules):
     def check(self, write: Write) -> None:
         data: TransitionData = write.data  # type: ignore[assignment]
@@ -64,7 +76,7 @@ class TransitionRules(RecordRules):
         if data.starts_on and write.child is not None and data.starts_on < write.child.birth_date:
             write.error("starts_on", "Startdatoen ligger før barnets fødsel.")
         write.planned_date("conversation_on", data.conversation_on)
-        write.past_date("visit.held_on", data.visit.held_on)
+        write.past_date("visit.visited_on", data.visit.visited_on)
         write.planned_date("evaluation_due_on", data.evaluation_due_on)
         self._check_evaluation(write, data)
         if data.consent_id is not None:
@@ -184,7 +196,7 @@ FIELD_LABELS: dict[str, str] = {
     **{f"learning_competences.{key}": label for key, label in transition.LEARNING_COMPETENCES.items()},
     "consent_id": "Samtykke",
     "conversation_on": "Overgangssamtale",
-    "visit.held_on": "Overgangsbesøg",
+    "visit.visited_on": "Overgangsbesøg",
     "visit.attendees": "Deltagere i besøget",
     "visit.notes": "Noter fra besøget",
     "evaluation_due_on": "Evaluering senest",
@@ -202,4 +214,6 @@ KIND = RecordKind(
     form_context=transition_context,
     summary=summary,
     key_date="starts_on",
+    schema_version=2,
+    upgrades={1: upgrade_1_to_2},
 )

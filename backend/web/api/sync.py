@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
 
 from backend.db import utcnow
 from backend.domain.dates import today
+from backend.notify.email import send_after_response
 from backend.records import offline
+from backend.sync.batch import BatchRefused, sync
+from backend.sync.manifest import offline_manifest_with_versions
 from backend.web.context import SignedIn
+from backend.web.errors import error_json
 
 router = APIRouter(prefix="/api", tags=["sync"])
 
@@ -28,5 +35,33 @@ def sync_scope(ctx: SignedIn) -> dict:
 def offline_manifest(ctx: SignedIn) -> dict:
     """Every page the caller may need without network: the shell, the caseload's child pages,
     a blank form per record type and child, and the children's recent records."""
-    urls, children = offline.offline_manifest(ctx, today())
-    return {"urls": urls, "children": children}
+    urls, children, etags = offline_manifest_with_versions(ctx, today())
+    return {"urls": urls, "children": children, "etags": etags}
+
+
+SYNC_EXAMPLE = {
+    "items": [
+        {
+            "id": "…",
+            "schema": 1,
+            "type": "concern_note",
+            "child_id": "…",
+            "base_version": None,
+            "status": "final",
+            "data": {"observed_on": "2026-11-23", "text": "…"},
+        }
+    ],
+    "reads": [{"child_id": "…", "at": "2026-12-07T09:14:03+01:00"}],
+    "since": "2026-12-06T18:00:00+00:00",
+}
+
+
+@router.post("/sync", responses={413: {}, 422: {}})
+def post_sync(ctx: SignedIn, body: Any = Body(..., examples=[SYNC_EXAMPLE])) -> JSONResponse:
+    """A batch of queued writes (each decided as `PUT /api/records/{id}`), offline reads, and
+    the children that left the caller's scope since `since` (README, "Working offline")."""
+    try:
+        answer = sync(ctx, body)
+    except BatchRefused as refused:
+        return error_json(refused.status, refused.detail)
+    return send_after_response(ctx.db, ctx.settings, JSONResponse(answer.json()))

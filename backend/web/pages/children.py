@@ -14,6 +14,7 @@ from backend.records.pages import caseload_view, child_view, today_view
 from backend.records.registry import LABELS, types_for
 from backend.records.rounds import child_history
 from backend.records.views import user_names
+from backend.web.conditional import Conditional
 from backend.web.context import SignedIn
 from backend.web.templating import render
 
@@ -67,7 +68,7 @@ def _children_page(ctx: SignedIn, q: str) -> Response:
     )
 
 
-@router.get("/children/{child_id}")
+@router.get("/children/{child_id}", dependencies=[Conditional])
 def child_page(ctx: SignedIn, child_id: str) -> Response:
     view = child_view(ctx.db, ctx.scope, ctx.audit, child_id, today())
     if view is None:

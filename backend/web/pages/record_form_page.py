@@ -50,6 +50,7 @@ def form_page(
             "record": record,
             "conflict_id": conflict_id,
             "form_template": kind(record_type).form_template,
+            "bool_fields": kind(record_type).bool_fields,
             **extra,
         },
         status_code=status_code,

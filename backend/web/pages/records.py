@@ -19,6 +19,7 @@ from backend.records.models import Record, RecordVersion
 from backend.records.registry import KINDS, RECORD_TYPES, kind, may_start
 from backend.records.service import SaveResult, save_record
 from backend.records.views import user_names
+from backend.web.conditional import Conditional
 from backend.web.context import SignedIn
 from backend.web.errors import wants_json
 from backend.web.forms import SubmittedForm, submitted_form
@@ -30,7 +31,7 @@ from backend.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/forms/{record_type}")
+@router.get("/forms/{record_type}", dependencies=[Conditional])
 def new_record_form(
     ctx: SignedIn, request: Request, record_type: str, child: str = "", unit: str = ""
 ) -> Response:
@@ -68,7 +69,7 @@ def _own_record(ctx: SignedIn, record_id: str) -> Record:
     return record
 
 
-@router.get("/records/{record_id}/edit")
+@router.get("/records/{record_id}/edit", dependencies=[Conditional])
 def edit_record_form(ctx: SignedIn, record_id: str) -> Response:
     record = _own_record(ctx, record_id)
     if not can_change(ctx.scope, record):
@@ -134,7 +135,7 @@ def _html_result(ctx: SignedIn, record_id: str, body: dict, result: SaveResult, 
     raise HTTPException(result.status if result.status in (403, 404) else 400, result.detail or None)
 
 
-@router.get("/records/{record_id}")
+@router.get("/records/{record_id}", dependencies=[Conditional])
 def view_record(ctx: SignedIn, record_id: str, gemt: str = "") -> Response:
     record = _own_record(ctx, record_id)
     versions = visible_versions(ctx.db, record)

@@ -35,6 +35,16 @@ from joserfc.jws import JWSRegistry
 from sqlmodel import Session, delete
 
 from backend.auth.models import OidcFlow, OidcLogin
+from backend.auth.sign_on import (
+    ANSWER_EXPIRED,
+    ANSWER_INVALID,
+    FLOW_UNKNOWN,
+    NOT_CONFIGURED,
+    PROVIDER_DOWN,
+    PROVIDER_ERROR,
+    STATE_MISMATCH,
+    SignOnRefused,
+)
 from backend.config import Settings
 from backend.db import utcnow
 from backend.i18n import N_
@@ -50,24 +60,11 @@ LEEWAY_SECONDS = 5
 #: Asymmetric signatures only: never `none`, never a MAC keyed with the client secret.
 ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 
-# Danish messages for every way a sign-in through the provider can fail.
-FLOW_UNKNOWN = N_("Login-forsøget er udløbet eller allerede brugt. Prøv at logge ind igen.")
-STATE_MISMATCH = N_("Login-svaret passer ikke til dette login-forsøg. Prøv at logge ind igen.")
-PROVIDER_ERROR = N_("Kommunens login afviste login-forsøget. Prøv igen, eller kontakt en administrator.")
-PROVIDER_DOWN = N_("Kommunens login svarer ikke lige nu. Prøv igen om lidt.")
 CODE_REFUSED = N_("Kommunens login godkendte ikke login-koden. Prøv at logge ind igen.")
-TOKEN_INVALID = N_("Svaret fra kommunens login kunne ikke godkendes. Prøv at logge ind igen.")
-TOKEN_EXPIRED = N_("Svaret fra kommunens login er udløbet. Prøv at logge ind igen.")
-NOT_CONFIGURED = N_("Kommunens login er ikke sat op.")
 
 
-class OidcError(Exception):
-    """A refused single sign-on: `reason` for the audit log, `message` (Danish) for the person."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.message = message
+class OidcError(SignOnRefused):
+    """A refused OpenID Connect sign-in."""
 
 
 @dataclass
@@ -214,7 +211,7 @@ def finish(settings: Settings, flow: OidcFlow, code: str) -> Identity:
     token = _exchange_code(settings, provider, flow, code)
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
-        raise OidcError("no_id_token", TOKEN_INVALID)
+        raise OidcError("no_id_token", ANSWER_INVALID)
     claims = validate_id_token(settings, id_token, nonce=flow.nonce, access_token=token.get("access_token"))
     claims = _with_userinfo(settings, provider, claims, token.get("access_token"))
     return Identity(issuer=provider["issuer"], subject=claims["sub"], claims=claims, id_token=id_token)
@@ -251,7 +248,7 @@ def validate_id_token(settings: Settings, id_token: str, nonce: str, access_toke
         except InvalidKeyIdError:  # the provider may have rotated its keys
             decoded = jwt.decode(id_token, _jwks(settings, force=True), registry=registry)
     except (JoseError, ValueError, TypeError) as error:
-        raise OidcError("bad_signature", TOKEN_INVALID) from error
+        raise OidcError("bad_signature", ANSWER_INVALID) from error
     issuer = metadata(settings)["issuer"]
     options = {
         "iss": {"essential": True, "value": issuer},
@@ -266,15 +263,15 @@ def validate_id_token(settings: Settings, id_token: str, nonce: str, access_toke
     try:
         claims.validate(leeway=LEEWAY_SECONDS)
     except ExpiredTokenError as error:
-        raise OidcError("expired", TOKEN_EXPIRED) from error
+        raise OidcError("expired", ANSWER_EXPIRED) from error
     except (JoseError, ValueError, TypeError) as error:
         claim = getattr(error, "claim", "")
         reason = {"nonce": "nonce_mismatch", "aud": "wrong_audience", "azp": "wrong_audience"}.get(
             claim, f"invalid_{claim or 'claims'}"
         )
-        raise OidcError(reason, TOKEN_INVALID) from error
+        raise OidcError(reason, ANSWER_INVALID) from error
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        raise OidcError("invalid_sub", TOKEN_INVALID)
+        raise OidcError("invalid_sub", ANSWER_INVALID)
     return dict(claims)
 
 
@@ -301,7 +298,7 @@ def _with_userinfo(settings: Settings, provider: dict, claims: dict, access_toke
             raise OidcError("userinfo_failed", PROVIDER_DOWN) from error
         return claims
     if not isinstance(userinfo, dict) or userinfo.get("sub") != claims["sub"]:
-        raise OidcError("userinfo_sub_mismatch", TOKEN_INVALID)
+        raise OidcError("userinfo_sub_mismatch", ANSWER_INVALID)
     return {**userinfo, **claims}
 
 

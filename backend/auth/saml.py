@@ -49,10 +49,19 @@ from sqlmodel import Session, delete
 
 from backend.auth.models import SamlAssertionSeen, SamlFlow, SamlLogin
 from backend.auth.oidc import Identity
+from backend.auth.sign_on import (
+    ANSWER_EXPIRED,
+    ANSWER_INVALID,
+    FLOW_UNKNOWN,
+    NOT_CONFIGURED,
+    PROVIDER_DOWN,
+    PROVIDER_ERROR,
+    STATE_MISMATCH,
+    SignOnRefused,
+)
 from backend.config import VAR_DIR, Settings
 from backend.db import utcnow
 from backend.domain.certificates import expiry_state
-from backend.i18n import N_
 
 log = logging.getLogger("opspor.saml")
 # pysaml2 logs NameIDs at INFO and whole assertions (names, attributes) when a signature fails:
@@ -75,22 +84,9 @@ PRIVILEGE_ATTRIBUTES = (
 NAME_ATTRIBUTES = ("https://data.gov.dk/model/core/eid/fullName", "urn:oid:2.5.4.3", "cn", "displayName")
 EMAIL_ATTRIBUTES = ("https://data.gov.dk/model/core/eid/email", "urn:oid:0.9.2342.19200300.100.1.3", "mail")
 
-STATE_MISMATCH = N_("Login-svaret passer ikke til dette login-forsøg. Prøv at logge ind igen.")
-FLOW_UNKNOWN = N_("Login-forsøget er udløbet eller allerede brugt. Prøv at logge ind igen.")
-RESPONSE_INVALID = N_("Svaret fra kommunens login kunne ikke godkendes. Prøv at logge ind igen.")
-RESPONSE_EXPIRED = N_("Svaret fra kommunens login er udløbet. Prøv at logge ind igen.")
-PROVIDER_ERROR = N_("Kommunens login afviste login-forsøget. Prøv igen, eller kontakt en administrator.")
-PROVIDER_DOWN = N_("Kommunens login svarer ikke lige nu. Prøv igen om lidt.")
-NOT_CONFIGURED = N_("Kommunens login er ikke sat op.")
 
-
-class SamlError(Exception):
-    """A refused SAML sign-in: `reason` for the audit log, `message` (Danish) for the person."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.message = message
+class SamlError(SignOnRefused):
+    """A refused SAML sign-in."""
 
 
 @dataclass
@@ -291,12 +287,12 @@ def take_flow(db: Session, relay_state: str | None, cookie_state: str | None) ->
 
 
 _REFUSALS = {
-    "ResponseLifetimeExceed": ("expired", RESPONSE_EXPIRED),
-    "ToEarly": ("not_yet_valid", RESPONSE_INVALID),
-    "SignatureError": ("bad_signature", RESPONSE_INVALID),
-    "SigverError": ("bad_signature", RESPONSE_INVALID),
-    "IncorrectlySigned": ("bad_signature", RESPONSE_INVALID),
-    "UnsolicitedResponse": ("in_response_to_mismatch", RESPONSE_INVALID),
+    "ResponseLifetimeExceed": ("expired", ANSWER_EXPIRED),
+    "ToEarly": ("not_yet_valid", ANSWER_INVALID),
+    "SignatureError": ("bad_signature", ANSWER_INVALID),
+    "SigverError": ("bad_signature", ANSWER_INVALID),
+    "IncorrectlySigned": ("bad_signature", ANSWER_INVALID),
+    "UnsolicitedResponse": ("in_response_to_mismatch", ANSWER_INVALID),
     "StatusError": ("provider_error", PROVIDER_ERROR),
 }
 
@@ -310,18 +306,18 @@ def _refusal_for(error: Exception) -> SamlError:
             return SamlError("provider_error", PROVIDER_ERROR)
     text = str(error).lower()
     if "recipient" in text or "destination" in text:
-        return SamlError("wrong_recipient", RESPONSE_INVALID)
+        return SamlError("wrong_recipient", ANSWER_INVALID)
     if "audience" in text:
-        return SamlError("wrong_audience", RESPONSE_INVALID)
+        return SamlError("wrong_audience", ANSWER_INVALID)
     if "sign" in text:
-        return SamlError("bad_signature", RESPONSE_INVALID)
-    return SamlError("invalid_response", RESPONSE_INVALID)
+        return SamlError("bad_signature", ANSWER_INVALID)
+    return SamlError("invalid_response", ANSWER_INVALID)
 
 
 def finish(db: Session, settings: Settings, flow: SamlFlow, saml_response: str) -> SamlIdentity:
     """Validate the posted response against the stored request; the signed-in identity."""
     if not saml_response:
-        raise SamlError("response_missing", RESPONSE_INVALID)
+        raise SamlError("response_missing", ANSWER_INVALID)
     client = _client(settings)
     try:
         response = client.parse_authn_request_response(
@@ -333,15 +329,15 @@ def finish(db: Session, settings: Settings, flow: SamlFlow, saml_response: str) 
         raise refused from error
     assertion = response.assertion if response is not None else None
     if assertion is None or not assertion.id:  # how pysaml2 refuses, e.g., another Destination
-        raise _diagnosis(settings, saml_response) or SamlError("invalid_response", RESPONSE_INVALID)
+        raise _diagnosis(settings, saml_response) or SamlError("invalid_response", ANSWER_INVALID)
     if response.in_response_to != flow.request_id:
-        raise SamlError("in_response_to_mismatch", RESPONSE_INVALID)
+        raise SamlError("in_response_to_mismatch", ANSWER_INVALID)
     issuer = response.issuer() or ""
     if issuer != idp_entity_id(settings):
-        raise SamlError("issuer_mismatch", RESPONSE_INVALID)
+        raise SamlError("issuer_mismatch", ANSWER_INVALID)
     name_id = response.get_subject()
     if name_id is None or not name_id.text or name_id.format != NAMEID_FORMAT_PERSISTENT:
-        raise SamlError("no_persistent_subject", RESPONSE_INVALID)
+        raise SamlError("no_persistent_subject", ANSWER_INVALID)
     remember_assertion(db, assertion.id, _expiry(assertion))
     attributes = response.ava or {}
     claims = {
@@ -368,20 +364,20 @@ def _diagnosis(settings: Settings, saml_response: str) -> SamlError | None:
         return None
     acs = _url(settings, ACS_PATH)
     if root.get("Destination") not in (None, acs):
-        return SamlError("wrong_recipient", RESPONSE_INVALID)
+        return SamlError("wrong_recipient", ANSWER_INVALID)
     now = utcnow() - timedelta(seconds=settings.saml_clock_skew_seconds)
     for element in root.iter():
         name = _local(element.tag)
         if name == "SubjectConfirmationData" and element.get("Recipient") not in (None, acs):
-            return SamlError("wrong_recipient", RESPONSE_INVALID)
+            return SamlError("wrong_recipient", ANSWER_INVALID)
         if name == "Audience" and (element.text or "").strip() != entity_id(settings):
-            return SamlError("wrong_audience", RESPONSE_INVALID)
+            return SamlError("wrong_audience", ANSWER_INVALID)
     for element in root.iter():
         limit = element.get("NotOnOrAfter")
         if limit and _local(element.tag) in ("Conditions", "SubjectConfirmationData"):
             try:
                 if dt.datetime.fromtimestamp(calendar.timegm(str_to_time(limit)), dt.UTC) <= now:
-                    return SamlError("expired", RESPONSE_EXPIRED)
+                    return SamlError("expired", ANSWER_EXPIRED)
             except (ValueError, TypeError):
                 return None
     return None
@@ -406,15 +402,15 @@ def _expiry(assertion: Any) -> dt.datetime:
 def remember_assertion(db: Session, assertion_id: str, expires_at: dt.datetime) -> None:
     """Record an accepted assertion id; one seen before (and not yet expired) is a replay."""
     if len(assertion_id) > 200:
-        raise SamlError("invalid_response", RESPONSE_INVALID)
+        raise SamlError("invalid_response", ANSWER_INVALID)
     seen = db.get(SamlAssertionSeen, assertion_id)
     if seen is not None:
-        raise SamlError("replayed", RESPONSE_INVALID)
+        raise SamlError("replayed", ANSWER_INVALID)
     try:
         with db.begin_nested():
             db.add(SamlAssertionSeen(id=assertion_id, expires_at=expires_at))
     except IntegrityError as error:  # another instance accepted it at the same moment
-        raise SamlError("replayed", RESPONSE_INVALID) from error
+        raise SamlError("replayed", ANSWER_INVALID) from error
 
 
 def _first(attributes: dict[str, list], names: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backend.auth import oidc
 from backend.auth.provisioning import NoAccess, provision
+from backend.auth.sign_on import ANSWER_INVALID, PROVIDER_ERROR
 from backend.auth.signin import THROTTLED, cookie_is_secure
 from backend.auth.throttle import is_throttled
 from backend.i18n import N_
@@ -63,12 +64,12 @@ def oidc_callback(ctx: Ctx, code: str = "", state: str = "", error: str = "", is
         flow = oidc.take_flow(ctx.db, state, cookie_state)
         if error:
             reason = "provider_" + re.sub(r"[^a-z_]", "", error.lower())[:30]
-            message = CANCELLED if error == "access_denied" else oidc.PROVIDER_ERROR
+            message = CANCELLED if error == "access_denied" else PROVIDER_ERROR
             raise oidc.OidcError(reason, message)
         if not code or len(code) > 2000:
             raise oidc.OidcError("code_missing", oidc.CODE_REFUSED)
         if iss and iss != ctx.settings.oidc_issuer:  # RFC 9207: the answer of another provider
-            raise oidc.OidcError("issuer_mismatch", oidc.TOKEN_INVALID)
+            raise oidc.OidcError("issuer_mismatch", ANSWER_INVALID)
         identity = oidc.finish(ctx.settings, flow, code)
     except oidc.OidcError as refused:
         status = 503 if refused.reason == "provider_unreachable" else 400

@@ -6,14 +6,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 
-from tests.support import PROJECT_DIR, free_port
+from tests.support import free_port, spawn_serve, wait_until_serving
 
 
 def load_demo(url: str, *, with_records: bool = True) -> None:
@@ -56,37 +55,10 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> Server:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "backend.cli",
-                    "serve",
-                    "--host",
-                    self.host,
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    str(self.workers),
-                ],
-                cwd=PROJECT_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}: {self.log()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("server did not start: " + self.log()[-2000:])
+        args = ["--host", self.host, "--port", str(self.port), "--workers", str(self.workers)]
+        self.process = spawn_serve(args, self.env, self.log_path)
+        wait_until_serving(self.process, self.url, self.log_path, timeout)
+        return self
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -98,6 +98,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def spawn_serve(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """`opspor serve ARGS` from this checkout, in its own process group, its output in `log_path`."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve", *args],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_until_serving(process: subprocess.Popen, url: str, log_path: Path, timeout: float) -> None:
+    """Return once `/healthz` answers 200; the server's log tail in the error otherwise."""
+
+    def tail() -> str:
+        return log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {tail()}")
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("server did not start: " + tail())
+
+
 class LiveServer:
     """`opspor serve` in a subprocess, so a test can stop it mid-visit and start it again."""
 
@@ -115,26 +147,8 @@ class LiveServer:
 
     def start(self, timeout: float = 30) -> None:
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"opspor-live-{self.port}.log"
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--workers", "1"],
-                cwd=PROJECT_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        self.process = spawn_serve(["--port", str(self.port), "--workers", "1"], self.env, self.log_path)
+        wait_until_serving(self.process, self.url, self.log_path, timeout)
 
     def stop(self) -> None:
         """Kill the server process (as a crash or a dead network would)."""

@@ -7,11 +7,37 @@ const FIRST_DELAY_MS = 5000;
 // While a page is open, a retry (which is also the probe for the server's return) is never
 // further off than this, so sending resumes at most 30 s after the network comes back.
 const MAX_DELAY_MS = 30000;
+// While something waits and the last round found no server, a cheap probe (GET /healthz, one
+// small JSON answer) asks every few seconds; the first answer starts delivery at once, so the
+// writes go out within 5 s of the server's return instead of at the next (≤ 30 s) retry.
+const PROBE_MS = 3000;
 let retryDelay = FIRST_DELAY_MS;
 let retryTimer = null;
+let probeTimer = null;
 let sending = false;
 
 export const resetBackoff = () => { retryDelay = FIRST_DELAY_MS; };
+
+// Any successful contact with the server (the probe, a page another tab loaded through the
+// service worker, an htmx request): send now, with the backoff started over.
+export function serverReached() {
+  resetBackoff();
+  return replay();
+}
+
+async function probe() {
+  if (sending) return;
+  try {
+    const answer = await fetch("/healthz", { cache: "no-store", credentials: "same-origin" });
+    if (answer.ok && probeTimer) serverReached();
+  } catch (error) { /* still no server */ }
+}
+
+const probing = (on) => {
+  if (on && !probeTimer) probeTimer = setInterval(probe, PROBE_MS);
+  if (!on && probeTimer) { clearInterval(probeTimer); probeTimer = null; }
+};
+export const isProbing = () => probeTimer !== null;
 
 export async function replay() {
   if (!store || sending) return undefined;
@@ -41,8 +67,10 @@ export async function scheduleRetry(outcome) {
     || ((await store.get("facts", "offline_reads")) || []).length > 0;
   if (!waiting || (outcome && outcome.stopped === "login")) {
     resetBackoff();
+    probing(false);
     return;
   }
+  probing(true);
   retryTimer = setTimeout(replay, retryDelay);
   retryDelay = Math.min(retryDelay * 2, MAX_DELAY_MS);
 }

@@ -62,3 +62,172 @@ def test_the_server_back_with_the_page_open_sends_within_5_s(page, live_server) 
     assert outbox_items(page) == []
     print(f"delivered {delivered:.2f} s (real) after the server's return, 4 s of the phone's time")
     assert tried >= 5
+
+
+QUEUE = """async (envelopes) => {
+    const { userId } = await OpsporStore.currentUser();
+    const labels = { concern_note: "Bekymringsnotat", adbb: "ADBB-screening" };
+    for (const [i, envelope] of envelopes.entries()) {
+        await OpsporStore.queue(userId, { record_id: envelope.id, url: `/records/${envelope.id}`,
+            body: new URLSearchParams({ type: envelope.type, status: envelope.status }).toString(),
+            envelope, type: envelope.type, type_label: labels[envelope.type],
+            page: `/forms/${envelope.type}?child=${envelope.child_id}`,
+            base_version: envelope.base_version, saved_at: new Date(Date.now() + i).toISOString() });
+    }
+}"""
+
+
+def queue_on_the_phone(page, envelopes: list[dict]) -> None:
+    """Writes waiting in the phone's outbox, as a form save queues them (the sync wire's envelopes)."""
+    page.evaluate(QUEUE, envelopes)
+
+
+def note(child_id: str, text: str, **extra) -> dict:
+    import uuid
+
+    from backend.domain.dates import today
+
+    return {
+        "id": str(uuid.uuid4()),
+        "schema": 1,
+        "type": "concern_note",
+        "child_id": child_id,
+        "base_version": None,
+        "status": "final",
+        "data": {"observed_on": today().isoformat(), "text": text, "abuse_path": False},
+        **extra,
+    }
+
+
+def sync_posts(page) -> list[list[str]]:
+    """The record ids of each POST /api/sync the page sends from now on."""
+    posts: list[list[str]] = []
+    page.on(
+        "request",
+        lambda request: (
+            posts.append([item["id"] for item in request.post_data_json["items"]])
+            if request.method == "POST" and request.url.endswith("/api/sync")
+            else None
+        ),
+    )
+    return posts
+
+
+def test_a_batch_with_mixed_outcomes_gives_each_item_its_own_result(page, live_server) -> None:
+    """Issue 14: 201, 200 (a replay), 202, 409, 422 and 404 in one batch: each item ends in its own
+    state on the phone, on /outbox and on /conflicts, and on the server nothing is half-applied."""
+    import uuid
+    from datetime import timedelta
+
+    import httpx
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from backend.domain.dates import today
+    from backend.records.models import KeptWrite, Record, RecordVersion
+    from tests.support import adbb_data, child_aged, login, moved_child, put_record
+
+    with server_database(live_server) as db:
+        child, moved = child_aged(db, "Sundhedsplejen Nord", 3, 12), moved_child(db)
+        child_name = child.name
+    new, replayed = note(child.id, "Ny note fra telefonen"), note(child.id, "Svaret gik tabt")
+    kept = note(moved.id, "Om et barn, der er flyttet")
+    invalid = note(child.id, "Om tre dage")
+    invalid["data"]["observed_on"] = (today() + timedelta(days=3)).isoformat()
+    unknown = note(str(uuid.uuid4()), "Om et barn, der ikke findes")
+    stale_id = str(uuid.uuid4())
+    stale = {"id": stale_id, "schema": 1, "type": "adbb", "child_id": child.id, "base_version": 1,
+             "status": "final", "data": adbb_data(today().isoformat(), 9)}  # fmt: skip
+    with httpx.Client(base_url=live_server.url, timeout=30) as other_tab:
+        login(other_tab, HEALTH_VISITOR)
+        body = {key: replayed[key] for key in ("type", "child_id", "base_version", "status", "data")}
+        assert other_tab.put(f"/api/records/{replayed['id']}", json=body).status_code == 201
+        for version, total in ((None, 3), (1, 5)):  # the ADBB moves on to version 2 meanwhile
+            answer = put_record(other_tab, "adbb", child.id, adbb_data(today().isoformat(), total),
+                                status="draft", base_version=version, record_id=stale_id)  # fmt: skip
+            assert answer.status_code in (200, 201), answer.text
+    with server_database(live_server) as db:
+        versions_before = db.exec(select(func.count()).select_from(RecordVersion)).one()
+
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    page.goto(live_server.url + "/outbox")
+    items = [new, replayed, kept, stale, invalid, unknown]
+    queue_on_the_phone(page, items)
+    posts = sync_posts(page)
+    page.reload()  # a page from the server: the app sends what waits
+    status = page.locator("#sync-status")
+    expect(status).to_contain_text("3 kræver din handling", timeout=20_000)
+    assert posts[0] == [item["id"] for item in items]  # one batch, in the order saved
+
+    by_id = {item["record_id"]: item for item in outbox_items(page)}
+    assert set(by_id) == {kept["id"], stale_id, invalid["id"], unknown["id"]}  # 201 and 200 left
+    assert (by_id[kept["id"]]["state"], by_id[kept["id"]]["status"]) == ("kept", 202)
+    assert (by_id[stale_id]["state"], by_id[stale_id]["status"]) == ("conflict", 409)
+    assert (by_id[invalid["id"]]["state"], by_id[invalid["id"]]["status"]) == ("invalid", 422)
+    assert (by_id[unknown["id"]]["state"], by_id[unknown["id"]]["status"]) == ("invalid", 404)
+    assert [e["field"] for e in by_id[invalid["id"]]["error"]["errors"]] == ["data.observed_on"]
+
+    page.goto(live_server.url + "/outbox")
+    expect(page.locator(".outbox-item")).to_have_count(4)
+    expect(page.locator(".outbox-item.kept")).to_contain_text("Sendt til lederen")
+    conflict = page.locator(".outbox-item.conflict")
+    expect(conflict).to_contain_text("Ændret af en anden")
+    expect(conflict.get_by_role("link", name="Se begge udgaver")).to_be_visible()
+    refused = page.locator(".outbox-item.invalid")
+    expect(refused).to_have_count(2)
+    expect(refused.get_by_role("link", name="Ret")).to_have_count(2)
+    expect(refused.locator(".field-error").first).not_to_be_empty()
+    page.goto(live_server.url + "/conflicts")
+    expect(page.locator("#mine-heading + .hint + .list")).to_contain_text(f"ADBB-screening – {child_name}")
+
+    with server_database(live_server) as db:
+        ids = [item["id"] for item in items]
+        stored = {r.id: r for r in db.exec(select(Record).where(Record.id.in_(ids)))}
+        assert set(stored) == {new["id"], replayed["id"], stale_id}
+        assert stored[new["id"]].version == 1 and stored[replayed["id"]].version == 1
+        assert stored[stale_id].version == 2 and stored[stale_id].status == "draft"  # untouched
+        reasons = sorted((k.record_id, k.reason) for k in db.exec(select(KeptWrite)))
+        assert reasons == sorted([(kept["id"], "out_of_scope"), (stale_id, "conflict")])
+        # One new version: the new note's (the replay and the refused items wrote none).
+        assert db.exec(select(func.count()).select_from(RecordVersion)).one() == versions_before + 1
+
+    page.goto(live_server.url + "/outbox")  # another round: the refused items wait for the author
+    expect(page.locator(".outbox-item")).to_have_count(4)
+    assert len(posts) == 1
+
+
+def test_the_server_killed_in_the_middle_of_a_batch_stores_every_item_exactly_once(page, live_server) -> None:
+    """Issue 14: 300 writes (a batch of 200 and one of 100, both on the wire), the server process
+    killed (SIGKILL) as they go out; after its restart the phone retries and every write is stored
+    exactly once — whether the kill came before, during or after a batch's commit."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from backend.records.models import Record, RecordVersion
+    from tests.support import children_of_unit
+
+    with server_database(live_server) as db:
+        child_ids = [c.id for c in children_of_unit(db, "Sundhedsplejen Nord")]
+    items = [note(child_ids[i % len(child_ids)], f"Note {i} skrevet under besøget") for i in range(300)]
+    ids = [item["id"] for item in items]
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    page.goto(live_server.url + "/outbox")
+    queue_on_the_phone(page, items)
+    posts = sync_posts(page)
+
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/api/sync")):
+        page.reload()
+    live_server.stop()  # SIGKILL with the batches on the wire
+    expect(page.locator("#sync-status")).to_contain_text("venter", timeout=30_000)
+    with server_database(live_server) as db:
+        before_restart = db.exec(select(func.count()).select_from(Record).where(Record.id.in_(ids))).one()
+
+    live_server.start()  # the probe finds it; the phone sends again
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=30_000)
+    assert outbox_items(page) == []
+    with server_database(live_server) as db:
+        assert db.exec(select(func.count()).select_from(Record).where(Record.id.in_(ids))).one() == 300
+        versions = db.exec(select(RecordVersion.record_id).where(RecordVersion.record_id.in_(ids))).all()
+        assert sorted(versions) == sorted(ids)  # one version each: nothing stored twice
+    assert len(posts) >= 3 and set(ids) <= {i for post in posts for i in post}
+    print(f"stored before the restart: {before_restart} of 300; posts: {[len(p) for p in posts]}")

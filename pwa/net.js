@@ -117,6 +117,7 @@ globalThis.OpsporNet = (() => {
           await store.put("facts", "offline_reads", left);
         }
         if (answer.json.server_time) await store.put("facts", "sync_since", answer.json.server_time);
+        if (Array.isArray(answer.json.removed_child_ids)) outcome.removed.push(...answer.json.removed_child_ids);
         const byId = new Map(batch.map((item) => [item.record_id, item]));
         const ops = [];
         for (const result of answer.json.results) {

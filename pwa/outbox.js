@@ -127,10 +127,8 @@ globalThis.OpsporStore = (() => {
     return params.toString();
   }
 
-  function isValid(item) {
-    return item && typeof item.url === "string" && item.url.startsWith("/records/")
-      && typeof item.body === "string" && typeof item.record_id === "string";
-  }
+  const isValid = (item) => item && typeof item.url === "string" && item.url.startsWith("/records/")
+    && typeof item.body === "string" && typeof item.record_id === "string";
 
   // An item written by this release carries the sync wire's JSON envelope; one queued by an
   // older release (form body only) is replayed the old way, one form post each.
@@ -160,7 +158,7 @@ globalThis.OpsporStore = (() => {
   async function replayRound(userId, csrf, timeoutMs, onProgress) {
     const store = user(userId);
     const entries = await store.all("outbox");
-    const outcome = { sent: 0, stopped: null, needsLogin: false };
+    const outcome = { sent: 0, stopped: null, needsLogin: false, removed: [] };
     for (const { key, value } of entries) {
       if (!isValid(value) && !(value && value.state === "quarantined")) {
         await store.put("outbox", key, { record_id: key, state: "quarantined",
@@ -171,6 +169,7 @@ globalThis.OpsporStore = (() => {
       .filter((item) => isValid(item) && item.state === "pending")
       .sort((a, b) => String(a.first_saved_at).localeCompare(String(b.first_saved_at)));
     const wired = await OpsporNet.syncRound(store, csrf, items.filter(onWire), timeoutMs, onProgress, outcome);
+    if (outcome.removed.length) await purgePages(userId, null, null, outcome.removed);  // left the scope
     if (!wired) {
       await store.put("facts", "needs_login", outcome.needsLogin);
       return outcome;
@@ -202,19 +201,20 @@ globalThis.OpsporStore = (() => {
   }
 
   // --- Deleting data from the phone -------------------------------------------------------
-
-  // Pages of children who left the user's scope, and everything older than the data lifetime.
-  // The outbox and drafts are never touched here.
-  async function purgePages(userId, keepChildIds, maxAgeDays) {
+  // Pages of children who left the user's scope (not in `keepChildIds`, or in `dropChildIds`: a
+  // sync answer's removed_child_ids), and everything older than the data lifetime. The outbox
+  // and drafts are never touched here.
+  async function purgePages(userId, keepChildIds, maxAgeDays, dropChildIds = []) {
     const cache = await caches.open(pageCache(userId));
     const keep = keepChildIds ? new Set(keepChildIds) : null;
+    const drop = new Set(dropChildIds);
     const oldest = maxAgeDays ? Date.now() - maxAgeDays * 86400000 : null;
     let removed = 0;
     for (const req of await cache.keys()) {
       const response = await cache.match(req);
       const child = response && response.headers.get("X-Opspor-Child");
       const cachedAt = response && Date.parse(response.headers.get("X-Opspor-Cached-At") || "");
-      const gone = keep && child && !keep.has(child);
+      const gone = child && ((keep && !keep.has(child)) || drop.has(child));
       const stale = oldest && (!cachedAt || cachedAt < oldest);
       if (gone || stale) {
         await cache.delete(req);

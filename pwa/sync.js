@@ -1,5 +1,6 @@
 // Sending what waits in the outbox: now, on a timer with backoff, and through Background Sync;
 // and deleting what the phone may no longer keep.
+import { refreshKept } from "./keep.js";
 import { csrf, Store, store, userId } from "./page.js";
 import { outboxChanged, refreshStatus, setProblem, setSending } from "./status.js";
 
@@ -54,6 +55,7 @@ export async function replay() {
   if (outcome && !outcome.busy) setProblem(outcome.stopped);
   if (outcome && !outcome.busy && !outcome.stopped) {
     await store.put("facts", "last_sync_at", new Date().toISOString());
+    if (outcome.sent) refreshKept(true);  // the delivered writes changed those children's pages
   }
   await refreshStatus();
   scheduleRetry(outcome);
@@ -82,8 +84,9 @@ export async function requestBackgroundSync() {
   } catch (error) { /* not supported (Safari): the timer and app start replay instead */ }
 }
 
-// Children who left the user's scope are deleted from the phone; so is everything kept
-// longer than the municipality's offline lifetime without a successful sync.
+// Children who left the user's scope are deleted from the phone (also by a sync answer's
+// removed_child_ids, see outbox.js); so is everything kept longer than the municipality's
+// offline lifetime without a successful sync. Kept pages that changed are fetched again.
 export async function syncScope() {
   try {
     const response = await fetch("/api/sync/scope", { credentials: "same-origin" });
@@ -93,6 +96,7 @@ export async function syncScope() {
     await store.put("facts", "offline_days", scope.offline_days);
     await store.put("facts", "last_sync_at", new Date().toISOString());
   } catch (error) { /* offline: try again next time */ }
+  await refreshKept();
 }
 
 export async function expireOldCopies() {

@@ -12,6 +12,7 @@ from tests.browser.offline_support import (
     child_named,
     download_for_offline,
     eventually,
+    kept_urls,
     outbox_items,
     server_database,
     sign_in,
@@ -231,3 +232,76 @@ def test_the_server_killed_in_the_middle_of_a_batch_stores_every_item_exactly_on
         assert sorted(versions) == sorted(ids)  # one version each: nothing stored twice
     assert len(posts) >= 3 and set(ids) <= {i for post in posts for i in post}
     print(f"stored before the restart: {before_restart} of 300; posts: {[len(p) for p in posts]}")
+
+
+KEPT_COPY = """async (url) => {
+    const { userId } = await OpsporStore.currentUser();
+    const copy = await (await caches.open(OpsporStore.pageCache(userId))).match(url);
+    return copy ? { etag: copy.headers.get("ETag"), kept_at: copy.headers.get("X-Opspor-Cached-At") } : null;
+}"""
+
+
+def kept_copy(page, url: str) -> dict | None:
+    return page.evaluate(KEPT_COPY, url)
+
+
+def test_a_sync_answer_removes_the_pages_of_children_who_left_the_scope(
+    page, browser_context, live_server
+) -> None:
+    """The sync answer's removed_child_ids drop those children's kept pages, also when the
+    separate scope call does not get through (here it always fails)."""
+    from tests.browser.test_offline import move_child_to_childminding
+    from tests.support import children_of_unit
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+        other = next(c for c in children_of_unit(db, "Sundhedsplejen Nord") if c.id != child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.route("**/api/sync/scope", lambda route: route.fulfill(status=503, body="{}"))
+    browser_context.set_offline(True)
+    save_note_offline(page, live_server.url, other, "Skrevet mens Agnes flyttede")
+    assert kept_copy(page, f"/children/{child.id}")
+    move_child_to_childminding(live_server, child.id)
+
+    with page.expect_response(lambda r: r.url.endswith("/api/sync")) as synced:
+        browser_context.set_offline(False)
+    assert child.id in synced.value.json()["removed_child_ids"]
+    assert eventually(lambda: not [url for url in kept_urls(page) if child.id in url])
+    assert kept_copy(page, f"/children/{other.id}")  # the others stay
+
+
+def test_a_later_sync_refreshes_the_kept_pages_that_changed(page, browser_context, live_server) -> None:
+    """Not only "Hent til offline": after a sync the phone fetches again the kept child pages whose
+    ETag changed on the server (here a colleague wrote about another child meanwhile)."""
+    import httpx
+
+    from backend.domain.dates import today
+    from tests.support import children_of_unit, login, put_record
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+        other = next(c for c in children_of_unit(db, "Sundhedsplejen Nord") if c.id != child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    before = kept_copy(page, f"/children/{other.id}")
+    untouched = kept_copy(page, f"/children/{child.id}")
+    assert before["etag"]
+
+    browser_context.set_offline(True)
+    save_note_offline(page, live_server.url, child, "Skrevet uden net")
+    with httpx.Client(base_url=live_server.url, timeout=30) as colleague:
+        login(colleague, HEALTH_VISITOR)
+        data = {"observed_on": today().isoformat(), "text": "Skrevet af en kollega"}
+        assert put_record(colleague, "concern_note", other.id, data).status_code == 201
+
+    browser_context.set_offline(False)  # the write goes out; then the kept pages are checked
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
+    after = eventually(
+        lambda: (copy := kept_copy(page, f"/children/{other.id}")) and copy["etag"] != before["etag"] and copy
+    )
+    assert after and after["kept_at"] > before["kept_at"]
+    manifest = page.evaluate("async () => (await (await fetch('/api/offline/manifest')).json()).etags")
+    assert after["etag"] == manifest[f"/children/{other.id}"]
+    assert kept_copy(page, f"/children/{child.id}")["etag"] == manifest[f"/children/{child.id}"]
+    assert untouched["etag"] != manifest[f"/children/{child.id}"]  # her own note changed her page too

@@ -139,7 +139,11 @@ globalThis.OpsporNet = (() => {
     if (status === 200 || status === 201) {
       ops.push(["delete", "outbox", item.record_id], ["delete", "drafts", item.record_id],
         ["put", "facts", "last_sent_at", now]);
-      if (result.record && result.record.version) ops.push(["put", "versions", item.record_id, result.record.version]);
+      if (result.record && result.record.version) {
+        // Saved again while this batch was on the wire: the newer write updates this version.
+        ops.push(["put", "versions", item.record_id, result.record.version],
+          ["rebase", "outbox", item.record_id, result.record.version]);
+      }
       return 1;
     }
     if (status === 202) {

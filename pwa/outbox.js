@@ -58,7 +58,8 @@ globalThis.OpsporStore = (() => {
     }),
     clear: (store) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.clear())),
     // Writes in one transaction ([op, store, key, value]); `sent` (record id → item as sent): a record
-    // saved again while on the wire keeps its newer item — an answer never deletes an unsent write.
+    // saved again while on the wire keeps its newer item — an answer never deletes an unsent write —
+    // and a "rebase" op gives that newer item the version the server just answered as its base.
     batch: (ops, sent) => runBatch(userDb(userId), ops, sent),
   });
 
@@ -68,16 +69,20 @@ globalThis.OpsporStore = (() => {
     try {
       await new Promise((resolve, reject) => {
         const tx = db.transaction(USER_STORES, "readwrite");
-        const replaced = new Set(); let waiting = sent.size;
+        const replaced = new Map(); let waiting = sent.size;
         const apply = () => ops.forEach(([op, store, key, value]) => {
-          if (replaced.has(key) && (store === "outbox" || store === "drafts")) return;
-          if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
+          const newer = replaced.get(key);
+          if (op === "rebase") {
+            if (newer) tx.objectStore(store).put(rebased(newer, value), key);
+          } else if (!(newer && (store === "outbox" || store === "drafts"))) {
+            if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
+          }
         });
         if (!waiting) apply();
         sent.forEach((item, key) => {
           const read = tx.objectStore("outbox").get(key);
           read.onsuccess = () => {
-            if (read.result && read.result.saved_at !== item.saved_at) replaced.add(key);
+            if (read.result && read.result.saved_at !== item.saved_at) replaced.set(key, read.result);
             if (--waiting === 0) apply();
           };
         });
@@ -95,13 +100,7 @@ globalThis.OpsporStore = (() => {
     set: (value) => run(META_DB, ["current"], "current", "readwrite", (s) => request(s.put(value, "current"))),
   };
 
-  async function currentUser() {
-    try {
-      return (await meta.get()) || {};
-    } catch (error) {
-      return {};
-    }
-  }
+  const currentUser = () => meta.get().then((value) => value || {}, () => ({}));
 
   // --- The outbox -----------------------------------------------------------------------
 
@@ -112,13 +111,14 @@ globalThis.OpsporStore = (() => {
     const earlier = await store.get("outbox", item.record_id);
     const pending = earlier && earlier.state === "pending";
     const base = pending ? earlier.base_version : item.base_version;
-    const entry = { ...item, base_version: base, body: withBase(item.body, base),
-      first_saved_at: pending ? earlier.first_saved_at : item.saved_at, state: "pending",
-      attempts: 0, error: null };
-    if (item.envelope) entry.envelope = { ...item.envelope, base_version: base || null };
+    const entry = { ...rebased(item, base), first_saved_at: pending ? earlier.first_saved_at : item.saved_at,
+      state: "pending", attempts: 0, error: null };
     await store.put("outbox", item.record_id, entry);
     return entry;
   }
+
+  const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base),
+    ...(item.envelope ? { envelope: { ...item.envelope, base_version: base || null } } : {}) });
 
   function withBase(body, base) {
     const params = new URLSearchParams(body);

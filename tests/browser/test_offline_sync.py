@@ -305,3 +305,100 @@ def test_a_later_sync_refreshes_the_kept_pages_that_changed(page, browser_contex
     assert after["etag"] == manifest[f"/children/{other.id}"]
     assert kept_copy(page, f"/children/{child.id}")["etag"] == manifest[f"/children/{child.id}"]
     assert untouched["etag"] != manifest[f"/children/{child.id}"]  # her own note changed her page too
+
+
+def test_a_record_saved_again_while_its_batch_is_on_the_wire_lands_as_a_clean_update(
+    page, browser_context, live_server
+) -> None:
+    """A draft goes out; while its batch waits for the answer the author saves the record again.
+    The newer write is sent next with the version the server answered for the first as its base:
+    an update (version 2), not a conflict kept aside."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from backend.records.models import KeptWrite
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    text = page.get_by_label("Hvad så eller hørte du?")
+    text.fill("Første kladde")
+    page.get_by_role("button", name="Gem kladde").click()
+    expect(page.get_by_text("Kladden er gemt på telefonen – sendes når der er net.")).to_be_visible()
+
+    held = []
+
+    def hold_first_answer(route) -> None:
+        if route.request.method == "POST" and not held:
+            held.append((route, route.fetch()))  # the server stores the draft; the answer waits
+        else:
+            route.continue_()
+
+    browser_context.route("**/api/sync", hold_first_answer)
+    browser_context.set_offline(False)
+    for _ in range(60):  # the route's handler runs while the test waits in the browser
+        if held:
+            break
+        page.wait_for_timeout(250)
+    assert held
+    assert [r.version for r in new_records()] == [1]
+    text.fill("Anden kladde, gemt mens den første var på vej")
+    page.get_by_role("button", name="Gem kladde").click()
+    expect(page.get_by_text("Kladden er gemt på telefonen – sendes når der er net.")).to_be_visible()
+    route, answer = held[0]
+    route.fulfill(response=answer)  # now the first write's answer arrives: version 1
+
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=20_000)
+    written = new_records()
+    assert [(r.version, r.data["text"]) for r in written] == [
+        (2, "Anden kladde, gemt mens den første var på vej")
+    ]
+    with server_database(live_server) as db:
+        assert db.exec(select(func.count()).select_from(KeptWrite)).one() == 0
+    assert outbox_items(page) == []
+
+
+def test_ret_refused_again_online_then_saved_leaves_nothing_to_resolve(
+    page, browser_context, live_server
+) -> None:
+    """ "Ret" on a refused item, saved online and refused again (422), then corrected and saved:
+    one record, and the older item no longer waits as "kræver din handling"."""
+    from datetime import timedelta
+
+    from backend.domain.dates import today
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    page.get_by_label("Dato for observationen").fill((today() + timedelta(days=3)).isoformat())
+    page.get_by_label("Hvad så eller hørte du?").fill("Rettet to gange")
+    page.get_by_role("button", name="Afslut og gem").click()
+    expect(page.get_by_text("Gemt på telefonen – sendes når der er net.")).to_be_visible()
+    record_id = outbox_items(page)[0]["record_id"]
+    browser_context.set_offline(False)
+    expect(page.locator("#sync-status")).to_contain_text("1 kræver din handling", timeout=20_000)
+
+    page.goto(live_server.url + "/outbox")
+    page.locator(".outbox-item.invalid").get_by_role("link", name="Ret").click()
+    expect(page.get_by_label("Hvad så eller hørte du?")).to_have_value("Rettet to gange")
+    page.get_by_label("Dato for observationen").fill((today() + timedelta(days=2)).isoformat())
+    with page.expect_navigation():  # online, refused again: the server's page with its errors
+        page.get_by_role("button", name="Afslut og gem").click()
+    expect(page.get_by_label("Dato for observationen")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Hvad så eller hørte du?")).to_have_value("Rettet to gange")
+    page.get_by_label("Dato for observationen").fill(today().isoformat())
+    page.get_by_role("button", name="Afslut og gem").click()
+    page.wait_for_url(f"**/records/{record_id}?gemt=1")
+    assert [(r.id, r.data["text"]) for r in new_records()] == [(record_id, "Rettet to gange")]
+    assert outbox_items(page) == []
+    expect(page.locator("#sync-status")).not_to_contain_text("kræver din handling")
+    page.goto(live_server.url + "/outbox")
+    expect(page.locator(".outbox-item")).to_have_count(0)

@@ -104,6 +104,7 @@ globalThis.OpsporNet = (() => {
           ok = false;
           outcome.stopped = meaning === "login" ? "login" : "network";
           outcome.needsLogin = meaning === "login";
+          outcome.unreachable = answer.status === 0;  // no answer at all (sync.js then probes)
           const now = new Date().toISOString();
           await store.batch(batch.map((item) => ["put", "outbox", item.record_id,
             { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }]),

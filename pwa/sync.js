@@ -72,7 +72,14 @@ export async function scheduleRetry(outcome) {
     probing(false);
     return;
   }
-  probing(true);
+  // Probe only when no server answered (a save kept on the phone, a round without answer, another
+  // tab's round): a server that answers with errors is left to the backoff.
+  probing(!outcome || outcome.sent === undefined || Boolean(outcome.unreachable));
+  if (outcome && outcome.sent && !outcome.stopped) {
+    resetBackoff();  // the round went through and something was saved meanwhile: send it now
+    retryTimer = setTimeout(replay, 0);
+    return;
+  }
   retryTimer = setTimeout(replay, retryDelay);
   retryDelay = Math.min(retryDelay * 2, MAX_DELAY_MS);
 }

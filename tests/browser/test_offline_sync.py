@@ -402,3 +402,27 @@ def test_ret_refused_again_online_then_saved_leaves_nothing_to_resolve(
     expect(page.locator("#sync-status")).not_to_contain_text("kræver din handling")
     page.goto(live_server.url + "/outbox")
     expect(page.locator(".outbox-item")).to_have_count(0)
+
+
+def test_a_server_that_answers_with_errors_is_left_to_the_backoff_not_the_probe(
+    page, browser_context, live_server
+) -> None:
+    """The probe only looks for a server that did not answer at all: when the server is there but
+    refuses the batch (503), its quick answers to /healthz do not send the batch every 3 s."""
+    from tests.browser.test_offline import fail_record_posts
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    page.clock.install()
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    posts = sync_posts(page)
+    fail_record_posts(browser_context)  # pages and /healthz answer; every save gets 503
+    save_note_offline(page, live_server.url, child, "Venter på en server, der svarer med fejl")
+    assert eventually(lambda: page.evaluate("() => 1") and posts, timeout=20)  # the first try
+    pause_the_phones_clock(page)
+    first = len(posts)
+    for _ in range(10):  # 30 s of the phone's time, 3 s at a time: ten probes
+        page.clock.run_for(3000)
+        page.wait_for_timeout(200)
+    assert 1 <= len(posts) - first <= 3, posts  # the backoff's 5, 10 and 20 s, not one per probe
+    assert [item["state"] for item in outbox_items(page)] == ["pending"]

@@ -14,6 +14,7 @@ from backend.web.api import export as api_export
 from backend.web.api import fhir as api_fhir
 from backend.web.api import metrics as api_metrics
 from backend.web.api import overview as api_overview
+from backend.web.api import parents as api_parents
 from backend.web.api import push as api_push
 from backend.web.api import records as api_records
 from backend.web.api import session as api_session
@@ -74,6 +75,7 @@ def create_app() -> FastAPI:
         api_session.router,
         api_children.router,
         api_records.router,
+        api_parents.router,
         api_sync.router,
         api_push.router,
         auth_pages.router,

@@ -46,6 +46,7 @@ from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
 from backend.web.pages import overview as overview_pages
+from backend.web.pages import parents as parent_pages
 from backend.web.pages import pwa as pwa_pages
 from backend.web.pages import records as record_pages
 from backend.web.pages import reminders as reminder_pages
@@ -107,6 +108,7 @@ def create_app() -> FastAPI:
         transition_pages.router,
         api_overview.router,
         overview_pages.router,
+        parent_pages.router,
     ):
         app.include_router(router)
     app.router.routes.append(asset_route)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
 import httpx
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from backend.domain.dates import today
@@ -73,3 +75,29 @@ def link_path(invitation: dict) -> str:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_FIELD.search(html)
+    assert found, html[:2000]
+    return found.group(1)
+
+
+def parent_client(app) -> TestClient:
+    """The parent's own browser: no staff cookies."""
+    return TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
+
+
+def type_code(parent: TestClient, path: str, code: str) -> httpx.Response:
+    page = parent.get(path)
+    return parent.post(f"{path}/code", data={"code": code, "csrf_token": csrf_of(page.text)})
+
+
+def signed_in_parent(app, invitation: dict) -> tuple[TestClient, httpx.Response]:
+    parent = parent_client(app)
+    response = type_code(parent, link_path(invitation), invitation["code"])
+    assert response.status_code == 200, response.text
+    return parent, response

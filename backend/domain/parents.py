@@ -25,7 +25,9 @@ SESSION_MINUTES = 60
 PARTS: dict[str, frozenset[str]] = {
     "transition_parents_part": frozenset({"transition"}),
     "meeting_preparation": frozenset({"dialogue_meeting"}),
-    "consent": frozenset({"consent", "transition"}),
+    "consent": frozenset({"consent", "transition", "dialogue_meeting"}),
+    #: "What we agreed" after a dialogue meeting (an addition to the contract's three parts).
+    "agreements": frozenset({"dialogue_meeting"}),
 }
 
 #: The fields of the parents' part of a transition description (domain §4.5), in order.

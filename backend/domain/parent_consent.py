@@ -103,7 +103,7 @@ def shared_agreements(data: dict[str, Any]) -> dict[str, Any] | None:
 #: The receipt by e-mail (in the parent's language): what was decided, when, and about what —
 #: never the child's name or any text from the record.
 RECEIPT_SUBJECT = N_("Kvittering for jeres samtykke")
-RECEIPT_GREETING = N_("Kære %(name)s")
+RECEIPT_GREETING = N_("Hej")
 RECEIPT_DECISION: dict[str, str] = {
     "given": N_("I gav samtykke den %(when)s."),
     "refused": N_("I sagde nej den %(when)s."),

@@ -205,7 +205,7 @@ def _receipt(
         return False
     _ = translations(language).gettext
     decided = datetime.fromisoformat(record.data["decided_at"]).strftime("%d.%m.%Y %H:%M")
-    lines = [_(rules.RECEIPT_GREETING) % {"name": guardian.name}, ""]
+    lines = [_(rules.RECEIPT_GREETING), ""]
     lines.append(_(rules.RECEIPT_DECISION[state]) % {"when": decided})
     lines.append(_(rules.RECEIPT_ABOUT[subject.kind]) % {"unit": subject.to_unit_name or "–"})
     if url:
@@ -256,7 +256,11 @@ def withdrawal_of(db: Session, token: str) -> Withdrawal | None:
     latest = latest_decision(db, link.child_id, consent.data["kind"], consent.data["scope"])
     if link.withdrawn_at is not None:
         state = "done"
-    elif latest is not None and latest.id == consent.id and rules.may_withdraw(consent.data.get("state"), False):
+    elif (
+        latest is not None
+        and latest.id == consent.id
+        and rules.may_withdraw(consent.data.get("state"), False)
+    ):
         state = "open"
     else:
         state = "closed"

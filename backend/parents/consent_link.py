@@ -61,7 +61,12 @@ def send_decision(
 
 
 def send_read(
-    db: Session, audit: AuditTrail, token: str, session_value: str | None, csrf: str | None, shown_version: str
+    db: Session,
+    audit: AuditTrail,
+    token: str,
+    session_value: str | None,
+    csrf: str | None,
+    shown_version: str,
 ) -> LinkPage:
     """`POST /p/<token>/read`: the parent confirms they have read the shared agreements."""
     invitation, page = _signed_in(db, token, session_value, "agreements")

@@ -73,7 +73,13 @@ def _task_page(db: Session, audit: AuditTrail, invitation: ParentInvitation, **m
     if task is None or details is None:
         return LinkPage(404)
     return LinkPage(
-        200, rules.STATE_OPEN, _language(invitation), task, invitation.session_csrf or "", details=details, **more
+        200,
+        rules.STATE_OPEN,
+        _language(invitation),
+        task,
+        invitation.session_csrf or "",
+        details=details,
+        **more,
     )
 
 

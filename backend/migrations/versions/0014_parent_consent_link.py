@@ -45,7 +45,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("withdraw_token_hash"),
     )
     with op.batch_alter_table("parent_consent_link", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_parent_consent_link_invitation_id"), ["invitation_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_parent_consent_link_invitation_id"), ["invitation_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_parent_consent_link_child_id"), ["child_id"], unique=False)
 
 

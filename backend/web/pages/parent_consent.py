@@ -14,7 +14,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from backend.notify.email import send_after_response
-from backend.parents.consent_link import WithdrawPage, open_withdrawal, send_decision, send_read, send_withdrawal
+from backend.parents.consent_link import (
+    WithdrawPage,
+    open_withdrawal,
+    send_decision,
+    send_read,
+    send_withdrawal,
+)
 from backend.parents.service import PARENT_LANGUAGES
 from backend.web.context import RequestContext
 from backend.web.pages.auth import ensure_pre_session, set_pre_session_cookie

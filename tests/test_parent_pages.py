@@ -194,3 +194,33 @@ def test_parent_pages_are_small_without_javascript(client, app, demo, db) -> Non
         assert "<script" not in html
         weight = len(gzip.compress(html.encode())) + len(gzip.compress(css.content))
         assert weight <= 20_000, weight
+
+
+def test_the_link_is_never_written_to_the_access_log() -> None:
+    from backend.web.logging import redact_target
+
+    token = "q" * 43
+    for target in (f"/p/{token}", f"/p/{token}/code", f"/p/{token}/language?x=1"):
+        assert token not in redact_target(target)
+
+
+def test_every_parent_action_is_audited_with_the_guardian(client, app, demo, db) -> None:
+    _, invitation, guardian = invited(client, db)
+    parent, path = parent_client(app), link_path(invitation)
+    type_code(parent, path, _wrong(invitation["code"]))
+    page = type_code(parent, path, invitation["code"])
+    parent.post(f"{path}/language", data={"language": "en", "csrf_token": csrf_of(page.text)})
+    db.expire_all()
+    found = db.exec(
+        select(AuditEvent).where(
+            AuditEvent.object_id == invitation["id"], AuditEvent.action.startswith("parent.")
+        )
+    ).all()
+    assert [e.action for e in found] == [
+        "parent.code_wrong",
+        "parent.signin",
+        "parent.read",
+        "parent.language",
+    ]
+    assert all(e.detail["guardian_id"] == guardian.id and e.actor_id is None and e.at for e in found)
+    assert found[-1].detail["language"] == "en"

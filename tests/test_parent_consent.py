@@ -5,6 +5,7 @@ through its own link stops a later handover; 404 for anything the link does not 
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import httpx
@@ -352,3 +353,20 @@ def record_date() -> str:
     from backend.domain.dates import today
 
     return (today() + timedelta(days=10)).isoformat()
+
+
+def test_the_consent_and_withdrawal_pages_are_small_without_javascript(client, app, demo, db) -> None:
+    login(client, HEALTH_VISITOR)
+    child = hv_child(db)
+    long_text = "Hun er glad for at synge, tegne og lege med klodser, og hun sover godt om natten. " * 12
+    record = _final_transition(client, db, child, text=long_text)
+    invitation, _ = _consent_invitation(client, db, record, child)
+    parent, page = signed_in_parent(app, invitation)
+    css_url = re.search(r'href="(/static/[^"]+parents\.css)"', page.text).group(1)
+    css = parent.get(css_url).content
+    done = _decide(parent, invitation, page, "given")
+    withdraw = httpx.URL(re.search(r'href="([^"]*/p/withdraw/[^"]+)"', done.text).group(1)).path
+    for html in (page.text, done.text, parent_client(app).get(withdraw).text):
+        assert "<script" not in html
+        weight = len(gzip.compress(html.encode())) + len(gzip.compress(css))
+        assert weight <= 20_000, weight

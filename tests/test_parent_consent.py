@@ -51,8 +51,8 @@ def _final_transition(client, db, child, text: str = SHOWN) -> dict:
     return final.json()
 
 
-def _consent_invitation(client, db, record: dict, child) -> tuple[dict, object]:
-    guardian = guardians(db, child)[0]
+def _consent_invitation(client, db, record: dict, child, guardian=None) -> tuple[dict, object]:
+    guardian = guardian or min(guardians(db, child), key=lambda g: g.id)
     response = invite(client, record["id"], guardian.id, "consent")
     assert response.status_code == 201, response.text
     return response.json(), guardian

@@ -30,6 +30,16 @@ SENDER = test_leader_email.SENDER
 smtp = test_leader_email.smtp
 
 
+def _guardian_with_address(db, child, address: str):
+    """The guardian the tests invite (the same one every time), with `address`; the others none."""
+    chosen = min(guardians(db, child), key=lambda g: g.id)
+    for guardian in guardians(db, child):
+        guardian.email = address if guardian.id == chosen.id else ""
+        db.add(guardian)
+    db.commit()
+    return db.get(type(chosen), chosen.id)
+
+
 def _body(envelope) -> tuple[email.message.EmailMessage, str]:
     message = email.message_from_bytes(envelope.original_content, policy=policy.default)
     return message, message.get_content()
@@ -39,10 +49,7 @@ def test_a_receipt_is_mailed_with_the_withdrawal_link_and_no_child_data(client, 
     inbox = smtp()
     login(client, HEALTH_VISITOR)
     child = hv_child(db)
-    guardian = guardians(db, child)[0]
-    guardian.email = ADDRESS
-    db.add(guardian)
-    db.commit()
+    guardian = _guardian_with_address(db, child, ADDRESS)
     record = _final_transition(client, db, child)
     invitation, _ = _consent_invitation(client, db, record, child)
     parent, page = signed_in_parent(app, invitation)
@@ -76,19 +83,14 @@ def test_the_receipt_is_in_the_parents_language_and_none_without_an_address(
     inbox = smtp()
     login(client, HEALTH_VISITOR)
     child = hv_child(db)
-    guardian = guardians(db, child)[0]
-    guardian.email = ""
-    db.add(guardian)
-    db.commit()
+    _guardian_with_address(db, child, "")
     record = _final_transition(client, db, child)
     invitation, _ = _consent_invitation(client, db, record, child)
     parent, page = signed_in_parent(app, invitation)
     done = _decide(parent, invitation, page, "refused")
     assert done.status_code == 200 and "kvittering" not in done.text and inbox.envelopes == []
 
-    guardian.email = ADDRESS
-    db.add(guardian)
-    db.commit()
+    _guardian_with_address(db, child, ADDRESS)
     second, _ = _consent_invitation(client, db, record, child)
     parent2, page2 = signed_in_parent(app, second)
     switched = parent2.post(

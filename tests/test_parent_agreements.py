@@ -146,3 +146,9 @@ def test_the_share_toggle_and_summary_are_on_the_staff_form(client, demo, db) ->
     assert 'name="data.share_with_parents"' in form.text and 'name="data.shared_summary"' in form.text
     shown = client.get(f"/records/{meeting['id']}")
     assert "Aftalerne og resuméet er delt med forældrene." in shown.text
+
+
+def test_the_demo_has_a_dialogue_meeting_with_agreements_shared_with_the_parents(demo_full, db) -> None:
+    meetings = db.exec(select(Record).where(Record.type == "dialogue_meeting")).all()
+    shared = [m for m in meetings if m.data.get("share_with_parents") is True]
+    assert len(shared) == 1 and shared[0].data["shared_summary"] and shared[0].data["agreements"]

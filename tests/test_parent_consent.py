@@ -252,6 +252,9 @@ def test_withdrawal_through_its_link_stops_a_later_handover(client, app, demo, d
     )
     actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.object_id == invitation["id"]))]
     assert "parent.consent" in actions and actions.count("parent.consent_withdraw") == 1
+    assert "parent.withdraw_read" in actions
+    withdrawal = db.exec(select(AuditEvent).where(AuditEvent.action == "parent.consent_withdraw")).one()
+    assert withdrawal.actor_id is None and withdrawal.detail["guardian_id"] == guardian.id
 
 
 def test_withdrawal_stops_a_handover_already_made(client, app, demo, db) -> None:

@@ -89,10 +89,22 @@ class WithdrawPage:
     error: str = ""
 
 
-def open_withdrawal(db: Session, token: str) -> WithdrawPage:
-    """`GET /p/withdraw/<token>`: what the consent was about and a button to withdraw it."""
+def open_withdrawal(db: Session, audit: AuditTrail, token: str) -> WithdrawPage:
+    """`GET /p/withdraw/<token>`: what the consent was about and a button to withdraw it (the
+    read is audited, with the guardian)."""
     found = withdrawal_of(db, token)
-    return WithdrawPage(200, found) if found is not None else WithdrawPage(404)
+    if found is None:
+        return WithdrawPage(404)
+    link = found.link
+    audit.add(
+        "parent.withdraw_read",
+        "parent_invitation",
+        link.invitation_id,
+        link.child_id,
+        guardian_id=link.guardian_id,
+        consent_id=link.consent_record_id,
+    )
+    return WithdrawPage(200, found)
 
 
 def send_withdrawal(db: Session, audit: AuditTrail, base_url: str, token: str, csrf_ok: bool) -> WithdrawPage:

@@ -82,7 +82,7 @@ def _withdraw_page(ctx: RequestContext, token: str, page: WithdrawPage) -> Respo
 
 @router.get("/p/withdraw/{token}")
 def parent_withdrawal(ctx: ParentCtx, token: str) -> Response:
-    return _withdraw_page(ctx, token, open_withdrawal(ctx.db, token))
+    return _withdraw_page(ctx, token, open_withdrawal(ctx.db, ctx.audit, token))
 
 
 @router.post("/p/withdraw/{token}")

@@ -12,6 +12,7 @@ import httpx
 from sqlmodel import select
 
 from backend.audit import AuditEvent
+from backend.domain.dates import today
 from backend.parents.consent_models import ParentConsentLink
 from backend.parents.models import ParentInvitation
 from backend.records.models import Record
@@ -373,3 +374,19 @@ def test_the_consent_and_withdrawal_pages_are_small_without_javascript(client, a
         assert "<script" not in html
         weight = len(gzip.compress(html.encode())) + len(gzip.compress(css))
         assert weight <= 20_000, weight
+
+
+def test_a_link_made_before_an_abuse_path_concern_offers_nothing_after_it(client, app, demo, db) -> None:
+    login(client, HEALTH_VISITOR)
+    child = hv_child(db)
+    record = _final_transition(client, db, child)
+    invitation, _ = _consent_invitation(client, db, record, child)
+    parent, page = signed_in_parent(app, invitation)
+    note = {"observed_on": today().isoformat(), "text": "Mærker på armen", "abuse_path": True}
+    assert put_record(client, "concern_note", child.id, note).status_code == 201
+    assert parent.get(link_path(invitation)).status_code == 404
+    assert _decide(parent, invitation, page, "given").status_code == 404
+    assert SHOWN not in parent_client(app).get(link_path(invitation)).text
+    db.expire_all()
+    assert db.exec(select(Record).where(Record.type == "consent", Record.child_id == child.id)).all() == []
+    assert db.get(Record, record["id"]).shared_with_unit_id is None

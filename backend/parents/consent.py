@@ -28,7 +28,6 @@ from backend.audit import AuditTrail
 from backend.db import utcnow
 from backend.domain import parent_consent as rules
 from backend.domain.consent import HANDOVER
-from backend.domain.dates import COPENHAGEN
 from backend.i18n import translations
 from backend.notify.email import queue_email
 from backend.parents.consent_models import ParentConsentLink
@@ -38,6 +37,7 @@ from backend.records.consents import latest_decision
 from backend.records.models import Record
 from backend.records.parent_consent import store_parent_consent
 from backend.records.service import store_parents_words
+from backend.records.tasks import abuse_path_open
 
 
 def _sha256(value: str) -> str:
@@ -100,7 +100,11 @@ def consent_subject(db: Session, invitation: ParentInvitation) -> ConsentSubject
 
 
 def part_details(db: Session, invitation: ParentInvitation) -> dict[str, Any] | None:
-    """What the consent or agreements page needs (None: nothing this link covers → 404)."""
+    """What the consent or agreements page needs (None: nothing this link covers → 404). While
+    the child's concern is on the abuse path nothing is offered to the parents (domain §6), even
+    on a link made before: every part answers 404 until the leader has released the hold."""
+    if abuse_path_open(db, invitation.child_id):
+        return None
     if invitation.part == "consent":
         subject = consent_subject(db, invitation)
         return {"subject": subject} if subject is not None else None
@@ -139,6 +143,8 @@ def decide_consent(
     subject = consent_subject(db, invitation)
     guardian = db.get(Guardian, invitation.guardian_id)
     if subject is None or guardian is None or guardian.child_id != invitation.child_id:
+        return DecisionResult(False, {"choice": "not_here"})
+    if abuse_path_open(db, invitation.child_id):
         return DecisionResult(False, {"choice": "not_here"})
     errors = rules.decision_errors(choice, typed_name)
     if errors:
@@ -319,6 +325,8 @@ def confirm_read(db: Session, audit: AuditTrail, invitation: ParentInvitation, s
     child = db.get(Child, invitation.child_id)
     if record is None or guardian is None or child is None or rules.shared_agreements(record.data) is None:
         return False
+    if abuse_path_open(db, invitation.child_id):
+        return False
     version = int(shown_version) if shown_version.isascii() and shown_version.isdigit() else record.version
     now = utcnow()
     entry = {
@@ -335,7 +343,3 @@ def confirm_read(db: Session, audit: AuditTrail, invitation: ParentInvitation, s
     db.add(invitation)
     _audit(audit, invitation, "parent.agreements_read", version=version)
     return True
-
-
-def local_time(value: datetime) -> str:
-    return value.astimezone(COPENHAGEN).strftime("%d.%m.%Y %H:%M")

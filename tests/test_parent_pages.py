@@ -68,7 +68,12 @@ def test_the_parents_words_are_saved_attributed_and_the_link_is_used(client, app
     assert parent.get(path).status_code == 410
     assert parent.post(path, data={**answers, "csrf_token": "x"}).status_code == 410
     assert parent_client(app).get(path).status_code == 410
-    assert parent_client(app).post(f"{path}/code", data={"code": invitation["code"]}).status_code == 410
+    assert (
+        parent_client(app)
+        .post(f"{path}/code", data={"code": invitation["code"], "csrf_token": "x"})
+        .status_code
+        == 410
+    )
     # The health visitor sees the parents' words on the record, attributed.
     shown = client.get(f"/records/{record['id']}")
     assert shown.status_code == 200
@@ -105,7 +110,12 @@ def test_five_wrong_codes_lock_the_link(client, app, demo, db) -> None:
     assert type_code(parent, path, _wrong(invitation["code"])).status_code == 410
     locked = parent_client(app).get(path)
     assert locked.status_code == 410 and "låst" in locked.text
-    assert parent_client(app).post(f"{path}/code", data={"code": invitation["code"]}).status_code == 410
+    assert (
+        parent_client(app)
+        .post(f"{path}/code", data={"code": invitation["code"], "csrf_token": "x"})
+        .status_code
+        == 410
+    )
     db.expire_all()
     assert db.get(ParentInvitation, invitation["id"]).wrong_codes == 5
 
@@ -156,7 +166,12 @@ def test_the_code_form_needs_its_csrf_token(client, app, demo, db) -> None:
     parent = parent_client(app)
     parent.get(link_path(invitation))
     response = parent.post(link_path(invitation) + "/code", data={"code": invitation["code"]})
+    assert response.status_code == 403 and "opspor_parent" not in response.headers.get("set-cookie", "")
+    response = parent.post(
+        link_path(invitation) + "/code", data={"code": invitation["code"], "csrf_token": "x"}
+    )
     assert response.status_code == 422 and "opspor_parent" not in response.headers.get("set-cookie", "")
+    assert "Formularen var for gammel" in response.text
 
 
 def test_the_language_is_chosen_by_the_parent_and_remembered_on_the_link(client, app, demo, db) -> None:

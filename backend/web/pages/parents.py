@@ -14,11 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from backend.auth import csrf
 from backend.auth.signin import cookie_is_secure
 from backend.domain import parents as rules
 from backend.parents.link import LinkPage, change_language, enter_code, open_link, send_answers
 from backend.parents.service import PARENT_LANGUAGES
-from backend.web.context import Ctx, RequestContext
+from backend.web.context import CsrfRejected, Ctx, RequestContext
 from backend.web.pages.auth import ensure_pre_session, set_pre_session_cookie
 from backend.web.templating import render
 
@@ -31,7 +32,11 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Ro
 
 
 def parent_ctx(ctx: Ctx) -> RequestContext:
-    """The request context as a parent's: no staff user, no staff actor in the audit trail."""
+    """The request context as a parent's: no staff user, no staff actor in the audit trail.
+    An unsafe request without any CSRF token is refused (403) before the link is even looked up;
+    the token's value is checked against the link's own (`backend/parents/link.py`)."""
+    if ctx.request.method not in csrf.SAFE_METHODS and not ctx.submitted_csrf:
+        raise CsrfRejected
     ctx.user, ctx.session = None, None
     ctx.audit.actor_id, ctx.audit.session_ref, ctx.audit.device_id = None, "", None
     return ctx

@@ -239,3 +239,23 @@ def test_every_parent_action_is_audited_with_the_guardian(client, app, demo, db)
     ]
     assert all(e.detail["guardian_id"] == guardian.id and e.actor_id is None and e.at for e in found)
     assert found[-1].detail["language"] == "en"
+
+
+def test_what_was_typed_survives_a_session_that_ran_out(client, app, demo, db) -> None:
+    _, invitation, _ = invited(client, db)
+    parent, page = signed_in_parent(app, invitation)
+    stored = db.get(ParentInvitation, invitation["id"])
+    stored.session_expires_at = utcnow() - timedelta(minutes=1)
+    db.add(stored)
+    db.commit()
+    path = link_path(invitation)
+    typed = {"about_child": 'En lang tekst om "Ida" <3', "what_helps": "Ro"}
+    late = parent.post(path, data={**typed, "csrf_token": csrf_of(page.text)})
+    assert late.status_code == 422 and 'name="code"' in late.text
+    again = parent.post(
+        f"{path}/code", data={**typed, "code": invitation["code"], "csrf_token": csrf_of(late.text)}
+    )
+    assert again.status_code == 200
+    assert "En lang tekst om &#34;Ida&#34; &lt;3</textarea>" in again.text and ">Ro</textarea>" in again.text
+    db.expire_all()
+    assert "parents_words" not in db.get(Record, invitation["record_id"]).data

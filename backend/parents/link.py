@@ -86,20 +86,29 @@ def open_link(db: Session, audit: AuditTrail, token: str, session_value: str | N
     return _code_page(invitation)
 
 
-def enter_code(db: Session, audit: AuditTrail, token: str, typed: str, csrf_ok: bool) -> LinkPage:
-    """`POST /p/<token>/code`: the right code opens the task (and a session), a wrong one counts."""
+def enter_code(
+    db: Session,
+    audit: AuditTrail,
+    token: str,
+    typed: str,
+    csrf_ok: bool,
+    answers: dict[str, Any] | None = None,
+) -> LinkPage:
+    """`POST /p/<token>/code`: the right code opens the task (and a session), a wrong one counts.
+    `answers` typed before the session ran out come back with the page (never lost)."""
+    kept = _texts(answers or {})
     invitation = invitation_by_token(db, token)
     if closed := _closed(invitation):
         return closed
     assert invitation is not None
     if not csrf_ok:
-        return _code_page(invitation, error="expired_form")
+        return _code_page(invitation, error="expired_form", values=kept)
     result = check_code(db, audit, invitation, token, typed)
     if result.state != rules.STATE_OPEN:
         return LinkPage(410, result.state, _language(invitation))
     if not result.ok:
-        return _code_page(invitation, error=result.error)
-    return _task_page(db, audit, invitation, session_value=result.session_value)
+        return _code_page(invitation, error=result.error, values=kept)
+    return _task_page(db, audit, invitation, session_value=result.session_value, values=kept)
 
 
 def change_language(
@@ -139,7 +148,7 @@ def send_answers(
         return closed
     assert invitation is not None
     if parent_session(db, token, session_value) is None:
-        return _code_page(invitation, error="signed_out")
+        return _code_page(invitation, error="signed_out", values=_texts(values))
     if not parent_csrf_ok(invitation, csrf):
         return _task_page(db, audit, invitation, error="expired_form", values=_texts(values))
     if invitation.part not in rules.FIELDS_OF_PART:
@@ -151,5 +160,12 @@ def send_answers(
     return LinkPage(200, rules.STATE_USED, language, submitted=True)
 
 
+#: Every answer field of every part: only these are ever shown back.
+_ANSWER_KEYS = frozenset(key for fields in rules.FIELDS_OF_PART.values() for key in fields)
+
+
 def _texts(values: dict[str, Any]) -> dict[str, str]:
-    return {k: v[: rules.FIELD_MAX * 2] for k, v in values.items() if isinstance(v, str)}
+    """What was typed, to show it again (known fields only, bounded)."""
+    return {
+        k: v[: rules.FIELD_MAX * 2] for k, v in values.items() if k in _ANSWER_KEYS and isinstance(v, str)
+    }

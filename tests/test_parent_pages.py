@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from backend.audit import AuditEvent
 from backend.db import utcnow
+from backend.domain.dates import today
 from backend.parents.models import ParentInvitation
 from backend.records.models import Record
 from tests.parents_support import (
@@ -21,6 +22,7 @@ from tests.parents_support import (
     signed_in_parent,
     type_code,
 )
+from tests.support import put_record
 
 WRONG = "000000"
 
@@ -259,3 +261,20 @@ def test_what_was_typed_survives_a_session_that_ran_out(client, app, demo, db) -
     assert "En lang tekst om &#34;Ida&#34; &lt;3</textarea>" in again.text and ">Ro</textarea>" in again.text
     db.expire_all()
     assert "parents_words" not in db.get(Record, invitation["record_id"]).data
+
+
+def test_nothing_is_offered_to_parents_while_the_concern_is_on_the_abuse_path(client, app, demo, db) -> None:
+    record, invitation, _ = invited(client, db)
+    parent, page = signed_in_parent(app, invitation)
+    note = {"observed_on": today().isoformat(), "text": "Mærker på armen", "abuse_path": True}
+    assert put_record(client, "concern_note", record["child_id"], note).status_code == 201
+    path = link_path(invitation)
+    held = parent.get(path)
+    assert held.status_code == 404 and held.text == parent_client(app).get("/p/" + "B" * 43).text
+    sent = parent.post(path, data={"about_child": "x", "csrf_token": csrf_of(page.text)})
+    assert sent.status_code == 404
+    code = {"code": invitation["code"], "csrf_token": "x"}
+    assert parent_client(app).post(f"{path}/code", data=code).status_code == 404
+    assert "Sat i bero" in client.get(f"/records/{record['id']}/parents").text
+    db.expire_all()
+    assert "parents_words" not in db.get(Record, record["id"]).data

@@ -28,6 +28,7 @@ from backend.parents.service import (
     state_of,
     submit_answers,
 )
+from backend.records.tasks import abuse_path_open
 
 
 @dataclass
@@ -53,13 +54,25 @@ def _language(invitation: ParentInvitation | None) -> str:
     return language if language in PARENT_LANGUAGES else "da"
 
 
-def _closed(invitation: ParentInvitation | None) -> LinkPage | None:
-    """404 for an unknown link, 410 for one that no longer opens, None for an open one."""
+def _closed(db: Session, audit: AuditTrail, invitation: ParentInvitation | None) -> LinkPage | None:
+    """404 for an unknown link, 410 for one that no longer opens, None for an open one.
+
+    While the child's concern is on the abuse path nothing is offered to parents (domain §6): the
+    link then answers exactly like an unknown one, so the page tells the parent nothing."""
     if invitation is None:
         return LinkPage(404)
     state = state_of(invitation)
     if state != rules.STATE_OPEN:
         return LinkPage(410, state, _language(invitation))
+    if abuse_path_open(db, invitation.child_id):
+        audit.add(
+            "parent.held",
+            "parent_invitation",
+            invitation.id,
+            invitation.child_id,
+            guardian_id=invitation.guardian_id,
+        )
+        return LinkPage(404)
     return None
 
 
@@ -78,7 +91,7 @@ def _code_page(invitation: ParentInvitation, **more: Any) -> LinkPage:
 def open_link(db: Session, audit: AuditTrail, token: str, session_value: str | None) -> LinkPage:
     """`GET /p/<token>`: the task when this browser has the link's session, else the code form."""
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
     if parent_session(db, token, session_value) is not None:
@@ -98,7 +111,7 @@ def enter_code(
     `answers` typed before the session ran out come back with the page (never lost)."""
     kept = _texts(answers or {})
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
     if not csrf_ok:
@@ -123,7 +136,7 @@ def change_language(
     """`POST /p/<token>/language`: the parent's language, remembered on the link (before or
     after the code: the choice shows nothing about the child)."""
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
     signed_in = parent_session(db, token, session_value) is not None
@@ -144,7 +157,7 @@ def send_answers(
 ) -> LinkPage:
     """`POST /p/<token>`: the parents' answers; on success the link is used (a thank-you page)."""
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
     if parent_session(db, token, session_value) is None:

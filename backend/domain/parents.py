@@ -60,6 +60,8 @@ STATE_USED = "used"
 STATE_REVOKED = "revoked"
 STATE_EXPIRED = "expired"
 STATE_LOCKED = "locked"
+#: Open, but nothing is offered to parents while the child's concern is on the abuse path (§6).
+STATE_HELD = "held"
 
 
 def email_subject() -> str:

@@ -37,7 +37,6 @@ from backend.records.consents import latest_decision
 from backend.records.models import Record
 from backend.records.parent_consent import store_parent_consent
 from backend.records.service import store_parents_words
-from backend.records.tasks import abuse_path_open
 
 
 def _sha256(value: str) -> str:
@@ -100,11 +99,8 @@ def consent_subject(db: Session, invitation: ParentInvitation) -> ConsentSubject
 
 
 def part_details(db: Session, invitation: ParentInvitation) -> dict[str, Any] | None:
-    """What the consent or agreements page needs (None: nothing this link covers → 404). While
-    the child's concern is on the abuse path nothing is offered to the parents (domain §6), even
-    on a link made before: every part answers 404 until the leader has released the hold."""
-    if abuse_path_open(db, invitation.child_id):
-        return None
+    """What the consent or agreements page needs (None: nothing this link covers → 404). (While
+    the child's concern is on the abuse path the link itself answers 404: `parents/link.py`.)"""
     if invitation.part == "consent":
         subject = consent_subject(db, invitation)
         return {"subject": subject} if subject is not None else None
@@ -143,8 +139,6 @@ def decide_consent(
     subject = consent_subject(db, invitation)
     guardian = db.get(Guardian, invitation.guardian_id)
     if subject is None or guardian is None or guardian.child_id != invitation.child_id:
-        return DecisionResult(False, {"choice": "not_here"})
-    if abuse_path_open(db, invitation.child_id):
         return DecisionResult(False, {"choice": "not_here"})
     errors = rules.decision_errors(choice, typed_name)
     if errors:
@@ -324,8 +318,6 @@ def confirm_read(db: Session, audit: AuditTrail, invitation: ParentInvitation, s
     guardian = db.get(Guardian, invitation.guardian_id)
     child = db.get(Child, invitation.child_id)
     if record is None or guardian is None or child is None or rules.shared_agreements(record.data) is None:
-        return False
-    if abuse_path_open(db, invitation.child_id):
         return False
     version = int(shown_version) if shown_version.isascii() and shown_version.isdigit() else record.version
     now = utcnow()

@@ -15,11 +15,11 @@ from backend.parents.link import LinkPage, _closed, _code_page, _language, _task
 from backend.parents.service import invitation_by_token, parent_csrf_ok, parent_session
 
 
-def _signed_in(db: Session, token: str, session_value: str | None, part: str):
+def _signed_in(db: Session, audit: AuditTrail, token: str, session_value: str | None, part: str):
     """(invitation, page): the invitation when this browser has the link's session for `part`,
     else the page to show instead (404/410, or the code form)."""
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return None, closed
     assert invitation is not None
     if parent_session(db, token, session_value) is None:
@@ -42,7 +42,7 @@ def send_decision(
 ) -> LinkPage:
     """`POST /p/<token>/consent`: give or refuse on the version shown; on success the link is used
     and the page says what was recorded (and, for a consent given, how to withdraw it)."""
-    invitation, page = _signed_in(db, token, session_value, "consent")
+    invitation, page = _signed_in(db, audit, token, session_value, "consent")
     if invitation is None:
         return page
     values = {"typed_name": typed_name[:200], "choice": choice[:10]}
@@ -69,7 +69,7 @@ def send_read(
     shown_version: str,
 ) -> LinkPage:
     """`POST /p/<token>/read`: the parent confirms they have read the shared agreements."""
-    invitation, page = _signed_in(db, token, session_value, "agreements")
+    invitation, page = _signed_in(db, audit, token, session_value, "agreements")
     if invitation is None:
         return page
     if not parent_csrf_ok(invitation, csrf):

@@ -16,6 +16,7 @@ from backend.domain.dates import today
 from backend.parents.consent_models import ParentConsentLink
 from backend.parents.models import ParentInvitation
 from backend.records.models import Record
+from backend.web.logging import redact_target
 from tests.parents_support import (
     HEALTH_VISITOR,
     csrf_of,
@@ -390,3 +391,9 @@ def test_a_link_made_before_an_abuse_path_concern_offers_nothing_after_it(client
     db.expire_all()
     assert db.exec(select(Record).where(Record.type == "consent", Record.child_id == child.id)).all() == []
     assert db.get(Record, record["id"]).shared_with_unit_id is None
+
+
+def test_a_withdrawal_link_is_never_written_to_the_access_log() -> None:
+    token = "q" * 43
+    assert token not in redact_target(f"/p/withdraw/{token}")
+    assert token not in redact_target(f"/p/withdraw/{token}?x=1")

@@ -5,6 +5,7 @@ meeting, attributed, audited and shown to staff; 404 for anything the link does 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlmodel import select
@@ -140,12 +141,43 @@ def test_an_agreements_link_covers_nothing_else(client, app, demo, db) -> None:
 def test_the_share_toggle_and_summary_are_on_the_staff_form(client, demo, db) -> None:
     login(client, HEALTH_VISITOR)
     child = hv_child(db)
-    meeting = _held_meeting(client, child, True)
-    form = client.get(f"/records/{meeting['id']}/edit")
-    assert form.status_code == 200
-    assert 'name="data.share_with_parents"' in form.text and 'name="data.shared_summary"' in form.text
-    shown = client.get(f"/records/{meeting['id']}")
+    page = client.get(f"/forms/dialogue_meeting?child={child.id}").text
+    assert 'name="data.share_with_parents"' in page and 'name="data.shared_summary"' in page
+    record_id = re.search(r'action="/records/([0-9a-f-]{36})"', page).group(1)
+    fields = {
+        "csrf_token": csrf_of(page),
+        "type": "dialogue_meeting",
+        "child_id": child.id,
+        "status": "final",
+        "data.held_on": (today() - timedelta(days=1)).isoformat(),
+        "data.purpose": "Søvn",
+        "data.participants.0.name": "Mor",
+        "data.participants.0.role": "parent",
+        "data.agreements.0.what": WHAT,
+        "data.agreements.0.who": "Mor",
+        "data.agreements.0.due_on": (today() + timedelta(days=5)).isoformat(),
+        "data.shared_summary": SUMMARY,
+        "data.share_with_parents": "on",
+    }
+    saved = client.post(f"/records/{record_id}", data=fields, headers={"accept": "text/html"})
+    assert saved.status_code == 303, saved.text
+    db.expire_all()
+    stored = db.get(Record, record_id)
+    assert stored.data["share_with_parents"] is True and stored.data["shared_summary"] == SUMMARY
+    shown = client.get(f"/records/{record_id}")
     assert "Aftalerne og resuméet er delt med forældrene." in shown.text
+    # Unticking the box (a form sends nothing for it) stops sharing.
+    edit = client.get(f"/records/{record_id}/edit").text
+    assert 'name="data.share_with_parents" value="on" checked' in edit
+    unshared = {k: v for k, v in fields.items() if k != "data.share_with_parents"}
+    unshared |= {"csrf_token": csrf_of(edit), "base_version": str(stored.version)}
+    assert (
+        client.post(f"/records/{record_id}", data=unshared, headers={"accept": "text/html"}).status_code
+        == 303
+    )
+    db.expire_all()
+    assert db.get(Record, record_id).data["share_with_parents"] is False
+    assert "Ikke delt med forældrene." in client.get(f"/records/{record_id}").text
 
 
 def test_the_demo_has_a_dialogue_meeting_with_agreements_shared_with_the_parents(demo_full, db) -> None:

@@ -340,13 +340,20 @@ def test_a_meeting_consent_shows_purpose_and_participants(client, app, demo, db)
     }
     meeting = put_record(client, "dialogue_meeting", child.id, data, status="draft").json()
     guardian = guardians(db, child)[0]
-    invitation = invite(client, meeting["id"], guardian.id, "consent").json()
+    # The professional prepares the consent (what it covers) and invites the parent to it.
+    prepared = put_record(
+        client, "consent", child.id, {"kind": "meeting", "scope": meeting["id"]}, status="draft"
+    ).json()
+    invitation = invite(client, prepared["id"], guardian.id, "consent").json()
     parent, page = signed_in_parent(app, invitation)
     assert "Tale om søvn og &lt;sprog&gt;" in page.text and "Pia Psykolog" in page.text and "PPR" in page.text
     assert _decide(parent, invitation, page, "given").status_code == 200
     db.expire_all()
     consent = db.exec(select(Record).where(Record.type == "consent", Record.child_id == child.id)).one()
+    assert consent.id == prepared["id"] and consent.status == "final" and consent.version == 2
     assert consent.data["kind"] == "meeting" and consent.data["scope"] == meeting["id"]
+    assert consent.data["state"] == "given" and consent.data["guardian"] == guardian.id
+    assert consent.derived["channel"] == "parent_link"
     shown = client.get(f"/records/{meeting['id']}")
     assert "Forældrene har givet samtykke til mødets formål og deltagere." in shown.text
     assert db.get(ParentInvitation, invitation["id"]).used_at is not None

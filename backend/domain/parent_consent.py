@@ -30,14 +30,18 @@ NAME_MAX = 200
 WITHDRAW_TOKEN_BYTES = 32
 
 
+#: The consent kinds a parent can decide on their phone: the handover of a transition
+#: description, and a meeting's purpose and participants (a consent record of that kind).
+PARENT_CONSENT_KINDS = (HANDOVER, "meeting")
+
+
 def consent_kind_for(record_type: str, record_data: dict[str, Any]) -> tuple[str, str] | None:
     """The consent kind an invitation's record asks about, and whether its scope is the record
-    itself ("self") or the consent record's own scope ("scope")."""
+    itself ("self": a transition description, whose handover it is) or the consent record's own
+    scope ("scope": a consent record the professional prepared, e.g. for a meeting)."""
     if record_type == "transition":
         return HANDOVER, "self"
-    if record_type == "dialogue_meeting":
-        return "meeting", "self"
-    if record_type == "consent" and record_data.get("kind") in (HANDOVER, "meeting"):
+    if record_type == "consent" and record_data.get("kind") in PARENT_CONSENT_KINDS:
         return str(record_data["kind"]), "scope"
     return None
 

@@ -26,7 +26,7 @@ SESSION_MINUTES = 60
 PARTS: dict[str, frozenset[str]] = {
     "transition_parents_part": frozenset({"transition"}),
     "meeting_preparation": frozenset({"dialogue_meeting"}),
-    "consent": frozenset({"consent", "transition", "dialogue_meeting"}),
+    "consent": frozenset({"consent", "transition"}),
     #: "What we agreed" after a dialogue meeting (an addition to the contract's three parts).
     "agreements": frozenset({"dialogue_meeting"}),
 }

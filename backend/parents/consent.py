@@ -71,6 +71,9 @@ class ConsentSubject:
     record: Record
     version: int
     to_unit_name: str = ""
+    #: The consent record the professional prepared and invited to (a draft): the parent's
+    #: decision completes it instead of making another.
+    prepared: Record | None = None
 
 
 def consent_subject(db: Session, invitation: ParentInvitation) -> ConsentSubject | None:
@@ -95,7 +98,8 @@ def consent_subject(db: Session, invitation: ParentInvitation) -> ConsentSubject
     if kind == HANDOVER and subject.data.get("to_unit_id"):
         unit = db.get(Unit, subject.data["to_unit_id"])
         to_unit_name = unit.name if unit else ""
-    return ConsentSubject(kind, subject, subject.version, to_unit_name)
+    prepared = record if record.type == "consent" and record.status == "draft" else None
+    return ConsentSubject(kind, subject, subject.version, to_unit_name, prepared)
 
 
 def part_details(db: Session, invitation: ParentInvitation) -> dict[str, Any] | None:
@@ -157,6 +161,7 @@ def decide_consent(
         typed_name=typed_name,
         covered_version=subject.version,
         author_id=invitation.created_by_id,
+        prepared=subject.prepared,
     )
     token = secrets.token_urlsafe(rules.WITHDRAW_TOKEN_BYTES) if choice == "given" else ""
     link = ParentConsentLink(

@@ -38,10 +38,13 @@ def store_parent_consent(
     covered_version: int | None,
     author_id: str,
     decided_at: datetime | None = None,
+    prepared: Record | None = None,
 ) -> Record:
     """A final consent record about `subject` (a transition or a dialogue meeting of the child),
     decided by `guardian` through their link. `covered_version` is the version the parent read
-    (a handover then passes on exactly that version, never a later edit)."""
+    (a handover then passes on exactly that version, never a later edit). A draft consent record
+    the professional `prepared` (and invited to) is completed as a new version instead of
+    making another record."""
     now = utcnow()
     decided = (decided_at or now).astimezone(COPENHAGEN).replace(tzinfo=None)
     data = ConsentData.model_validate(
@@ -69,26 +72,32 @@ def store_parent_consent(
             derived["to_unit_name"] = unit.name if unit else ""
     elif covered_version is not None:
         derived["scope_version"] = covered_version
-    record = Record(
-        id=new_id(),
-        type="consent",
-        child_id=subject.child_id,
-        unit_id=subject.unit_id,
-        author_id=author_id,
-        updated_by_id=author_id,
-        status="final",
-        version=1,
-        data=data,
-        derived=derived,
-        created_at=now,
-        updated_at=now,
-    )
+    if prepared is not None and prepared.type == "consent" and prepared.status == "draft":
+        record = prepared
+        record.version += 1
+        record.status, record.data, record.derived = "final", data, derived
+        record.updated_at, record.updated_by_id = now, author_id
+    else:
+        record = Record(
+            id=new_id(),
+            type="consent",
+            child_id=subject.child_id,
+            unit_id=subject.unit_id,
+            author_id=author_id,
+            updated_by_id=author_id,
+            status="final",
+            version=1,
+            data=data,
+            derived=derived,
+            created_at=now,
+            updated_at=now,
+        )
     db.add(record)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     db.add(
         RecordVersion(
             record_id=record.id,
-            version=1,
+            version=record.version,
             status="final",
             data=data,
             derived=derived,
@@ -99,11 +108,11 @@ def store_parent_consent(
     )
     db.flush()
     audit.add(
-        "record.create",
+        "record.create" if record.version == 1 else "record.update",
         "consent",
         record.id,
         record.child_id,
-        version=1,
+        version=record.version,
         status="final",
         guardian_id=guardian.id,
         channel=CHANNEL_PARENT_LINK,

@@ -270,5 +270,5 @@ KIND = RecordKind(
     form_context=form_context,
     summary=summary,
     key_date="held_on",
-    bool_fields=("agreements.*.done",),
+    bool_fields=("agreements.*.done", "share_with_parents"),
 )

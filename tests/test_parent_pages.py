@@ -159,6 +159,11 @@ def test_a_session_for_one_link_opens_no_other(client, app, demo, db) -> None:
     assert 'name="code"' in parent.get(other).text  # the code form, never the other task
     sent = parent.post(other, data={"about_child": "x", "csrf_token": csrf_of(page.text)})
     assert sent.status_code == 422 and 'name="code"' in sent.text
+    # Naming the other record or child under this link finds nothing.
+    mine = link_path(first)
+    for target in (second["record_id"], f"records/{second['record_id']}", f"children/{hv_child(db, 1).id}"):
+        assert parent.get(f"{mine}/{target}").status_code == 404
+        assert parent.post(f"{mine}/{target}", data={"csrf_token": csrf_of(page.text)}).status_code == 404
     db.expire_all()
     assert "parents_words" not in db.get(Record, second["record_id"]).data
 

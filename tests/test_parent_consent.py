@@ -132,6 +132,8 @@ def test_the_consent_hands_over_exactly_the_version_shown(client, app, demo, db)
     # The staff see the consent attributed to the parent, given through the link.
     shown = client.get(f"/records/{consent.id}")
     assert shown.status_code == 200 and guardian.name in shown.text and "via link" in shown.text
+    handover = client.get(f"/records/{record['id']}")
+    assert f"{guardian.name} (selv, via link)" in handover.text
     # The link is used.
     assert parent.get(link_path(invitation)).status_code == 410
 

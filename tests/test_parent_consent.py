@@ -406,3 +406,18 @@ def test_a_withdrawal_link_is_never_written_to_the_access_log() -> None:
     token = "q" * 43
     assert token not in redact_target(f"/p/withdraw/{token}")
     assert token not in redact_target(f"/p/withdraw/{token}?x=1")
+
+
+def test_no_consent_is_asked_for_a_description_without_a_receiving_unit(client, app, demo, db) -> None:
+    login(client, HEALTH_VISITOR)
+    child = hv_child(db)
+    draft = transition_for(client, db, child, to_unit_id=None)
+    invitation, _ = _consent_invitation(client, db, draft, child)
+    parent = parent_client(app)
+    opened = parent.get(link_path(invitation))
+    answered = parent.post(
+        f"{link_path(invitation)}/code", data={"code": invitation["code"], "csrf_token": csrf_of(opened.text)}
+    )
+    assert answered.status_code == 404
+    db.expire_all()
+    assert db.exec(select(Record).where(Record.type == "consent", Record.child_id == child.id)).all() == []

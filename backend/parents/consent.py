@@ -94,6 +94,8 @@ def consent_subject(db: Session, invitation: ParentInvitation) -> ConsentSubject
         return None
     if subject.unit_id != invitation.unit_id:
         return None
+    if kind == HANDOVER and not subject.data.get("to_unit_id"):
+        return None  # nothing to hand over to yet: the parents are never asked about "someone"
     to_unit_name = ""
     if kind == HANDOVER and subject.data.get("to_unit_id"):
         unit = db.get(Unit, subject.data["to_unit_id"])

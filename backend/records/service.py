@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from backend import metrics
-from backend.auth.policy import child_in_scope, is_id
+from backend.auth.policy import child_in_scope, children_in_scope_by_id, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
 from backend.domain.messages import VALIDATION_MESSAGES
@@ -54,6 +55,52 @@ class SaveResult:
     errors: list[dict[str, str]] = field(default_factory=list)
     detail: str = ""
     kept: KeptWrite | None = None
+
+
+@dataclass
+class LookedUp:
+    """What a batch of writes (`POST /api/sync`) looks up once for all its items instead of once
+    per item: the records that exist among its ids (locked, as `_save` locks one) and the children
+    the caller may see on `on`. Each record id's answer serves its first item only (a later item
+    with the same id sees what the first one stored); a child's scope cannot change within a batch
+    (no record writes a placement), so its answer serves every item about the child that day."""
+
+    on: date
+    records: dict[str, Record | None] = field(default_factory=dict)
+    child_ids: frozenset[str] = frozenset()
+    children: dict[str, tuple[Child, Placement]] = field(default_factory=dict)
+
+    def existing(self, db, record_id: str) -> Record | None:
+        if record_id in self.records:
+            return self.records.pop(record_id)
+        return _locked_record(db, record_id)
+
+    def child(self, actor: Actor, child_id: str, on: date) -> tuple[Child, Placement] | None:
+        if on == self.on and child_id in self.child_ids:
+            return self.children.get(child_id)
+        return child_in_scope(actor.db, actor.scope, child_id, on)
+
+
+def look_up(actor: Actor, bodies: list[tuple[Any, Any]]) -> LookedUp:
+    """One query for the existing records and one for the children of a batch of writes
+    (`(record id, body)` pairs, as the caller received them)."""
+    on = today()
+    record_ids = sorted({rid for rid, _ in bodies if isinstance(rid, str) and is_id(rid)})
+    child_ids = frozenset(
+        body["child_id"]
+        for _, body in bodies
+        if isinstance(body, dict) and isinstance(body.get("child_id"), str) and is_id(body["child_id"])
+    )
+    records: dict[str, Record | None] = dict.fromkeys(record_ids)
+    if record_ids:
+        found = actor.db.exec(select(Record).where(Record.id.in_(record_ids)).with_for_update())
+        records.update((record.id, record) for record in found)
+    children = children_in_scope_by_id(actor.db, actor.scope, child_ids, on)
+    return LookedUp(on=on, records=records, child_ids=child_ids, children=children)
+
+
+def _locked_record(db, record_id: str) -> Record | None:
+    return db.exec(select(Record).where(Record.id == record_id).with_for_update()).first()
 
 
 def body_hash(envelope: Envelope) -> str:
@@ -100,13 +147,16 @@ def parse_envelope(body: Any) -> Envelope:
     return envelope
 
 
-def save_record(actor: Actor, record_id: str, body: Any) -> SaveResult:
-    result = _decide(actor, record_id, body)
+def save_record(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | None = None) -> SaveResult:
+    """Decide one write. With `looked_up` (a batch's `look_up`, sparing the per-item queries)
+    the caller holds the write's savepoint and decides it again on IntegrityError, as this
+    function does itself without it (`POST /api/sync`, `backend/sync/batch.py`)."""
+    result = _decide(actor, record_id, body, looked_up)
     metrics.record_write(result.status)
     return result
 
 
-def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
+def _decide(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | None) -> SaveResult:
     if not is_id(record_id):
         return SaveResult(404, detail="Registreringen findes ikke.")
     sent_data = body.get("data") if isinstance(body, dict) else None
@@ -120,18 +170,22 @@ def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
     # renamed a field and replayed after it (its answer lost) is still the same write.
     sent = envelope.model_copy(update={"data": sent_data}) if isinstance(sent_data, dict) else envelope
     digest = body_hash(sent)
+    if looked_up is not None:
+        return _save(actor, record_id, envelope, digest, looked_up)
     try:
         with actor.db.begin_nested():
-            return _save(actor, record_id, envelope, digest)
+            return _save(actor, record_id, envelope, digest, None)
     except IntegrityError:
         # Someone saved the same record at the same moment: decide again against their write.
         with actor.db.begin_nested():
-            return _save(actor, record_id, envelope, digest)
+            return _save(actor, record_id, envelope, digest, None)
 
 
-def _save(actor: Actor, record_id: str, envelope: Envelope, digest: str) -> SaveResult:
+def _save(
+    actor: Actor, record_id: str, envelope: Envelope, digest: str, looked_up: LookedUp | None
+) -> SaveResult:
     db, on = actor.db, today()
-    existing = db.exec(select(Record).where(Record.id == record_id).with_for_update()).first()
+    existing = looked_up.existing(db, record_id) if looked_up is not None else _locked_record(db, record_id)
     if existing is not None:
         return _update(actor, existing, envelope, digest)
     if envelope.base_version is not None:
@@ -141,7 +195,10 @@ def _save(actor: Actor, record_id: str, envelope: Envelope, digest: str) -> Save
         if unit_id not in actor.scope.unit_ids:
             return SaveResult(404, detail="Enheden findes ikke.")
         return _apply(actor, record_id, envelope, digest, None, unit_id, None, on)
-    found = child_in_scope(db, actor.scope, envelope.child_id, on)
+    if looked_up is not None:
+        found = looked_up.child(actor, envelope.child_id, on)
+    else:
+        found = child_in_scope(db, actor.scope, envelope.child_id, on)
     if found is None:
         return _outside_scope(actor, record_id, envelope, digest)
     child, placement = found

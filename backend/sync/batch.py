@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import select
 
 from backend import metrics
@@ -22,7 +22,7 @@ from backend.domain.dates import COPENHAGEN, today
 from backend.people.models import Placement, RoleAssignment, Unit, User
 from backend.records.access import incoming_children
 from backend.records.schemas import FIRST_SCHEMA
-from backend.records.service import SaveResult, save_record
+from backend.records.service import LookedUp, SaveResult, look_up, save_record
 from backend.records.views import record_json, user_names
 from backend.sync.scope_changes import children_left_scope
 
@@ -72,7 +72,9 @@ def sync(ctx: Any, body: Any) -> SyncAnswer:
         raise BatchRefused(413, TOO_MANY_READS)
     now = utcnow()
     answer = SyncAnswer(server_time=now.isoformat())
-    answer.results = [_decide_item(ctx, item) for item in items]
+    # The records and children of the whole batch in two queries, not two per item.
+    looked_up = look_up(ctx, [(item.get("id"), item) for item in items if isinstance(item, dict)])
+    answer.results = [_decide_item(ctx, item, looked_up) for item in items]
     answer.reads_recorded = record_offline_reads(ctx, reads if isinstance(reads, list) else [], now)
     since = _since(body.get("since"), now, ctx.municipal.offline_days)
     answer.removed_child_ids = children_left_scope(ctx.db, ctx.user.id, since)
@@ -92,7 +94,7 @@ def _since(value: Any, now: datetime, offline_days: int) -> datetime:
     return min(moment, now)
 
 
-def _decide_item(ctx: Any, item: Any) -> dict[str, Any]:
+def _decide_item(ctx: Any, item: Any, looked_up: LookedUp) -> dict[str, Any]:
     record_id = item.get("id") if isinstance(item, dict) else None
     if not isinstance(record_id, str):
         metrics.record_write(422)
@@ -104,9 +106,16 @@ def _decide_item(ctx: Any, item: Any) -> dict[str, Any]:
         }
     body = {"schema": FIRST_SCHEMA, **item}  # an item that names no schema was written by the first
     try:
-        with ctx.audit.savepoint(ctx.db):
-            result = save_record(ctx, record_id, body)
-            return _result_json(ctx, record_id, result)
+        try:
+            # The item's one savepoint: its writes, its audit events and its answer's reads.
+            with ctx.audit.savepoint(ctx.db):
+                return _result_json(ctx, record_id, save_record(ctx, record_id, body, looked_up))
+        except IntegrityError:
+            # Someone saved the same record at the same moment: decided again against their
+            # write, once, as `save_record` does for PUT (nothing looked up in advance).
+            with ctx.audit.savepoint(ctx.db):
+                again = save_record(ctx, record_id, body, LookedUp(on=today()))
+                return _result_json(ctx, record_id, again)
     except SQLAlchemyError as error:
         # The error's text holds the statement's parameters (a note's text): never logged.
         log.error("sync: one item failed with %s; the others stand", type(error).__name__)

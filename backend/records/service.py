@@ -63,9 +63,14 @@ class LookedUp:
     per item: the records that exist among its ids (locked, as `_save` locks one) and the children
     the caller may see on `on`. Each record id's answer serves its first item only (a later item
     with the same id sees what the first one stored); a child's scope cannot change within a batch
-    (no record writes a placement), so its answer serves every item about the child that day."""
+    (no record writes a placement), so its answer serves every item about the child that day.
+
+    `group`: the writes are decided one after another inside one savepoint of the caller's, which
+    flushes them together and counts them in the metrics once they all stand (and, should the
+    database refuse one, undoes the group and decides each write again in its own savepoint)."""
 
     on: date
+    group: bool = False
     records: dict[str, Record | None] = field(default_factory=dict)
     child_ids: frozenset[str] = frozenset()
     children: dict[str, tuple[Child, Placement]] = field(default_factory=dict)
@@ -152,7 +157,8 @@ def save_record(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | N
     the caller holds the write's savepoint and decides it again on IntegrityError, as this
     function does itself without it (`POST /api/sync`, `backend/sync/batch.py`)."""
     result = _decide(actor, record_id, body, looked_up)
-    metrics.record_write(result.status)
+    if looked_up is None or not looked_up.group:
+        metrics.record_write(result.status)
     return result
 
 
@@ -186,15 +192,16 @@ def _save(
 ) -> SaveResult:
     db, on = actor.db, today()
     existing = looked_up.existing(db, record_id) if looked_up is not None else _locked_record(db, record_id)
+    flush = looked_up is None or not looked_up.group  # a group is flushed by the caller, at once
     if existing is not None:
-        return _update(actor, existing, envelope, digest)
+        return _update(actor, existing, envelope, digest, flush)
     if envelope.base_version is not None:
         return SaveResult(404, detail="Registreringen findes ikke.")
     if envelope.child_id is None:
         unit_id = envelope.unit_id
         if unit_id not in actor.scope.unit_ids:
             return SaveResult(404, detail="Enheden findes ikke.")
-        return _apply(actor, record_id, envelope, digest, None, unit_id, None, on)
+        return _apply(actor, record_id, envelope, digest, None, unit_id, None, on, flush)
     if looked_up is not None:
         found = looked_up.child(actor, envelope.child_id, on)
     else:
@@ -202,10 +209,10 @@ def _save(
     if found is None:
         return _outside_scope(actor, record_id, envelope, digest)
     child, placement = found
-    return _apply(actor, record_id, envelope, digest, child, placement.unit_id, None, on)
+    return _apply(actor, record_id, envelope, digest, child, placement.unit_id, None, on, flush)
 
 
-def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> SaveResult:
+def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str, flush: bool) -> SaveResult:
     db, on = actor.db, today()
     replay = _replayed_version(db, existing, envelope, digest)
     visible = visible_record(db, actor.scope, existing.id, on)  # a receiving unit: the consented version
@@ -254,7 +261,7 @@ def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> 
             ],
         )
     child = db.get(Child, existing.child_id) if existing.child_id else None
-    return _apply(actor, existing.id, envelope, digest, child, existing.unit_id, existing, on)
+    return _apply(actor, existing.id, envelope, digest, child, existing.unit_id, existing, on, flush)
 
 
 def _replayed_version(db, existing: Record, envelope: Envelope, digest: str) -> RecordVersion | None:
@@ -278,6 +285,7 @@ def _apply(
     unit_id: str,
     existing: Record | None,
     on,
+    flush: bool = True,
 ) -> SaveResult:
     if existing is None and not may_start(actor.scope, envelope.type, unit_id):
         return SaveResult(403, detail="Din rolle kan ikke oprette denne type registrering.")
@@ -306,7 +314,7 @@ def _apply(
     if write.errors:
         return SaveResult(422, errors=_unique(write.errors))
     derived = rules.derive(write)
-    record = _store(actor, write, stored, derived, digest)
+    record = _store(actor, write, stored, derived, digest, flush)
     rules.after_save(write, record)
     actor.db.add(record)
     actor.audit.add(
@@ -320,7 +328,7 @@ def _apply(
     return SaveResult(201 if existing is None else 200, record)
 
 
-def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str) -> Record:
+def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str, flush: bool) -> Record:
     now = utcnow()
     user_id = write.user.id
     record = write.existing or Record(
@@ -350,7 +358,8 @@ def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str)
             saved_at=now,
         )
     )
-    actor.db.flush()
+    if flush:  # a conflicting write fails here, inside its savepoint (else at the group's flush)
+        actor.db.flush()
     return record
 
 

@@ -8,7 +8,7 @@ error — never undoes another's success. Offline reads become audit events mark
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,9 +72,7 @@ def sync(ctx: Any, body: Any) -> SyncAnswer:
         raise BatchRefused(413, TOO_MANY_READS)
     now = utcnow()
     answer = SyncAnswer(server_time=now.isoformat())
-    # The records and children of the whole batch in two queries, not two per item.
-    looked_up = look_up(ctx, [(item.get("id"), item) for item in items if isinstance(item, dict)])
-    answer.results = [_decide_item(ctx, item, looked_up) for item in items]
+    answer.results = _decide_items(ctx, items)
     answer.reads_recorded = record_offline_reads(ctx, reads if isinstance(reads, list) else [], now)
     since = _since(body.get("since"), now, ctx.municipal.offline_days)
     answer.removed_child_ids = children_left_scope(ctx.db, ctx.user.id, since)
@@ -94,17 +92,52 @@ def _since(value: Any, now: datetime, offline_days: int) -> datetime:
     return min(moment, now)
 
 
+def _decide_items(ctx: Any, items: list[Any]) -> list[dict[str, Any]]:
+    """Every item decided in order, as PUT decides it. First all together: the batch's records and
+    children looked up in two queries, the items decided one after another inside one savepoint
+    and their rows written at once. Should the database refuse anything there (one item's error,
+    a record stored by someone else at the same moment), that savepoint is undone — writes and
+    audit events — and each item is decided again in a savepoint of its own, so one item's
+    failure never undoes another's success."""
+    pairs = [(item.get("id"), item) for item in items if isinstance(item, dict)]
+    try:
+        with ctx.audit.savepoint(ctx.db):
+            group = replace(look_up(ctx, pairs), group=True)
+            results = [_decide_in_group(ctx, item, group) for item in items]
+            ctx.db.flush()
+    except SQLAlchemyError as error:
+        log.info("sync: the batch's items are decided one by one after %s", type(error).__name__)
+    else:
+        for result in results:
+            metrics.record_write(result["status"])
+        return results
+    looked_up = look_up(ctx, pairs)
+    return [_decide_item(ctx, item, looked_up) for item in items]
+
+
+def _decide_in_group(ctx: Any, item: Any, group: LookedUp) -> dict[str, Any]:
+    record_id = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(record_id, str):
+        return _without_id(record_id)
+    body = {"schema": FIRST_SCHEMA, **item}  # an item that names no schema was written by the first
+    return _result_json(ctx, record_id, save_record(ctx, record_id, body, group))
+
+
+def _without_id(record_id: Any) -> dict[str, Any]:
+    return {
+        "id": record_id,
+        "status": 422,
+        "detail": "Ugyldig værdi.",
+        "errors": [{"field": "id", "message": "Registreringens id mangler."}],
+    }
+
+
 def _decide_item(ctx: Any, item: Any, looked_up: LookedUp) -> dict[str, Any]:
     record_id = item.get("id") if isinstance(item, dict) else None
     if not isinstance(record_id, str):
         metrics.record_write(422)
-        return {
-            "id": record_id,
-            "status": 422,
-            "detail": "Ugyldig værdi.",
-            "errors": [{"field": "id", "message": "Registreringens id mangler."}],
-        }
-    body = {"schema": FIRST_SCHEMA, **item}  # an item that names no schema was written by the first
+        return _without_id(record_id)
+    body = {"schema": FIRST_SCHEMA, **item}
     try:
         try:
             # The item's one savepoint: its writes, its audit events and its answer's reads.

@@ -1,8 +1,11 @@
 """`POST /api/sync`: a device's queued writes and offline reads in one request.
 
-Each item is decided exactly as `PUT /api/records/{id}` decides it (`records.service.save_record`),
-inside its own savepoint with its audit events, so one item's failure — a refusal or a database
-error — never undoes another's success. Offline reads become audit events marked as such.
+Each item is decided exactly as `PUT /api/records/{id}` decides it (`records.service.save_record`).
+The batch's records and children are looked up once, its items decided one after another inside
+one savepoint and their rows written together; should the database refuse anything there, that
+savepoint is undone and each item decided again inside its own savepoint with its audit events,
+so one item's failure — a refusal or a database error — never undoes another's success (issue 14:
+1,000 queued records in ≤ 5 s). Offline reads become audit events marked as such.
 """
 
 from __future__ import annotations

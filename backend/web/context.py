@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from backend.audit import AuditTrail
 from backend.auth import csrf, devices
-from backend.auth.models import WebSession
+from backend.auth.models import Device, WebSession
 from backend.auth.policy import Scope, load_scope, scope_of
 from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_signed_in
 from backend.config import Settings, get_settings
@@ -189,21 +189,25 @@ def _claimed_device_ids(request: Request) -> set[str]:
     return {value[:36] for value in values if value}
 
 
-def _check_device(db: Session, request: Request, user: User | None) -> None:
+def _check_device(
+    db: Session, request: Request, user: User | None, known: dict[str, Device] | None = None
+) -> None:
     """The one place a revoked device is refused; a known device's last contact is kept."""
     try:
-        devices.check_devices(db, _claimed_device_ids(request), _device_id(request), user)
+        devices.check_devices(db, _claimed_device_ids(request), _device_id(request), user, known=known)
     except devices.RevokedDevice:
         raise DeviceRevoked from None
 
 
 def _open_context(request: Request, db: Session, settings: Settings, submitted: str | None) -> RequestContext:
-    signed_in = load_signed_in(db, settings, request.cookies.get(COOKIE_NAME))
+    claimed = _claimed_device_ids(request)
+    signed_in = load_signed_in(db, settings, request.cookies.get(COOKIE_NAME), claimed)
+    known = signed_in.devices if signed_in else None
     session = signed_in.session if signed_in else None
     user = signed_in.user if signed_in else None
     if user is not None and (not user.active or (user.is_demo and not settings.demo)):
         user, session, signed_in = None, None, None
-    _check_device(db, request, user)
+    _check_device(db, request, user, known)
     ctx = RequestContext(
         request=request,
         db=db,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
@@ -127,7 +128,16 @@ def get_ctx(
     settings = get_settings()
     db = new_session()
     try:
-        ctx = _open_context(request, db, settings, submitted)
+        try:
+            ctx = _open_context(request, db, settings, submitted)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # The database dropped the pooled connection since its last use (a restart): the
+            # pool has let go of its connections; nothing was read or written yet, so the
+            # request starts again on a fresh one. (No ping before every request instead.)
+            db.rollback()
+            ctx = _open_context(request, db, settings, submitted)
         try:
             yield ctx
         except NotModified:  # the device's copy is shown: its read is audited like the page's

@@ -134,3 +134,32 @@ def test_a_connection_the_database_dropped_is_replaced_without_an_error(client, 
     for _ in range(3):
         response = client.get("/api/children")
         assert response.status_code == 200, response.text[:300]
+
+
+def test_a_page_costs_few_trips_through_the_thread_pool(client, db, world, monkeypatch) -> None:
+    """The checks that only look at what `get_ctx` loaded (signed in? an admin? `If-None-Match`?)
+    run on the event loop, and a JSON answer is not validated again: a request takes three trips
+    through the thread pool (opening the request's context, the route, committing). Before: four
+    or five."""
+    import anyio.to_thread
+
+    _grow(client, db, world, 1)
+    trips: list[str] = []
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def counting_run_sync(function, *args, **kwargs):
+        trips.append(getattr(function, "__qualname__", repr(function)))
+        return await real_run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting_run_sync)
+    child = world["children"][0]
+    counts = {}
+    for url in ("/", "/children", f"/children/{child.id}", f"/api/children/{child.id}"):
+        trips.clear()
+        assert client.get(url).status_code == 200, url
+        counts[url] = len(trips)
+    trips.clear()
+    note = {"observed_on": today().isoformat(), "text": "Målt."}
+    assert put_record(client, "concern_note", child.id, note).status_code == 201
+    counts["record write"] = len(trips)
+    assert set(counts.values()) == {3}, (counts, trips)

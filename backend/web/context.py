@@ -249,7 +249,9 @@ def _open_context(request: Request, db: Session, settings: Settings, submitted: 
     return ctx
 
 
-def require_user(ctx: Annotated[RequestContext, Depends(get_ctx, scope="function")]) -> RequestContext:
+# The checks below are `async def` on purpose: they only look at what `get_ctx` loaded, so they
+# run on the event loop instead of costing each request a trip through the thread pool.
+async def require_user(ctx: Annotated[RequestContext, Depends(get_ctx, scope="function")]) -> RequestContext:
     if ctx.user is None:
         raise NotSignedIn
     return ctx
@@ -259,7 +261,7 @@ Ctx = Annotated[RequestContext, Depends(get_ctx, scope="function")]
 SignedIn = Annotated[RequestContext, Depends(require_user)]
 
 
-def require_admin(ctx: Annotated[RequestContext, Depends(require_user)]) -> RequestContext:
+async def require_admin(ctx: Annotated[RequestContext, Depends(require_user)]) -> RequestContext:
     """The one admin check: admin pages answer 403 to everyone else (they are not about one
     child: no 404 game)."""
     if not ctx.scope.is_admin:

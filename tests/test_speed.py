@@ -89,3 +89,16 @@ def test_opspor_serve_builds_the_server_app(app_env, monkeypatch) -> None:
     monkeypatch.setattr(uvicorn, "Server", Server)
     assert cli.main(["serve", "--workers", "1"]) == 0
     assert seen == {"app": "backend.app:create_server_app", "factory": True, "ran": True}
+
+
+def test_pages_are_not_compressed_at_the_slowest_gzip_level(client, demo) -> None:
+    """Level 9 costs several times the CPU of a middle level for a few per cent of size; the
+    gzip header's XFL byte says 2 for the slowest level, 4 for the fastest, else 0."""
+    from tests.support import login
+
+    login(client, "demo-sundhedsplejerske")
+    with client.stream("GET", "/children", headers={"Accept-Encoding": "gzip"}) as response:
+        assert response.headers.get("content-encoding") == "gzip"
+        raw = b"".join(response.iter_raw())
+    assert raw[:2] == b"\x1f\x8b"
+    assert raw[8] == 0

@@ -163,3 +163,24 @@ def test_a_page_costs_few_trips_through_the_thread_pool(client, db, world, monke
     assert put_record(client, "concern_note", child.id, note).status_code == 201
     counts["record write"] = len(trips)
     assert set(counts.values()) == {3}, (counts, trips)
+
+
+def test_the_child_json_is_sent_as_built(client, db, world, monkeypatch) -> None:
+    """GET /api/children/{id} is JSON types already: FastAPI's `jsonable_encoder` (a recursive
+    copy of every record) is not run over it."""
+    import fastapi.routing
+
+    _grow(client, db, world, 1)
+    walked: list[object] = []
+    real_encoder = fastapi.routing.jsonable_encoder
+
+    def counting_encoder(value, *args, **kwargs):
+        walked.append(value)
+        return real_encoder(value, *args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "jsonable_encoder", counting_encoder)
+    child = world["children"][0]
+    response = client.get(f"/api/children/{child.id}")
+    assert response.status_code == 200
+    assert response.json()["id"] == child.id and len(response.json()["records"]) == 3
+    assert walked == []

@@ -16,6 +16,7 @@ from backend.web.api import export as api_export
 from backend.web.api import fhir as api_fhir
 from backend.web.api import metrics as api_metrics
 from backend.web.api import overview as api_overview
+from backend.web.api import parents as api_parents
 from backend.web.api import push as api_push
 from backend.web.api import records as api_records
 from backend.web.api import session as api_session
@@ -47,6 +48,8 @@ from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
 from backend.web.pages import overview as overview_pages
+from backend.web.pages import parent_invitations as parent_invitation_pages
+from backend.web.pages import parents as parent_pages
 from backend.web.pages import pwa as pwa_pages
 from backend.web.pages import records as record_pages
 from backend.web.pages import reminders as reminder_pages
@@ -79,6 +82,7 @@ def create_app() -> FastAPI:
         api_session.router,
         api_children.router,
         api_records.router,
+        api_parents.router,
         api_sync.router,
         api_push.router,
         auth_pages.router,
@@ -110,6 +114,8 @@ def create_app() -> FastAPI:
         transition_pages.router,
         api_overview.router,
         overview_pages.router,
+        parent_pages.router,
+        parent_invitation_pages.router,
     ):
         app.include_router(router)
     app.router.routes.append(asset_route)

@@ -13,6 +13,7 @@ from backend.auth.models import (
     WebSession,
 )
 from backend.notify.models import OutgoingEmail
+from backend.parents.models import ParentInvitation
 from backend.people.models import (
     Caseload,
     Child,
@@ -51,6 +52,7 @@ __all__ = [
     "OidcLogin",
     "PendingSignIn",
     "OutgoingEmail",
+    "ParentInvitation",
     "PasswordToken",
     "Placement",
     "PushSend",

@@ -381,3 +381,32 @@ def _unique(errors: list[dict[str, str]]) -> list[dict[str, str]]:
             seen.add(error["field"])
             unique.append(error)
     return unique
+
+
+def store_parents_words(db, record: Record, entry: dict[str, Any], author_id: str) -> Record:
+    """Add the parents' own words (`entry`, attributed to a guardian) to a record as a new
+    version. Only the parents' invitation calls this; staff writes can never change
+    `data.parents_words` (the kinds' rules refuse it). The version's author is the professional
+    who invited them; the words are the guardian's (named in the entry)."""
+    now = utcnow()
+    data = dict(record.data)
+    data["parents_words"] = [*(data.get("parents_words") or []), entry]
+    record.version += 1
+    record.data = data
+    record.updated_at, record.updated_by_id = now, author_id
+    db.add(record)
+    digest = hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    db.add(
+        RecordVersion(
+            record_id=record.id,
+            version=record.version,
+            status=record.status,
+            data=data,
+            derived=record.derived,
+            author_id=author_id,
+            body_hash=digest,
+            saved_at=now,
+        )
+    )
+    db.flush()
+    return record

@@ -54,7 +54,8 @@ CLOSED_BY_HAND = frozenset(
 )
 
 
-def _abuse_path_open(db: Session, child_id: str | None) -> bool:
+def abuse_path_open(db: Session, child_id: str | None) -> bool:
+    """An abuse-path concern for the child is open: parent-facing work is held (domain §6)."""
     if child_id is None:
         return False
     query = select(Task.id).where(
@@ -88,7 +89,7 @@ def ensure_task(
             db.add(task)
         return task
     parent_facing = kind in PARENT_FACING
-    held = parent_facing and _abuse_path_open(db, child_id)
+    held = parent_facing and abuse_path_open(db, child_id)
     task = Task(
         key=key,
         kind=kind,

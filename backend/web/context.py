@@ -34,6 +34,9 @@ DEVICE_HEADER = "X-Opspor-Device"
 #: cannot be sent cross-site without CORS, which the app does not allow), and the SAML identity
 #: provider's cross-site POST (its signed response and one-time RelayState stand in for the token).
 CSRF_EXEMPT = frozenset({("POST", "/api/session"), ("POST", "/auth/saml/acs")})
+#: The parents' pages (issue 15) check their own CSRF token (the invitation's, or the pre-session
+#: one before the code): a staff session in the same browser must neither be needed nor used there.
+OWN_CSRF_PREFIX = "/p/"
 #: Touching a device's `last_seen_at` at most this often keeps reads from writing on every request.
 
 
@@ -238,7 +241,7 @@ def _open_context(request: Request, db: Session, settings: Settings, submitted: 
     ctx.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     request.state.ctx = ctx
     unsafe = request.method not in csrf.SAFE_METHODS
-    exempt = (request.method, request.url.path) in CSRF_EXEMPT
+    exempt = (request.method, request.url.path) in CSRF_EXEMPT or request.url.path.startswith(OWN_CSRF_PREFIX)
     if (
         unsafe
         and session is not None

@@ -246,13 +246,20 @@ def check_code(
             _parent_audit(audit, invitation, "parent.link_locked")
             return CodeResult(False, rules.STATE_LOCKED)
         return CodeResult(False, rules.STATE_OPEN, error="wrong_code", codes_left=left)
+    session_value = open_parent_session(db, audit, invitation, "code")
+    return CodeResult(True, rules.STATE_OPEN, session_value=session_value)
+
+
+def open_parent_session(db: Session, audit: AuditTrail, invitation: ParentInvitation, method: str) -> str:
+    """A new session scoped to this invitation (after the right code, or a citizen sign-in
+    matched to the guardian); returns the cookie's value. `method` is audited ("code", "mitid")."""
     session_value = secrets.token_urlsafe(32)
     invitation.session_hash = _sha256(session_value)
     invitation.session_csrf = secrets.token_urlsafe(32)
     invitation.session_expires_at = utcnow() + timedelta(minutes=rules.SESSION_MINUTES)
     db.add(invitation)
-    _parent_audit(audit, invitation, "parent.signin")
-    return CodeResult(True, rules.STATE_OPEN, session_value=session_value)
+    _parent_audit(audit, invitation, "parent.signin", method=method)
+    return session_value
 
 
 def parent_session(db: Session, token: str, session_value: str | None) -> ParentInvitation | None:

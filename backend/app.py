@@ -46,6 +46,7 @@ from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
 from backend.web.pages import overview as overview_pages
+from backend.web.pages import parent_invitations as parent_invitation_pages
 from backend.web.pages import parent_sign_in as parent_sign_in_pages
 from backend.web.pages import parents as parent_pages
 from backend.web.pages import pwa as pwa_pages
@@ -111,6 +112,7 @@ def create_app() -> FastAPI:
         overview_pages.router,
         parent_pages.router,
         parent_sign_in_pages.router,
+        parent_invitation_pages.router,
     ):
         app.include_router(router)
     app.router.routes.append(asset_route)

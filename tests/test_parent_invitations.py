@@ -11,15 +11,19 @@ from sqlmodel import select
 from backend.audit import AuditEvent
 from backend.domain.dates import today
 from backend.parents.models import ParentInvitation
+from backend.people.models import Child, Guardian
 from backend.records.models import Record, Task
 from backend.records.service import store_parents_words
+from tests.admin_support import new_client
 from tests.parents_support import (
     HEALTH_VISITOR,
+    csrf_of,
     guardians,
     hv_child,
     invite,
     invited,
     link_path,
+    signed_in_parent,
     transition_for,
 )
 from tests.support import children_of_unit, login, put_record
@@ -178,3 +182,50 @@ def test_children_of_another_unit_are_not_found(client, demo, db) -> None:
     assert (
         invite(client, "00000000-0000-4000-8000-000000000000", guardians(db, other)[0].id).status_code == 404
     )
+
+
+def test_removing_a_guardian_removes_their_invitations_and_keeps_their_words(client, app, demo, db) -> None:
+    record, invitation, guardian = invited(client, db)
+    guardian_id, guardian_name = guardian.id, guardian.name
+    parent, page = signed_in_parent(app, invitation)
+    sent = parent.post(
+        link_path(invitation), data={"about_child": "Glad dreng", "csrf_token": csrf_of(page.text)}
+    )
+    assert sent.status_code == 200
+    child = db.get(Child, record["child_id"])
+    form = {
+        "name": child.name,
+        "birth_date": child.birth_date.isoformat(),
+        "reason": "Forælderen er fjernet fra registret",
+        "guardian-0-id": guardian_id,
+        "guardian-0-name": guardian_name,
+        "guardian-0-remove": "on",
+    }
+    saved = new_client(app, "demo-admin").post(f"/admin/children/{child.id}", data=form)
+    assert saved.status_code == 303, saved.text
+    db.expire_all()
+    assert db.get(Guardian, guardian_id) is None and db.get(ParentInvitation, invitation["id"]) is None
+    words = db.get(Record, record["id"]).data["parents_words"]
+    assert words[0]["guardian_name"] == guardian_name and words[0]["answers"] == {"about_child": "Glad dreng"}
+
+
+def test_retention_deletes_the_invitations_with_the_record_and_the_child(client, app, demo, db) -> None:
+    from datetime import timedelta
+
+    from backend.admin.retention import run_retention_job
+    from backend.domain.retention import add_years
+    from tests.admin_support import on_day
+
+    child = hv_child(db, 2)
+    record, invitation, _ = invited(client, db, child=child)
+    leaves_on = (today() + timedelta(days=1)).isoformat()
+    admin = new_client(app, "demo-admin")
+    assert admin.post(f"/admin/children/{child.id}/leave", data={"leaves_on": leaves_on}).status_code == 303
+    child_id, birth_date = child.id, child.birth_date
+    db.expunge_all()
+    with on_day(add_years(birth_date, 12) + timedelta(days=1)):
+        result = run_retention_job()
+    assert result.counts["records"] >= 1
+    db.expire_all()
+    assert db.get(Record, record["id"]) is None and db.get(ParentInvitation, invitation["id"]) is None
+    assert db.get(Child, child_id) is None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from backend.admin.base import AdminContext, AdminError, clean_line
 from backend.auth.policy import is_id, placed_on
@@ -20,6 +20,7 @@ from backend.db import utcnow
 from backend.domain.contact import EMAIL_INVALID, birth_date_problem, email_is_valid
 from backend.domain.cpr import CprError, check_cpr_matches_birth_date, normalise_cpr, redact_cpr
 from backend.domain.placements import PlacementError, Span, check_leaving, check_new_placement
+from backend.parents.models import ParentInvitation
 from backend.people.models import Caseload, Child, Guardian, Placement, Room, Unit
 
 REASON_MAX = 1000
@@ -233,6 +234,8 @@ def _save_guardians(db: Session, child: Child, guardians: list[GuardianInput]) -
     for row in guardians:
         current = existing.get(row.id) if row.id else None
         if current is not None and (row.remove or row.is_blank):
+            # Their invitations go with them (what they wrote stays on the records, attributed).
+            db.exec(delete(ParentInvitation).where(ParentInvitation.guardian_id == current.id))
             db.delete(current)
             changes.append("removed")
         elif current is not None:

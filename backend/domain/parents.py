@@ -59,6 +59,22 @@ STATE_EXPIRED = "expired"
 STATE_LOCKED = "locked"
 
 
+def email_subject() -> str:
+    return "Invitation fra Opspor"
+
+
+def email_body(guardian_name: str, child_first_name: str, url: str, expires: datetime) -> str:
+    """The invitation e-mail: the link only, never the code (it comes by word of mouth or phone)."""
+    return (
+        f"Kære {guardian_name}\n\n"
+        f"I er inviteret til at skrive med jeres egne ord om {child_first_name}.\n\n"
+        f"Åbn linket her:\n{url}\n\n"
+        "Fagpersonen giver jer en kode på seks cifre mundtligt eller i telefonen. "
+        f"Linket virker én gang og til og med {expires:%d.%m.%Y}.\n\n"
+        "To read in English or Arabic, open the link and choose your language.\n"
+    )
+
+
 def part_fits(part: str, record_type: str) -> bool:
     """The task fits the record: the parents' part of a transition, the preparation of a
     dialogue meeting, a consent (a consent record, or the handover of a transition)."""

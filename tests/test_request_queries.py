@@ -15,8 +15,10 @@ from tests.support import adbb_data, add_user, login, put_record
 from tests.test_leader_overview import count_queries
 
 #: Statements per request at most (SQLite's `BEGIN IMMEDIATE` not counted: PostgreSQL's driver
-#: sends its BEGIN outside these counts too). Before issue 21: 10, 9, 14, 12 and 13.
-LIMITS = {"today": 5, "caseload": 5, "child page": 8, "child json": 8, "record write": 9}
+#: sends its BEGIN outside these counts too). Before issue 21: 10, 9, 14, 12 and 13. "I dag"
+#: reads one more since issue 15: what the caller sent to parents (with the guardians' and
+#: children's names and the access rule, in that one statement).
+LIMITS = {"today": 6, "caseload": 5, "child page": 8, "child json": 8, "record write": 9}
 
 
 def _grow(client, db, world: dict, count: int) -> None:

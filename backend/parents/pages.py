@@ -11,8 +11,11 @@ from sqlmodel import Session
 
 from backend.audit import AuditTrail
 from backend.auth.policy import Scope
+from backend.domain.parents import PARTS
 from backend.parents.follow_up import SentToParents, sent_by_me, sent_for_child
 from backend.records.pages import ChildView, TodayView, child_view, today_view
+
+INVITABLE_TYPES = frozenset().union(*PARTS.values())
 
 
 @dataclass
@@ -39,5 +42,6 @@ def child_with_parents(
     view = child_view(db, scope, audit, child_id, on)
     if view is None:
         return None
-    readable = {record.id for record in view.records}
+    # Only records of a kind parents can be invited to can have invitations (no query otherwise).
+    readable = {record.id for record in view.records if record.type in INVITABLE_TYPES}
     return ChildWithParents(view, sent_for_child(db, audit, view.child.id, readable, on))

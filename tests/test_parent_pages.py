@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from backend.audit import AuditEvent
 from backend.db import utcnow
+from backend.domain.dates import today
 from backend.parents.models import ParentInvitation
 from backend.records.models import Record
 from tests.parents_support import (
@@ -21,6 +22,7 @@ from tests.parents_support import (
     signed_in_parent,
     type_code,
 )
+from tests.support import put_record
 
 WRONG = "000000"
 
@@ -68,7 +70,12 @@ def test_the_parents_words_are_saved_attributed_and_the_link_is_used(client, app
     assert parent.get(path).status_code == 410
     assert parent.post(path, data={**answers, "csrf_token": "x"}).status_code == 410
     assert parent_client(app).get(path).status_code == 410
-    assert parent_client(app).post(f"{path}/code", data={"code": invitation["code"]}).status_code == 410
+    assert (
+        parent_client(app)
+        .post(f"{path}/code", data={"code": invitation["code"], "csrf_token": "x"})
+        .status_code
+        == 410
+    )
     # The health visitor sees the parents' words on the record, attributed.
     shown = client.get(f"/records/{record['id']}")
     assert shown.status_code == 200
@@ -105,7 +112,12 @@ def test_five_wrong_codes_lock_the_link(client, app, demo, db) -> None:
     assert type_code(parent, path, _wrong(invitation["code"])).status_code == 410
     locked = parent_client(app).get(path)
     assert locked.status_code == 410 and "låst" in locked.text
-    assert parent_client(app).post(f"{path}/code", data={"code": invitation["code"]}).status_code == 410
+    assert (
+        parent_client(app)
+        .post(f"{path}/code", data={"code": invitation["code"], "csrf_token": "x"})
+        .status_code
+        == 410
+    )
     db.expire_all()
     assert db.get(ParentInvitation, invitation["id"]).wrong_codes == 5
 
@@ -156,7 +168,12 @@ def test_the_code_form_needs_its_csrf_token(client, app, demo, db) -> None:
     parent = parent_client(app)
     parent.get(link_path(invitation))
     response = parent.post(link_path(invitation) + "/code", data={"code": invitation["code"]})
+    assert response.status_code == 403 and "opspor_parent" not in response.headers.get("set-cookie", "")
+    response = parent.post(
+        link_path(invitation) + "/code", data={"code": invitation["code"], "csrf_token": "x"}
+    )
     assert response.status_code == 422 and "opspor_parent" not in response.headers.get("set-cookie", "")
+    assert "Formularen var for gammel" in response.text
 
 
 def test_the_language_is_chosen_by_the_parent_and_remembered_on_the_link(client, app, demo, db) -> None:
@@ -194,3 +211,70 @@ def test_parent_pages_are_small_without_javascript(client, app, demo, db) -> Non
         assert "<script" not in html
         weight = len(gzip.compress(html.encode())) + len(gzip.compress(css.content))
         assert weight <= 20_000, weight
+
+
+def test_the_link_is_never_written_to_the_access_log() -> None:
+    from backend.web.logging import redact_target
+
+    token = "q" * 43
+    for target in (f"/p/{token}", f"/p/{token}/code", f"/p/{token}/language?x=1"):
+        assert token not in redact_target(target)
+
+
+def test_every_parent_action_is_audited_with_the_guardian(client, app, demo, db) -> None:
+    _, invitation, guardian = invited(client, db)
+    parent, path = parent_client(app), link_path(invitation)
+    type_code(parent, path, _wrong(invitation["code"]))
+    page = type_code(parent, path, invitation["code"])
+    parent.post(f"{path}/language", data={"language": "en", "csrf_token": csrf_of(page.text)})
+    db.expire_all()
+    found = db.exec(
+        select(AuditEvent).where(
+            AuditEvent.object_id == invitation["id"], AuditEvent.action.startswith("parent.")
+        )
+    ).all()
+    assert [e.action for e in found] == [
+        "parent.code_wrong",
+        "parent.signin",
+        "parent.read",
+        "parent.language",
+    ]
+    assert all(e.detail["guardian_id"] == guardian.id and e.actor_id is None and e.at for e in found)
+    assert found[-1].detail["language"] == "en"
+
+
+def test_what_was_typed_survives_a_session_that_ran_out(client, app, demo, db) -> None:
+    _, invitation, _ = invited(client, db)
+    parent, page = signed_in_parent(app, invitation)
+    stored = db.get(ParentInvitation, invitation["id"])
+    stored.session_expires_at = utcnow() - timedelta(minutes=1)
+    db.add(stored)
+    db.commit()
+    path = link_path(invitation)
+    typed = {"about_child": 'En lang tekst om "Ida" <3', "what_helps": "Ro"}
+    late = parent.post(path, data={**typed, "csrf_token": csrf_of(page.text)})
+    assert late.status_code == 422 and 'name="code"' in late.text
+    again = parent.post(
+        f"{path}/code", data={**typed, "code": invitation["code"], "csrf_token": csrf_of(late.text)}
+    )
+    assert again.status_code == 200
+    assert "En lang tekst om &#34;Ida&#34; &lt;3</textarea>" in again.text and ">Ro</textarea>" in again.text
+    db.expire_all()
+    assert "parents_words" not in db.get(Record, invitation["record_id"]).data
+
+
+def test_nothing_is_offered_to_parents_while_the_concern_is_on_the_abuse_path(client, app, demo, db) -> None:
+    record, invitation, _ = invited(client, db)
+    parent, page = signed_in_parent(app, invitation)
+    note = {"observed_on": today().isoformat(), "text": "Mærker på armen", "abuse_path": True}
+    assert put_record(client, "concern_note", record["child_id"], note).status_code == 201
+    path = link_path(invitation)
+    held = parent.get(path)
+    assert held.status_code == 404 and held.text == parent_client(app).get("/p/" + "B" * 43).text
+    sent = parent.post(path, data={"about_child": "x", "csrf_token": csrf_of(page.text)})
+    assert sent.status_code == 404
+    code = {"code": invitation["code"], "csrf_token": "x"}
+    assert parent_client(app).post(f"{path}/code", data=code).status_code == 404
+    assert "Sat i bero" in client.get(f"/records/{record['id']}/parents").text
+    db.expire_all()
+    assert "parents_words" not in db.get(Record, record["id"]).data

@@ -8,6 +8,7 @@ words (`parents_words`), attributed to the guardian: staff may add to the record
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,8 @@ STATE_USED = "used"
 STATE_REVOKED = "revoked"
 STATE_EXPIRED = "expired"
 STATE_LOCKED = "locked"
+#: Open, but nothing is offered to parents while the child's concern is on the abuse path (§6).
+STATE_HELD = "held"
 
 
 def email_subject() -> str:
@@ -114,8 +117,10 @@ def is_code_shaped(code: str) -> bool:
 
 
 def normalised_code(typed: str) -> str:
-    """What a parent typed, without spaces and dashes ("123 456", "123-456")."""
-    return "".join(ch for ch in typed if ch not in " -\u00a0\t")[:20]
+    """What a parent typed, without spaces and dashes ("123 456", "123-456"), with digits from an
+    Arabic keyboard ("١٢٣٤٥٦") read as the same digits."""
+    kept = (ch for ch in typed[:40] if ch not in " -\u00a0\t")
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in kept)[:20]
 
 
 def clean_answers(part: str, values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:

@@ -28,6 +28,7 @@ from backend.parents.service import (
     state_of,
     submit_answers,
 )
+from backend.records.tasks import abuse_path_open
 
 
 @dataclass
@@ -53,13 +54,25 @@ def _language(invitation: ParentInvitation | None) -> str:
     return language if language in PARENT_LANGUAGES else "da"
 
 
-def _closed(invitation: ParentInvitation | None) -> LinkPage | None:
-    """404 for an unknown link, 410 for one that no longer opens, None for an open one."""
+def _closed(db: Session, audit: AuditTrail, invitation: ParentInvitation | None) -> LinkPage | None:
+    """404 for an unknown link, 410 for one that no longer opens, None for an open one.
+
+    While the child's concern is on the abuse path nothing is offered to parents (domain §6): the
+    link then answers exactly like an unknown one, so the page tells the parent nothing."""
     if invitation is None:
         return LinkPage(404)
     state = state_of(invitation)
     if state != rules.STATE_OPEN:
         return LinkPage(410, state, _language(invitation))
+    if abuse_path_open(db, invitation.child_id):
+        audit.add(
+            "parent.held",
+            "parent_invitation",
+            invitation.id,
+            invitation.child_id,
+            guardian_id=invitation.guardian_id,
+        )
+        return LinkPage(404)
     return None
 
 
@@ -78,7 +91,7 @@ def _code_page(invitation: ParentInvitation, **more: Any) -> LinkPage:
 def open_link(db: Session, audit: AuditTrail, token: str, session_value: str | None) -> LinkPage:
     """`GET /p/<token>`: the task when this browser has the link's session, else the code form."""
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
     if parent_session(db, token, session_value) is not None:
@@ -86,20 +99,29 @@ def open_link(db: Session, audit: AuditTrail, token: str, session_value: str | N
     return _code_page(invitation)
 
 
-def enter_code(db: Session, audit: AuditTrail, token: str, typed: str, csrf_ok: bool) -> LinkPage:
-    """`POST /p/<token>/code`: the right code opens the task (and a session), a wrong one counts."""
+def enter_code(
+    db: Session,
+    audit: AuditTrail,
+    token: str,
+    typed: str,
+    csrf_ok: bool,
+    answers: dict[str, Any] | None = None,
+) -> LinkPage:
+    """`POST /p/<token>/code`: the right code opens the task (and a session), a wrong one counts.
+    `answers` typed before the session ran out come back with the page (never lost)."""
+    kept = _texts(answers or {})
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
     if not csrf_ok:
-        return _code_page(invitation, error="expired_form")
+        return _code_page(invitation, error="expired_form", values=kept)
     result = check_code(db, audit, invitation, token, typed)
     if result.state != rules.STATE_OPEN:
         return LinkPage(410, result.state, _language(invitation))
     if not result.ok:
-        return _code_page(invitation, error=result.error)
-    return _task_page(db, audit, invitation, session_value=result.session_value)
+        return _code_page(invitation, error=result.error, values=kept)
+    return _task_page(db, audit, invitation, session_value=result.session_value, values=kept)
 
 
 def change_language(
@@ -114,7 +136,7 @@ def change_language(
     """`POST /p/<token>/language`: the parent's language, remembered on the link (before or
     after the code: the choice shows nothing about the child)."""
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
     signed_in = parent_session(db, token, session_value) is not None
@@ -135,11 +157,11 @@ def send_answers(
 ) -> LinkPage:
     """`POST /p/<token>`: the parents' answers; on success the link is used (a thank-you page)."""
     invitation = invitation_by_token(db, token)
-    if closed := _closed(invitation):
+    if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
     if parent_session(db, token, session_value) is None:
-        return _code_page(invitation, error="signed_out")
+        return _code_page(invitation, error="signed_out", values=_texts(values))
     if not parent_csrf_ok(invitation, csrf):
         return _task_page(db, audit, invitation, error="expired_form", values=_texts(values))
     if invitation.part not in rules.FIELDS_OF_PART:
@@ -151,5 +173,12 @@ def send_answers(
     return LinkPage(200, rules.STATE_USED, language, submitted=True)
 
 
+#: Every answer field of every part: only these are ever shown back.
+_ANSWER_KEYS = frozenset(key for fields in rules.FIELDS_OF_PART.values() for key in fields)
+
+
 def _texts(values: dict[str, Any]) -> dict[str, str]:
-    return {k: v[: rules.FIELD_MAX * 2] for k, v in values.items() if isinstance(v, str)}
+    """What was typed, to show it again (known fields only, bounded)."""
+    return {
+        k: v[: rules.FIELD_MAX * 2] for k, v in values.items() if k in _ANSWER_KEYS and isinstance(v, str)
+    }

@@ -177,15 +177,6 @@ def revoke_invitation(actor: Actor, invitation_id: str) -> bool:
     return True
 
 
-def invitations_of_record(actor: Actor, record_id: str) -> list[ParentInvitation]:
-    """The invitations made for a record the caller may change, newest first."""
-    record = visible_record(actor.db, actor.scope, record_id, today())
-    if record is None or not can_change(actor.scope, record):
-        return []
-    query = select(ParentInvitation).where(ParentInvitation.record_id == record.id)
-    return list(actor.db.exec(query.order_by(ParentInvitation.created_at.desc())))
-
-
 # --- The parent's side ---------------------------------------------------------------------------
 
 

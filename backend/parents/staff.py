@@ -42,6 +42,7 @@ STATE_LABELS: dict[str, str] = {
     rules.STATE_REVOKED: N_("Trukket tilbage"),
     rules.STATE_EXPIRED: N_("Udløbet"),
     rules.STATE_LOCKED: N_("Låst efter fem forkerte koder"),
+    rules.STATE_HELD: N_("Sat i bero: bekymring om vold eller overgreb"),
 }
 
 
@@ -89,8 +90,15 @@ def _screen(actor: Actor, record_id: str) -> InviteScreen | None:
         .where(ParentInvitation.record_id == record.id)
         .order_by(ParentInvitation.created_at.desc())
     )
-    rows = [InvitationRow(i, names.get(i.guardian_id, ""), state_of(i)) for i in invitations]
-    return InviteScreen(record, child, guardians, parts, rows, abuse_path_open(db, child.id))
+    held = abuse_path_open(db, child.id)
+    rows = [
+        InvitationRow(i, names.get(i.guardian_id, ""), _shown_state(state_of(i), held)) for i in invitations
+    ]
+    return InviteScreen(record, child, guardians, parts, rows, held)
+
+
+def _shown_state(state: str, held: bool) -> str:
+    return rules.STATE_HELD if held and state == rules.STATE_OPEN else state
 
 
 def invite_screen(actor: Actor, record_id: str) -> InviteScreen | None:

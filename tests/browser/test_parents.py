@@ -42,8 +42,17 @@ def draft_transition(live_server, child_id: str) -> str:
         login = client.post("/api/session", json={"username": "demo-sundhedsplejerske", "password": "demo"})
         client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
         record_id = "6a1d3f0e-2b7c-4c1e-9f3a-0d5e8b7c6a11"
-        data = {"starts_on": (today() + timedelta(days=40)).isoformat(), "professional_part": {"strengths": "Smiler"}}
-        body = {"type": "transition", "child_id": child_id, "base_version": None, "status": "draft", "data": data}
+        data = {
+            "starts_on": (today() + timedelta(days=40)).isoformat(),
+            "professional_part": {"strengths": "Smiler"},
+        }
+        body = {
+            "type": "transition",
+            "child_id": child_id,
+            "base_version": None,
+            "status": "draft",
+            "data": data,
+        }
         response = client.put(f"/api/records/{record_id}", json=body)
         assert response.status_code == 201, response.text
     return record_id
@@ -69,7 +78,9 @@ def fits_the_phone(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_a_parent_writes_the_parents_part_in_arabic_and_the_health_visitor_sees_it(phones, live_server) -> None:
+def test_a_parent_writes_the_parents_part_in_arabic_and_the_health_visitor_sees_it(
+    phones, live_server
+) -> None:
     staff, parent = phones
     child_id, guardian_id, guardian_name = child_with_guardian(live_server)
     record_id = draft_transition(live_server, child_id)
@@ -81,8 +92,10 @@ def test_a_parent_writes_the_parents_part_in_arabic_and_the_health_visitor_sees_
     staff.get_by_label("Forælder eller værge").select_option(value=guardian_id)
     staff.get_by_role("button", name="Lav link og kode").click()
     expect(staff.get_by_role("heading", name="Invitationen er klar")).to_be_visible()
-    assert staff.get_by_role("img", name="QR-kode med linket til forælderen").get_attribute("src").startswith(
-        "data:image/svg+xml"
+    assert (
+        staff.get_by_role("img", name="QR-kode med linket til forælderen")
+        .get_attribute("src")
+        .startswith("data:image/svg+xml")
     )
     code = re.sub(r"\D", "", staff.locator(".big-number").inner_text())
     staff.get_by_text("Vis linket").click()
@@ -100,7 +113,10 @@ def test_a_parent_writes_the_parents_part_in_arabic_and_the_health_visitor_sees_
     expect(parent.get_by_role("heading", name="Om vores barn")).to_be_visible()
     parent.get_by_role("button", name="العربية").click()
     expect(parent.get_by_role("heading", name="عن طفلنا")).to_be_visible()
-    assert parent.evaluate("() => [document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
+    assert parent.evaluate("() => [document.documentElement.lang, document.documentElement.dir]") == [
+        "ar",
+        "rtl",
+    ]
     assert fits_the_phone(parent)
     assert serious_violations(parent) == []
     parent.get_by_label("عن طفلنا").fill("تحب الرسم والغناء")
@@ -110,6 +126,7 @@ def test_a_parent_writes_the_parents_part_in_arabic_and_the_health_visitor_sees_
     assert serious_violations(parent) == []
     parent.goto(link)  # used: gone, in the parent's language
     expect(parent.get_by_role("heading", name="تم إرسال إجابتكم بالفعل")).to_be_visible()
+    assert serious_violations(parent) == []
     assert parent.errors == []
 
     # The health visitor sees the parents' words on the transition page, attributed.

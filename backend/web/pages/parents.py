@@ -14,12 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from backend.auth import csrf
 from backend.auth.signin import cookie_is_secure
 from backend.domain import parents as rules
 from backend.parents.citizen import citizen_sign_in_enabled
 from backend.parents.link import LinkPage, change_language, enter_code, open_link, send_answers
 from backend.parents.service import PARENT_LANGUAGES
-from backend.web.context import Ctx, RequestContext
+from backend.web.context import CsrfRejected, Ctx, RequestContext
 from backend.web.pages.auth import ensure_pre_session, set_pre_session_cookie
 from backend.web.templating import render
 
@@ -32,7 +33,11 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Ro
 
 
 def parent_ctx(ctx: Ctx) -> RequestContext:
-    """The request context as a parent's: no staff user, no staff actor in the audit trail."""
+    """The request context as a parent's: no staff user, no staff actor in the audit trail.
+    An unsafe request without any CSRF token is refused (403) before the link is even looked up;
+    the token's value is checked against the link's own (`backend/parents/link.py`)."""
+    if ctx.request.method not in csrf.SAFE_METHODS and not ctx.submitted_csrf:
+        raise CsrfRejected
     ctx.user, ctx.session = None, None
     ctx.audit.actor_id, ctx.audit.session_ref, ctx.audit.device_id = None, "", None
     return ctx
@@ -100,9 +105,37 @@ def parent_link(ctx: ParentCtx, request: Request, token: str) -> Response:
     return _page(ctx, token, open_link(ctx.db, ctx.audit, token, request.cookies.get(COOKIE)))
 
 
+def answers_form(
+    about_child: Annotated[str | None, Form()] = None,
+    what_helps: Annotated[str | None, Form()] = None,
+    wishes_worries: Annotated[str | None, Form()] = None,
+    child_thoughts: Annotated[str | None, Form()] = None,
+    everyday_life: Annotated[str | None, Form()] = None,
+    topics: Annotated[str | None, Form()] = None,
+    participants: Annotated[str | None, Form()] = None,
+) -> dict[str, str]:
+    """The answer fields of every part (`rules.FIELDS_OF_PART`), as typed."""
+    given = {
+        "about_child": about_child,
+        "what_helps": what_helps,
+        "wishes_worries": wishes_worries,
+        "child_thoughts": child_thoughts,
+        "everyday_life": everyday_life,
+        "topics": topics,
+        "participants": participants,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+Answers = Annotated[dict[str, str], Depends(answers_form)]
+
+
 @router.post("/p/{token}/code")
-def parent_code(ctx: ParentCtx, token: str, code: Annotated[str, Form(max_length=40)] = "") -> Response:
-    return _page(ctx, token, enter_code(ctx.db, ctx.audit, token, code, ctx.pre_session_csrf_ok()))
+def parent_code(
+    ctx: ParentCtx, token: str, answers: Answers, code: Annotated[str, Form(max_length=40)] = ""
+) -> Response:
+    """The code; answers typed before a session ran out come along and are shown again."""
+    return _page(ctx, token, enter_code(ctx.db, ctx.audit, token, code, ctx.pre_session_csrf_ok(), answers))
 
 
 @router.post("/p/{token}/language")
@@ -122,27 +155,6 @@ def parent_language(
 
 
 @router.post("/p/{token}")
-def parent_answers(
-    ctx: ParentCtx,
-    request: Request,
-    token: str,
-    about_child: Annotated[str | None, Form()] = None,
-    what_helps: Annotated[str | None, Form()] = None,
-    wishes_worries: Annotated[str | None, Form()] = None,
-    child_thoughts: Annotated[str | None, Form()] = None,
-    everyday_life: Annotated[str | None, Form()] = None,
-    topics: Annotated[str | None, Form()] = None,
-    participants: Annotated[str | None, Form()] = None,
-) -> Response:
-    given = {
-        "about_child": about_child,
-        "what_helps": what_helps,
-        "wishes_worries": wishes_worries,
-        "child_thoughts": child_thoughts,
-        "everyday_life": everyday_life,
-        "topics": topics,
-        "participants": participants,
-    }
-    values = {key: value for key, value in given.items() if value is not None}
-    page = send_answers(ctx.db, ctx.audit, token, request.cookies.get(COOKIE), ctx.submitted_csrf, values)
+def parent_answers(ctx: ParentCtx, request: Request, token: str, answers: Answers) -> Response:
+    page = send_answers(ctx.db, ctx.audit, token, request.cookies.get(COOKIE), ctx.submitted_csrf, answers)
     return _page(ctx, token, page)

@@ -110,7 +110,7 @@ def enter_code(
     """`POST /p/<token>/code`: the right code opens the task (and a session), a wrong one counts.
     `answers` typed before the session ran out come back with the page (never lost)."""
     kept = _texts(answers or {})
-    invitation = invitation_by_token(db, token)
+    invitation = invitation_by_token(db, token, lock=True)
     if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None
@@ -156,7 +156,7 @@ def send_answers(
     values: dict[str, Any],
 ) -> LinkPage:
     """`POST /p/<token>`: the parents' answers; on success the link is used (a thank-you page)."""
-    invitation = invitation_by_token(db, token)
+    invitation = invitation_by_token(db, token, lock=True)
     if closed := _closed(db, audit, invitation):
         return closed
     assert invitation is not None

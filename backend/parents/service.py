@@ -190,11 +190,14 @@ def state_of(invitation: ParentInvitation, now: datetime | None = None) -> str:
     )
 
 
-def invitation_by_token(db: Session, token: str) -> ParentInvitation | None:
-    """The invitation a link names (any state), or None for an unknown or malformed token."""
+def invitation_by_token(db: Session, token: str, *, lock: bool = False) -> ParentInvitation | None:
+    """The invitation a link names (any state), or None for an unknown or malformed token.
+    `lock` holds its row until the transaction ends (a code or an answer being checked), so two
+    requests at once can neither both use the link nor get more than five tries."""
     if not token or len(token) > 100:
         return None
-    return db.exec(select(ParentInvitation).where(ParentInvitation.token_hash == _sha256(token))).first()
+    query = select(ParentInvitation).where(ParentInvitation.token_hash == _sha256(token))
+    return db.exec(query.with_for_update() if lock else query).first()
 
 
 def _parent_audit(audit: AuditTrail, invitation: ParentInvitation, action: str, **detail: object) -> None:

@@ -137,6 +137,9 @@ def test_the_invited_guardian_signs_in_with_mitid_and_reaches_the_parents_part(b
     assert [e.detail.get("method") for e in signins] == ["mitid"]
     assert signins[0].detail["guardian_id"] == guardian.id and signins[0].actor_id is None
     _no_cpr_anywhere(broker)
+    log = Path(broker.app.log_path).read_text(errors="replace")
+    assert "GET /auth/citizen/callback" in log and "code=" not in log and "state=" not in log
+    assert path.rsplit("/", 1)[1] not in log  # the link's token
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ never in a URL, the server's log or an audit event."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -215,3 +216,23 @@ def test_without_a_citizen_broker_the_link_offers_only_the_code(client, app, dem
     assert page.status_code == 200 and 'name="code"' in page.text and "MitID" not in page.text
     assert parent.get(f"{path}/mitid").status_code == 404
     assert parent.get("/auth/citizen/callback?code=x&state=y").status_code == 404
+
+
+def test_the_refusal_is_in_the_parents_language_and_the_mitid_page_is_small(broker: Sso) -> None:
+    invitation, _guardian = _invitation(broker, MOTHER_CPR)
+    with broker.session() as db:
+        db.get(ParentInvitation, invitation["id"]).language = "ar"
+        db.commit()
+    path = httpx.URL(invitation["url"]).path
+    with httpx.Client(follow_redirects=False, timeout=30) as parent:
+        page = parent.get(f"{broker.app.url}{path}")
+        assert 'dir="rtl"' in page.text and "تسجيل الدخول باستخدام MitID" in page.text
+        assert len(gzip.compress(page.content)) <= 20_000 and "<script" not in page.text
+        answer = _mitid_in_arabic(broker, parent, path, "nabo")
+        assert answer.status_code == 403 and 'lang="ar"' in answer.text and 'dir="rtl"' in answer.text
+        assert "لا يمكننا التأكد من أنكم الشخص الذي أُرسلت إليه الدعوة" in answer.text
+
+
+def _mitid_in_arabic(sso: Sso, parent: httpx.Client, path: str, username: str) -> httpx.Response:
+    started = parent.get(f"{sso.app.url}{path}/mitid")
+    return parent.get(drive_to_callback(parent, started.headers["location"], username, sso.app.url))

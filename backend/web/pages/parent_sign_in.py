@@ -36,6 +36,7 @@ def _refusal(ctx: RequestContext, result: CitizenResult, token: str) -> Response
         template = "parents/mitid_refused.html"
         # no language buttons here: the page only leads back to the link, where they are
         values = {"message": result.message, "link": f"/p/{token}", "page": {"status": None}}
+    values["text_dir"] = "rtl" if result.language == "ar" else "ltr"
     response = render(ctx.request, template, values, result.status, NO_STORE)
     response.delete_cookie(FLOW_COOKIE, path=FLOW_COOKIE_PATH)
     return response

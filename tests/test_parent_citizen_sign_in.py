@@ -23,6 +23,7 @@ from backend.audit import AuditEvent
 from backend.domain.dates import today
 from backend.parents.models import ParentInvitation
 from backend.people.models import Guardian
+from backend.records.models import Task
 from tests.oidc_support import Sso, drive_to_callback, fresh, running_sso
 from tests.parents_support import (
     HEALTH_VISITOR,
@@ -56,7 +57,7 @@ def sso(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iter
 
 
 @pytest.fixture
-def broker(sso: Sso) -> Sso:
+def broker(sso: Sso) -> Iterator[Sso]:
     fresh(sso)
     sso.provider.set_accounts(
         {
@@ -65,7 +66,13 @@ def broker(sso: Sso) -> Sso:
             "uden-cpr": {"name": "Uden CPR"},
         }
     )
-    return sso
+    yield sso
+    with sso.session() as db:  # the app is shared by the module's tests: no concern left open
+        for task in db.exec(
+            select(Task).where(Task.kind == "abuse_path_review", Task.key.startswith("test:"))
+        ):
+            db.delete(task)
+        db.commit()
 
 
 def _invitation(sso: Sso, guardian_cpr: str | None) -> tuple[dict, Guardian]:
@@ -236,3 +243,27 @@ def test_the_refusal_is_in_the_parents_language_and_the_mitid_page_is_small(brok
 def _mitid_in_arabic(sso: Sso, parent: httpx.Client, path: str, username: str) -> httpx.Response:
     started = parent.get(f"{sso.app.url}{path}/mitid")
     return parent.get(drive_to_callback(parent, started.headers["location"], username, sso.app.url))
+
+
+def test_no_mitid_sign_in_while_the_childs_concern_is_on_the_abuse_path(broker: Sso) -> None:
+    invitation, _guardian = _invitation(broker, MOTHER_CPR)
+    path = httpx.URL(invitation["url"]).path
+    with httpx.Client(follow_redirects=False, timeout=30) as parent:
+        started = parent.get(f"{broker.app.url}{path}/mitid")
+        callback = drive_to_callback(parent, started.headers["location"], "mor", broker.app.url)
+        with broker.session() as db:  # meanwhile a concern on the abuse path is opened
+            record = db.get(ParentInvitation, invitation["id"])
+            db.add(
+                Task(
+                    key=f"test:abuse_path_review:{record.id}",
+                    kind="abuse_path_review",
+                    unit_id=record.unit_id,
+                    child_id=record.child_id,
+                    due_on=today(),
+                )
+            )
+            db.commit()
+        assert parent.get(callback).status_code == 404
+        assert parent.get(f"{broker.app.url}{path}/mitid").status_code == 404
+    actions = [e.action for e in _events(broker, invitation["id"])]
+    assert "parent.held" in actions and "parent.signin" not in actions

@@ -26,6 +26,7 @@ from backend.domain.messages import N_
 from backend.parents.models import ParentInvitation
 from backend.parents.service import PARENT_LANGUAGES, invitation_by_token, open_parent_session, state_of
 from backend.people.models import Guardian
+from backend.records.tasks import abuse_path_open
 
 #: What a citizen flow's `next_url` holds: the invitation it is for.
 FLOW_PREFIX = "parent-invitation:"
@@ -76,13 +77,20 @@ def _audit(audit: AuditTrail, invitation: ParentInvitation, action: str, **detai
     )
 
 
-def _open_invitation(db: Session, token: str) -> tuple[ParentInvitation | None, CitizenResult | None]:
+def _open_invitation(
+    db: Session, audit: AuditTrail, token: str
+) -> tuple[ParentInvitation | None, CitizenResult | None]:
+    """The link's invitation when it opens; else 404 (unknown, or held while the child's concern
+    is on the abuse path — like the code form, domain §6) or 410 (used, revoked, expired, locked)."""
     invitation = invitation_by_token(db, token)
     if invitation is None:
         return None, CitizenResult(404)
     link_state = state_of(invitation)
     if link_state != rules.STATE_OPEN:
         return None, CitizenResult(410, language=_language(invitation), link_state=link_state)
+    if abuse_path_open(db, invitation.child_id):
+        _audit(audit, invitation, "parent.held")
+        return None, CitizenResult(404)
     return invitation, None
 
 
@@ -90,7 +98,7 @@ def begin_citizen_sign_in(db: Session, audit: AuditTrail, settings: Settings, to
     """`GET /p/<token>/mitid`: off to the broker (303), with the flow's `state` for the cookie."""
     if not citizen_sign_in_enabled(settings):
         return CitizenResult(404)
-    invitation, closed = _open_invitation(db, token)
+    invitation, closed = _open_invitation(db, audit, token)
     if closed is not None:
         return closed
     assert invitation is not None
@@ -123,7 +131,7 @@ def finish_citizen_sign_in(
     it); anyone else a refusal page (403), a failed sign-in a page saying so (400/503)."""
     if not citizen_sign_in_enabled(settings):
         return CitizenResult(404)
-    invitation, closed = _open_invitation(db, answer.token)
+    invitation, closed = _open_invitation(db, audit, answer.token)
     if closed is not None:
         return closed
     assert invitation is not None

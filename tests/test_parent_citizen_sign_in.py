@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -22,8 +21,8 @@ from sqlmodel import select
 from backend.audit import AuditEvent
 from backend.domain.dates import today
 from backend.parents.models import ParentInvitation
-from backend.people.models import Guardian
 from backend.records.models import Task
+from tests.citizen_support import MOTHER_CPR, NEIGHBOUR_CPR, invitation_for
 from tests.oidc_support import Sso, drive_to_callback, fresh, running_sso
 from tests.parents_support import (
     HEALTH_VISITOR,
@@ -34,20 +33,7 @@ from tests.parents_support import (
     parent_client,
     transition_for,
 )
-from tests.support import login, put_record, unit_named
-
-MOTHER_CPR = "0101901234"
-
-
-def transition_for_data(db) -> dict:
-    return {
-        "to_unit_id": unit_named(db, "Dagplejen Syd").id,
-        "starts_on": (today() + timedelta(days=40)).isoformat(),
-        "professional_part": {"strengths": "Smiler meget"},
-    }
-
-
-NEIGHBOUR_CPR = "0202902345"
+from tests.support import login
 
 
 @pytest.fixture(scope="module")
@@ -73,30 +59,6 @@ def broker(sso: Sso) -> Iterator[Sso]:
         ):
             db.delete(task)
         db.commit()
-
-
-def _invitation(sso: Sso, guardian_cpr: str | None) -> tuple[dict, Guardian]:
-    """The health visitor invites a child's first guardian to the parents' part (the guardian's
-    CPR number recorded as given). The test's own database sessions are short: on SQLite a
-    session holds the write lock."""
-    with sso.session() as db:
-        child = hv_child(db)
-        guardian = guardians(db, child)[0]
-        guardian.cpr = guardian_cpr
-        db.add(guardian)
-        db.commit()
-        db.refresh(guardian)
-        db.expunge(guardian)
-        db.expunge(child)
-    with httpx.Client(base_url=sso.app.url, timeout=30) as staff:
-        login(staff, HEALTH_VISITOR)
-        with sso.session() as db:
-            record = transition_for_data(db)
-        response = put_record(staff, "transition", child.id, record, status="draft")
-        assert response.status_code == 201, response.text
-        response = invite(staff, response.json()["id"], guardian.id)
-        assert response.status_code == 201, response.text
-        return response.json(), guardian
 
 
 def _mitid(sso: Sso, parent: httpx.Client, invitation: dict, username: str) -> httpx.Response:
@@ -128,7 +90,7 @@ def _no_cpr_anywhere(sso: Sso) -> None:
 
 
 def test_the_invited_guardian_signs_in_with_mitid_and_reaches_the_parents_part(broker: Sso) -> None:
-    invitation, guardian = _invitation(broker, MOTHER_CPR)
+    invitation, guardian = invitation_for(broker, MOTHER_CPR)
     path = httpx.URL(invitation["url"]).path
     with httpx.Client(follow_redirects=False, timeout=30) as parent:
         answer = _mitid(broker, parent, invitation, "mor")
@@ -161,7 +123,7 @@ def test_the_invited_guardian_signs_in_with_mitid_and_reaches_the_parents_part(b
 def test_anyone_but_the_invited_guardian_is_refused_and_audited(
     broker: Sso, account: str, recorded: str | None, reason: str
 ) -> None:
-    invitation, _guardian = _invitation(broker, recorded)
+    invitation, _guardian = invitation_for(broker, recorded)
     path = httpx.URL(invitation["url"]).path
     with httpx.Client(follow_redirects=False, timeout=30) as parent:
         answer = _mitid(broker, parent, invitation, account)
@@ -180,8 +142,8 @@ def test_anyone_but_the_invited_guardian_is_refused_and_audited(
 
 
 def test_a_sign_in_started_for_one_link_does_not_open_another(broker: Sso) -> None:
-    first, _ = _invitation(broker, MOTHER_CPR)
-    second, _ = _invitation(broker, MOTHER_CPR)
+    first, _ = invitation_for(broker, MOTHER_CPR)
+    second, _ = invitation_for(broker, MOTHER_CPR)
     with httpx.Client(follow_redirects=False, timeout=30) as parent:
         started = parent.get(f"{broker.app.url}{httpx.URL(first['url']).path}/mitid")
         callback = drive_to_callback(parent, started.headers["location"], "mor", broker.app.url)
@@ -203,7 +165,7 @@ def test_a_sign_in_started_for_one_link_does_not_open_another(broker: Sso) -> No
 
 
 def test_a_closed_link_does_not_start_a_sign_in(broker: Sso) -> None:
-    invitation, _ = _invitation(broker, MOTHER_CPR)
+    invitation, _ = invitation_for(broker, MOTHER_CPR)
     path = httpx.URL(invitation["url"]).path
     with httpx.Client(base_url=broker.app.url, timeout=30) as staff:
         login(staff, HEALTH_VISITOR)
@@ -226,7 +188,7 @@ def test_without_a_citizen_broker_the_link_offers_only_the_code(client, app, dem
 
 
 def test_the_refusal_is_in_the_parents_language_and_the_mitid_page_is_small(broker: Sso) -> None:
-    invitation, _guardian = _invitation(broker, MOTHER_CPR)
+    invitation, _guardian = invitation_for(broker, MOTHER_CPR)
     with broker.session() as db:
         db.get(ParentInvitation, invitation["id"]).language = "ar"
         db.commit()
@@ -246,7 +208,7 @@ def _mitid_in_arabic(sso: Sso, parent: httpx.Client, path: str, username: str) -
 
 
 def test_no_mitid_sign_in_while_the_childs_concern_is_on_the_abuse_path(broker: Sso) -> None:
-    invitation, _guardian = _invitation(broker, MOTHER_CPR)
+    invitation, _guardian = invitation_for(broker, MOTHER_CPR)
     path = httpx.URL(invitation["url"]).path
     with httpx.Client(follow_redirects=False, timeout=30) as parent:
         started = parent.get(f"{broker.app.url}{path}/mitid")

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from tests.browser.axe import serious_violations
+from tests.citizen_support import MOTHER_CPR, NEIGHBOUR_CPR, invitation_for
 from tests.oidc_support import Sso, fresh, running_sso
 from tests.support import PHONE
-from tests.test_parent_citizen_sign_in import MOTHER_CPR, NEIGHBOUR_CPR, _invitation
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def _fits(page) -> bool:
 
 
 def test_the_guardian_signs_in_with_mitid_on_the_phone(broker: Sso, phone) -> None:
-    invitation, _guardian = _invitation(broker, MOTHER_CPR)
+    invitation, _guardian = invitation_for(broker, MOTHER_CPR)
     path = httpx.URL(invitation["url"]).path
     phone.goto(f"{broker.app.url}{path}")
     assert serious_violations(phone) == [] and _fits(phone)
@@ -59,7 +59,7 @@ def test_the_guardian_signs_in_with_mitid_on_the_phone(broker: Sso, phone) -> No
 
 
 def test_someone_elses_mitid_gets_the_refusal_page(broker: Sso, phone) -> None:
-    invitation, _guardian = _invitation(broker, MOTHER_CPR)
+    invitation, _guardian = invitation_for(broker, MOTHER_CPR)
     path = httpx.URL(invitation["url"]).path
     phone.goto(f"{broker.app.url}{path}")
     _sign_in_at_the_broker(phone, "nabo")

@@ -159,6 +159,11 @@ def test_a_session_for_one_link_opens_no_other(client, app, demo, db) -> None:
     assert 'name="code"' in parent.get(other).text  # the code form, never the other task
     sent = parent.post(other, data={"about_child": "x", "csrf_token": csrf_of(page.text)})
     assert sent.status_code == 422 and 'name="code"' in sent.text
+    # Naming the other record or child under this link finds nothing.
+    mine = link_path(first)
+    for target in (second["record_id"], f"records/{second['record_id']}", f"children/{hv_child(db, 1).id}"):
+        assert parent.get(f"{mine}/{target}").status_code == 404
+        assert parent.post(f"{mine}/{target}", data={"csrf_token": csrf_of(page.text)}).status_code == 404
     db.expire_all()
     assert "parents_words" not in db.get(Record, second["record_id"]).data
 
@@ -278,3 +283,42 @@ def test_nothing_is_offered_to_parents_while_the_concern_is_on_the_abuse_path(cl
     assert "Sat i bero" in client.get(f"/records/{record['id']}/parents").text
     db.expire_all()
     assert "parents_words" not in db.get(Record, record["id"]).data
+
+
+def test_two_submits_at_once_use_the_link_once(client, app, demo, db) -> None:
+    """The invitation's row is locked while the answers are checked: the second waits, then
+    finds the link used."""
+    import threading
+
+    from backend.audit import AuditTrail
+    from backend.db import new_session
+    from backend.parents.link import send_answers
+
+    _, invitation, _ = invited(client, db)
+    parent, page = signed_in_parent(app, invitation)
+    token = link_path(invitation).removeprefix("/p/")
+    session_value = next(c.value for c in parent.cookies.jar if c.name == "opspor_parent")
+    csrf = csrf_of(page.text)
+    start, results = threading.Barrier(2), []
+
+    def submit(text: str) -> None:
+        with new_session() as session:
+            start.wait()
+            try:
+                result = send_answers(
+                    session, AuditTrail(), token, session_value, csrf, {"about_child": text}
+                )
+                session.commit()
+                results.append(result.status if not result.submitted else "sent")
+            except Exception as error:  # a lock timeout or serialisation failure counts as refused
+                session.rollback()
+                results.append(type(error).__name__)
+
+    threads = [threading.Thread(target=submit, args=(text,)) for text in ("første", "anden")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results.count("sent") == 1, results
+    db.expire_all()
+    assert len(db.get(Record, invitation["record_id"]).data["parents_words"]) == 1

@@ -205,7 +205,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     }
     trusted = get_settings().trusted_proxies
     config = uvicorn.Config(
-        "backend.app:create_app",
+        "backend.app:create_server_app",
         factory=True,
         host=args.host,
         port=args.port,

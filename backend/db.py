@@ -74,7 +74,10 @@ def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True) -> Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No ping before every checkout (a round trip per request): a connection the database
+    # dropped fails its first statement, SQLAlchemy then lets go of the whole pool, and
+    # `web/context.get_ctx` starts the request again on a fresh connection.
+    return create_engine(url, pool_size=10, max_overflow=20)
 
 
 @lru_cache

@@ -81,6 +81,15 @@ BRANCHES: dict[str, list[dict[str, Any]]] = {
         {"kept": FuzzWith(reason="conflict"), "differences": [(Fuzz(), Fuzz(), Fuzz())]},
         {"kept": FuzzWith(reason="conflict"), "differences": []},
     ],
+    # The parents' own words (issue 15): shown only for the part the page asks for.
+    "records/show/parents_words.html": [
+        {
+            "words_part": "transition_parents_part",
+            "data": {
+                "parents_words": [FuzzWith(part="transition_parents_part", answers={"about_child": Fuzz()})]
+            },
+        }
+    ],
 }
 
 

@@ -34,6 +34,7 @@ from backend.domain.dates import COPENHAGEN, today
 from backend.domain.placements import has_left
 from backend.domain.retention import add_years, expires_on, latest_candidate_dates
 from backend.domain.settings import MunicipalSettings, RetentionSettings, load_settings
+from backend.parents.models import ParentInvitation
 from backend.people.models import Caseload, Child, Guardian, Municipality, Placement, Unit, User
 from backend.records.models import KeptWrite, Record, RecordVersion, Task
 
@@ -213,6 +214,7 @@ def apply_plan(db: Session, plan: RetentionPlan, trail: AuditTrail) -> dict[str,
         db.exec(delete(RecordVersion).where(RecordVersion.record_id == item.id))
         db.exec(delete(KeptWrite).where(KeptWrite.record_id == item.id))
         db.exec(delete(Task).where(Task.record_id == item.id))
+        db.exec(delete(ParentInvitation).where(ParentInvitation.record_id == item.id))
         db.exec(delete(Record).where(Record.id == item.id))
         trail.add(
             "retention.record_deleted",
@@ -250,6 +252,7 @@ def _delete_child(db: Session, child_id: str) -> None:
     db.exec(delete(Task).where(Task.child_id == child_id))
     db.exec(delete(KeptWrite).where(KeptWrite.child_id == child_id))
     db.exec(delete(Caseload).where(Caseload.child_id == child_id))
+    db.exec(delete(ParentInvitation).where(ParentInvitation.child_id == child_id))
     db.exec(delete(Guardian).where(Guardian.child_id == child_id))
     db.exec(delete(Placement).where(Placement.child_id == child_id))
     db.exec(delete(Child).where(Child.id == child_id))

@@ -37,12 +37,19 @@ def named_devices(db: Session, device_ids: set[str]) -> dict[str, Device]:
 
 
 def check_devices(
-    db: Session, claimed: set[str], device_id: str | None, user: User | None, now: datetime | None = None
+    db: Session,
+    claimed: set[str],
+    device_id: str | None,
+    user: User | None,
+    now: datetime | None = None,
+    known: dict[str, Device] | None = None,
 ) -> None:
     """RevokedDevice when any device the request names (cookie or header) is revoked; else the
     signed-in user's own device (the cookie's) has its last contact kept. One query for
-    all of them."""
-    devices = named_devices(db, claimed | ({device_id} if device_id else set()))
+    all of them, none when `known` already holds the known devices among them (read with the
+    session, `sessions.load_signed_in`)."""
+    named = claimed | ({device_id} if device_id else set())
+    devices = known if known is not None else named_devices(db, named)
     if any(device.revoked_at is not None for device in devices.values()):
         raise RevokedDevice
     if user is None or device_id is None:

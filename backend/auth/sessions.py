@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, or_
 from sqlmodel import Session, delete, select
 
-from backend.auth.models import WebSession
+from backend.auth.models import Device, WebSession
 from backend.config import Settings
 from backend.db import utcnow
 from backend.people.models import Municipality, RoleAssignment, User
@@ -73,12 +73,14 @@ def load_session(db: Session, settings: Settings, token: str | None) -> WebSessi
     return _live(db, settings, db.get(WebSession, token_hash(token)))
 
 
-#: Built once: every request runs it.
+#: Built once: every request runs it. The devices the request names (at most two: the cookie's
+#: and the header's) come along, so a revoked device is refused without a query of its own.
 _SIGNED_IN = (
-    select(WebSession, User, Municipality.settings, RoleAssignment)
+    select(WebSession, User, Municipality.settings, RoleAssignment, Device)
     .join(User, User.id == WebSession.user_id)
     .outerjoin(Municipality, Municipality.id == User.municipality_id)
     .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+    .outerjoin(Device, Device.id.in_(bindparam("device_ids", expanding=True)))
     .where(WebSession.id == bindparam("session_id"))
 )
 
@@ -89,21 +91,28 @@ class SignedInUser:
     user: User
     assignments: list[RoleAssignment]
     municipal_settings: dict | None
+    #: The known devices among those the request names, by id.
+    devices: dict[str, Device]
 
 
-def load_signed_in(db: Session, settings: Settings, token: str | None) -> SignedInUser | None:
-    """The live session for a cookie token with its user, the user's role assignments and the
-    municipality's settings, in one query (every request asks for them); None as `load_session`."""
+def load_signed_in(
+    db: Session, settings: Settings, token: str | None, device_ids: set[str] = frozenset()
+) -> SignedInUser | None:
+    """The live session for a cookie token with its user, the user's role assignments, the
+    municipality's settings and the known devices among `device_ids`, in one query (every
+    request asks for them); None as `load_session`."""
     if not token or len(token) > 100:
         return None
-    rows = db.exec(_SIGNED_IN, params={"session_id": token_hash(token)}).all()
+    params = {"session_id": token_hash(token), "device_ids": sorted(device_ids)}
+    rows = db.exec(_SIGNED_IN, params=params).all()
     if not rows:
         return None
-    record, user, municipal_settings, _ = rows[0]
+    record, user, municipal_settings, _, _ = rows[0]
     if _live(db, settings, record) is None:
         return None
-    assignments = [assignment for *_, assignment in rows if assignment is not None]
-    return SignedInUser(record, user, assignments, municipal_settings)
+    assignments = list({id(a): a for *_, a, _ in rows if a is not None}.values())
+    devices = {device.id: device for *_, device in rows if device is not None}
+    return SignedInUser(record, user, assignments, municipal_settings, devices)
 
 
 def _live(db: Session, settings: Settings, record: WebSession | None) -> WebSession | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from backend import metrics
-from backend.auth.policy import child_in_scope, is_id
+from backend.auth.policy import child_in_scope, children_in_scope_by_id, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
 from backend.domain.messages import VALIDATION_MESSAGES
@@ -54,6 +55,57 @@ class SaveResult:
     errors: list[dict[str, str]] = field(default_factory=list)
     detail: str = ""
     kept: KeptWrite | None = None
+
+
+@dataclass
+class LookedUp:
+    """What a batch of writes (`POST /api/sync`) looks up once for all its items instead of once
+    per item: the records that exist among its ids (locked, as `_save` locks one) and the children
+    the caller may see on `on`. Each record id's answer serves its first item only (a later item
+    with the same id sees what the first one stored); a child's scope cannot change within a batch
+    (no record writes a placement), so its answer serves every item about the child that day.
+
+    `group`: the writes are decided one after another inside one savepoint of the caller's, which
+    flushes them together and counts them in the metrics once they all stand (and, should the
+    database refuse one, undoes the group and decides each write again in its own savepoint)."""
+
+    on: date
+    group: bool = False
+    records: dict[str, Record | None] = field(default_factory=dict)
+    child_ids: frozenset[str] = frozenset()
+    children: dict[str, tuple[Child, Placement]] = field(default_factory=dict)
+
+    def existing(self, db, record_id: str) -> Record | None:
+        if record_id in self.records:
+            return self.records.pop(record_id)
+        return _locked_record(db, record_id)
+
+    def child(self, actor: Actor, child_id: str, on: date) -> tuple[Child, Placement] | None:
+        if on == self.on and child_id in self.child_ids:
+            return self.children.get(child_id)
+        return child_in_scope(actor.db, actor.scope, child_id, on)
+
+
+def look_up(actor: Actor, bodies: list[tuple[Any, Any]]) -> LookedUp:
+    """One query for the existing records and one for the children of a batch of writes
+    (`(record id, body)` pairs, as the caller received them)."""
+    on = today()
+    record_ids = sorted({rid for rid, _ in bodies if isinstance(rid, str) and is_id(rid)})
+    child_ids = frozenset(
+        body["child_id"]
+        for _, body in bodies
+        if isinstance(body, dict) and isinstance(body.get("child_id"), str) and is_id(body["child_id"])
+    )
+    records: dict[str, Record | None] = dict.fromkeys(record_ids)
+    if record_ids:
+        found = actor.db.exec(select(Record).where(Record.id.in_(record_ids)).with_for_update())
+        records.update((record.id, record) for record in found)
+    children = children_in_scope_by_id(actor.db, actor.scope, child_ids, on)
+    return LookedUp(on=on, records=records, child_ids=child_ids, children=children)
+
+
+def _locked_record(db, record_id: str) -> Record | None:
+    return db.exec(select(Record).where(Record.id == record_id).with_for_update()).first()
 
 
 def body_hash(envelope: Envelope) -> str:
@@ -100,13 +152,17 @@ def parse_envelope(body: Any) -> Envelope:
     return envelope
 
 
-def save_record(actor: Actor, record_id: str, body: Any) -> SaveResult:
-    result = _decide(actor, record_id, body)
-    metrics.record_write(result.status)
+def save_record(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | None = None) -> SaveResult:
+    """Decide one write. With `looked_up` (a batch's `look_up`, sparing the per-item queries)
+    the caller holds the write's savepoint and decides it again on IntegrityError, as this
+    function does itself without it (`POST /api/sync`, `backend/sync/batch.py`)."""
+    result = _decide(actor, record_id, body, looked_up)
+    if looked_up is None or not looked_up.group:
+        metrics.record_write(result.status)
     return result
 
 
-def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
+def _decide(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | None) -> SaveResult:
     if not is_id(record_id):
         return SaveResult(404, detail="Registreringen findes ikke.")
     sent_data = body.get("data") if isinstance(body, dict) else None
@@ -120,35 +176,43 @@ def _decide(actor: Actor, record_id: str, body: Any) -> SaveResult:
     # renamed a field and replayed after it (its answer lost) is still the same write.
     sent = envelope.model_copy(update={"data": sent_data}) if isinstance(sent_data, dict) else envelope
     digest = body_hash(sent)
+    if looked_up is not None:
+        return _save(actor, record_id, envelope, digest, looked_up)
     try:
         with actor.db.begin_nested():
-            return _save(actor, record_id, envelope, digest)
+            return _save(actor, record_id, envelope, digest, None)
     except IntegrityError:
         # Someone saved the same record at the same moment: decide again against their write.
         with actor.db.begin_nested():
-            return _save(actor, record_id, envelope, digest)
+            return _save(actor, record_id, envelope, digest, None)
 
 
-def _save(actor: Actor, record_id: str, envelope: Envelope, digest: str) -> SaveResult:
+def _save(
+    actor: Actor, record_id: str, envelope: Envelope, digest: str, looked_up: LookedUp | None
+) -> SaveResult:
     db, on = actor.db, today()
-    existing = db.exec(select(Record).where(Record.id == record_id).with_for_update()).first()
+    existing = looked_up.existing(db, record_id) if looked_up is not None else _locked_record(db, record_id)
+    flush = looked_up is None or not looked_up.group  # a group is flushed by the caller, at once
     if existing is not None:
-        return _update(actor, existing, envelope, digest)
+        return _update(actor, existing, envelope, digest, flush)
     if envelope.base_version is not None:
         return SaveResult(404, detail="Registreringen findes ikke.")
     if envelope.child_id is None:
         unit_id = envelope.unit_id
         if unit_id not in actor.scope.unit_ids:
             return SaveResult(404, detail="Enheden findes ikke.")
-        return _apply(actor, record_id, envelope, digest, None, unit_id, None, on)
-    found = child_in_scope(db, actor.scope, envelope.child_id, on)
+        return _apply(actor, record_id, envelope, digest, None, unit_id, None, on, flush)
+    if looked_up is not None:
+        found = looked_up.child(actor, envelope.child_id, on)
+    else:
+        found = child_in_scope(db, actor.scope, envelope.child_id, on)
     if found is None:
         return _outside_scope(actor, record_id, envelope, digest)
     child, placement = found
-    return _apply(actor, record_id, envelope, digest, child, placement.unit_id, None, on)
+    return _apply(actor, record_id, envelope, digest, child, placement.unit_id, None, on, flush)
 
 
-def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> SaveResult:
+def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str, flush: bool) -> SaveResult:
     db, on = actor.db, today()
     replay = _replayed_version(db, existing, envelope, digest)
     visible = visible_record(db, actor.scope, existing.id, on)  # a receiving unit: the consented version
@@ -197,7 +261,7 @@ def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str) -> 
             ],
         )
     child = db.get(Child, existing.child_id) if existing.child_id else None
-    return _apply(actor, existing.id, envelope, digest, child, existing.unit_id, existing, on)
+    return _apply(actor, existing.id, envelope, digest, child, existing.unit_id, existing, on, flush)
 
 
 def _replayed_version(db, existing: Record, envelope: Envelope, digest: str) -> RecordVersion | None:
@@ -221,6 +285,7 @@ def _apply(
     unit_id: str,
     existing: Record | None,
     on,
+    flush: bool = True,
 ) -> SaveResult:
     if existing is None and not may_start(actor.scope, envelope.type, unit_id):
         return SaveResult(403, detail="Din rolle kan ikke oprette denne type registrering.")
@@ -249,7 +314,7 @@ def _apply(
     if write.errors:
         return SaveResult(422, errors=_unique(write.errors))
     derived = rules.derive(write)
-    record = _store(actor, write, stored, derived, digest)
+    record = _store(actor, write, stored, derived, digest, flush)
     rules.after_save(write, record)
     actor.db.add(record)
     actor.audit.add(
@@ -263,22 +328,37 @@ def _apply(
     return SaveResult(201 if existing is None else 200, record)
 
 
-def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str) -> Record:
+def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str, flush: bool) -> Record:
     now = utcnow()
     user_id = write.user.id
-    record = write.existing or Record(
-        id=write.record_id,
-        type=write.type,
-        child_id=write.child.id if write.child else None,
-        unit_id=write.unit_id,
-        author_id=user_id,
-        version=0,
-        created_at=now,
-    )
-    record.version += 1
-    record.status, record.data, record.derived = write.status, stored, derived
-    record.updated_at, record.updated_by_id = now, user_id
-    record.round_id = stored.get("round_id") if write.type == "wellbeing" else None
+    round_id = stored.get("round_id") if write.type == "wellbeing" else None
+    record = write.existing
+    if record is None:
+        # Every column given: SQLModel then calls no default factory (half the cost of a new
+        # record, which a batch of 200 pays 200 times).
+        record = Record(
+            id=write.record_id,
+            type=write.type,
+            child_id=write.child.id if write.child else None,
+            unit_id=write.unit_id,
+            author_id=user_id,
+            updated_by_id=user_id,
+            status=write.status,
+            version=1,
+            data=stored,
+            derived=derived,
+            round_id=round_id,
+            abuse_path=False,
+            shared_with_unit_id=None,
+            shared_version=None,
+            created_at=now,
+            updated_at=now,
+        )
+    else:
+        record.version += 1
+        record.status, record.data, record.derived = write.status, stored, derived
+        record.updated_at, record.updated_by_id = now, user_id
+        record.round_id = round_id
     actor.db.add(record)
     actor.db.add(
         RecordVersion(
@@ -293,7 +373,8 @@ def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str)
             saved_at=now,
         )
     )
-    actor.db.flush()
+    if flush:  # a conflicting write fails here, inside its savepoint (else at the group's flush)
+        actor.db.flush()
     return record
 
 
@@ -381,3 +462,32 @@ def _unique(errors: list[dict[str, str]]) -> list[dict[str, str]]:
             seen.add(error["field"])
             unique.append(error)
     return unique
+
+
+def store_parents_words(db, record: Record, entry: dict[str, Any], author_id: str) -> Record:
+    """Add the parents' own words (`entry`, attributed to a guardian) to a record as a new
+    version. Only the parents' invitation calls this; staff writes can never change
+    `data.parents_words` (the kinds' rules refuse it). The version's author is the professional
+    who invited them; the words are the guardian's (named in the entry)."""
+    now = utcnow()
+    data = dict(record.data)
+    data["parents_words"] = [*(data.get("parents_words") or []), entry]
+    record.version += 1
+    record.data = data
+    record.updated_at, record.updated_by_id = now, author_id
+    db.add(record)
+    digest = hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    db.add(
+        RecordVersion(
+            record_id=record.id,
+            version=record.version,
+            status=record.status,
+            data=data,
+            derived=record.derived,
+            author_id=author_id,
+            body_hash=digest,
+            saved_at=now,
+        )
+    )
+    db.flush()
+    return record

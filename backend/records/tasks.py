@@ -21,7 +21,9 @@ from backend.records.access import holds_role, record_readable_by
 from backend.records.models import Record, Task
 
 #: Kinds that involve the parents; held while an abuse-path concern is open (domain §6).
-PARENT_FACING = frozenset({"dialogue_meeting", "transition_conversation", "next_dialogue_meeting"})
+PARENT_FACING = frozenset(
+    {"dialogue_meeting", "transition_conversation", "next_dialogue_meeting", "parent_answer_waiting"}
+)
 
 TITLES: dict[str, str] = {
     "adbb_follow_up": "Opfølgende ADBB-screening",
@@ -40,6 +42,7 @@ TITLES: dict[str, str] = {
     "adbb_second": N_("2. ADBB-screening"),
     "round_assessment": N_("Trivselsvurderinger"),
     "transition_description": N_("Skriv overgangsbeskrivelse"),
+    "parent_answer_waiting": N_("Forældrene har ikke svaret på invitationen"),
 }
 
 #: Kinds a person closes by hand (no record completes them).
@@ -54,7 +57,8 @@ CLOSED_BY_HAND = frozenset(
 )
 
 
-def _abuse_path_open(db: Session, child_id: str | None) -> bool:
+def abuse_path_open(db: Session, child_id: str | None) -> bool:
+    """An abuse-path concern for the child is open: parent-facing work is held (domain §6)."""
     if child_id is None:
         return False
     query = select(Task.id).where(
@@ -88,7 +92,7 @@ def ensure_task(
             db.add(task)
         return task
     parent_facing = kind in PARENT_FACING
-    held = parent_facing and _abuse_path_open(db, child_id)
+    held = parent_facing and abuse_path_open(db, child_id)
     task = Task(
         key=key,
         kind=kind,
@@ -173,6 +177,7 @@ def task_url(task: Task) -> str:
         "notification_receipt": f"/records/{task.record_id}/edit",
         "adbb_first": f"/forms/adbb?child={child}&occasion=first",
         "adbb_second": f"/forms/adbb?child={child}&occasion=second",
+        "parent_answer_waiting": f"/records/{task.record_id}/parents",
         "transition_description": (
             f"/records/{task.record_id}/edit" if task.record_id else f"/forms/transition?child={child}"
         ),

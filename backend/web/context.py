@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
 from backend.auth import csrf, devices
-from backend.auth.models import WebSession
+from backend.auth.models import Device, WebSession
 from backend.auth.policy import Scope, load_scope, scope_of
 from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_signed_in
 from backend.config import Settings, get_settings
@@ -33,6 +34,9 @@ DEVICE_HEADER = "X-Opspor-Device"
 #: cannot be sent cross-site without CORS, which the app does not allow), and the SAML identity
 #: provider's cross-site POST (its signed response and one-time RelayState stand in for the token).
 CSRF_EXEMPT = frozenset({("POST", "/api/session"), ("POST", "/auth/saml/acs")})
+#: The parents' pages (issue 15) check their own CSRF token (the invitation's, or the pre-session
+#: one before the code): a staff session in the same browser must neither be needed nor used there.
+OWN_CSRF_PREFIX = "/p/"
 #: Touching a device's `last_seen_at` at most this often keeps reads from writing on every request.
 
 
@@ -127,7 +131,16 @@ def get_ctx(
     settings = get_settings()
     db = new_session()
     try:
-        ctx = _open_context(request, db, settings, submitted)
+        try:
+            ctx = _open_context(request, db, settings, submitted)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # The database dropped the pooled connection since its last use (a restart): the
+            # pool has let go of its connections; nothing was read or written yet, so the
+            # request starts again on a fresh one. (No ping before every request instead.)
+            db.rollback()
+            ctx = _open_context(request, db, settings, submitted)
         try:
             yield ctx
         except NotModified:  # the device's copy is shown: its read is audited like the page's
@@ -189,21 +202,25 @@ def _claimed_device_ids(request: Request) -> set[str]:
     return {value[:36] for value in values if value}
 
 
-def _check_device(db: Session, request: Request, user: User | None) -> None:
+def _check_device(
+    db: Session, request: Request, user: User | None, known: dict[str, Device] | None = None
+) -> None:
     """The one place a revoked device is refused; a known device's last contact is kept."""
     try:
-        devices.check_devices(db, _claimed_device_ids(request), _device_id(request), user)
+        devices.check_devices(db, _claimed_device_ids(request), _device_id(request), user, known=known)
     except devices.RevokedDevice:
         raise DeviceRevoked from None
 
 
 def _open_context(request: Request, db: Session, settings: Settings, submitted: str | None) -> RequestContext:
-    signed_in = load_signed_in(db, settings, request.cookies.get(COOKIE_NAME))
+    claimed = _claimed_device_ids(request)
+    signed_in = load_signed_in(db, settings, request.cookies.get(COOKIE_NAME), claimed)
+    known = signed_in.devices if signed_in else None
     session = signed_in.session if signed_in else None
     user = signed_in.user if signed_in else None
     if user is not None and (not user.active or (user.is_demo and not settings.demo)):
         user, session, signed_in = None, None, None
-    _check_device(db, request, user)
+    _check_device(db, request, user, known)
     ctx = RequestContext(
         request=request,
         db=db,
@@ -224,7 +241,7 @@ def _open_context(request: Request, db: Session, settings: Settings, submitted: 
     ctx.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     request.state.ctx = ctx
     unsafe = request.method not in csrf.SAFE_METHODS
-    exempt = (request.method, request.url.path) in CSRF_EXEMPT
+    exempt = (request.method, request.url.path) in CSRF_EXEMPT or request.url.path.startswith(OWN_CSRF_PREFIX)
     if (
         unsafe
         and session is not None
@@ -235,7 +252,9 @@ def _open_context(request: Request, db: Session, settings: Settings, submitted: 
     return ctx
 
 
-def require_user(ctx: Annotated[RequestContext, Depends(get_ctx, scope="function")]) -> RequestContext:
+# The checks below are `async def` on purpose: they only look at what `get_ctx` loaded, so they
+# run on the event loop instead of costing each request a trip through the thread pool.
+async def require_user(ctx: Annotated[RequestContext, Depends(get_ctx, scope="function")]) -> RequestContext:
     if ctx.user is None:
         raise NotSignedIn
     return ctx
@@ -245,7 +264,7 @@ Ctx = Annotated[RequestContext, Depends(get_ctx, scope="function")]
 SignedIn = Annotated[RequestContext, Depends(require_user)]
 
 
-def require_admin(ctx: Annotated[RequestContext, Depends(require_user)]) -> RequestContext:
+async def require_admin(ctx: Annotated[RequestContext, Depends(require_user)]) -> RequestContext:
     """The one admin check: admin pages answer 403 to everyone else (they are not about one
     child: no 404 game)."""
     if not ctx.scope.is_admin:

@@ -29,6 +29,7 @@ from backend.records.kinds.meeting_support import (
     row_task,
 )
 from backend.records.models import Record, Task
+from backend.records.parents_words import ParentsWordsList, check_parents_words, keep_parents_words
 from backend.records.rules import Actor, RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
 from backend.records.types import Id, Part, RowKey, ShortText, Text
@@ -62,6 +63,12 @@ class DialogueMeetingData(Part):
     agreements: list[Agreement] = Field(default_factory=list, max_length=30)
     best_today: Text | None = None
     next_on: date | None = None
+    #: The parents' preparation, sent through an invitation (issue 15): never changed by staff.
+    parents_words: ParentsWordsList | None = None
+    #: "What we agreed" (issue 15): the plain-words summary for the parents, and whether the
+    #: professional shares it and the agreements with them (nothing else of the minutes is shared).
+    shared_summary: Text | None = None
+    share_with_parents: bool | None = None
 
 
 CONSENT_MISSING = (
@@ -78,9 +85,11 @@ def _data(write: Write) -> DialogueMeetingData:
 class DialogueMeetingRules(RecordRules):
     def prepare(self, write: Write) -> None:
         key_rows(_data(write).agreements, previous_rows(write, "agreements"))
+        keep_parents_words(write)
 
     def check(self, write: Write) -> None:
         data = _data(write)
+        check_parents_words(write)
         write.past_date("held_on", data.held_on)
         write.planned_date("planned_on", data.planned_on)
         write.planned_date("next_on", data.next_on)
@@ -244,6 +253,9 @@ FIELD_LABELS: dict[str, str] = {
     "best_today": "Det bedste i dag",
     "next_on": "Næste møde",
     "consent_id": "Samtykke",
+    "parents_words": "Forældrenes egne ord",
+    "shared_summary": "Kort fortalt til forældrene",
+    "share_with_parents": "Del aftalerne med forældrene",
 }
 
 
@@ -258,5 +270,5 @@ KIND = RecordKind(
     form_context=form_context,
     summary=summary,
     key_date="held_on",
-    bool_fields=("agreements.*.done",),
+    bool_fields=("agreements.*.done", "share_with_parents"),
 )

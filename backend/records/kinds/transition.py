@@ -17,6 +17,7 @@ from backend.records.handover import latest_joint_assessment, sync_evaluation_ta
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.kinds.transition_forms import transition_context
 from backend.records.models import Record
+from backend.records.parents_words import ParentsWordsList, check_parents_words, keep_parents_words
 from backend.records.rules import RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
 from backend.records.types import Id, Part, Position, ShortText, Text, keyed_part
@@ -55,6 +56,8 @@ class TransitionData(Part):
     conversation_on: date | None = None
     visit: TransitionVisit = Field(default_factory=TransitionVisit)
     evaluation_due_on: date | None = None
+    #: The parents' own words, sent through an invitation (issue 15): never changed by staff.
+    parents_words: ParentsWordsList | None = None
 
 
 def upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
@@ -69,8 +72,12 @@ def upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class TransitionRules(RecordRules):
+    def prepare(self, write: Write) -> None:
+        keep_parents_words(write)
+
     def check(self, write: Write) -> None:
         data: TransitionData = write.data  # type: ignore[assignment]
+        check_parents_words(write)
         self._check_receiving_unit(write, data.to_unit_id)
         write.planned_date("starts_on", data.starts_on)
         if data.starts_on and write.child is not None and data.starts_on < write.child.birth_date:
@@ -200,6 +207,7 @@ FIELD_LABELS: dict[str, str] = {
     "visit.attendees": "Deltagere i besøget",
     "visit.notes": "Noter fra besøget",
     "evaluation_due_on": "Evaluering senest",
+    "parents_words": "Forældrenes egne ord",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from backend.auth.policy import children_in_scope
@@ -46,13 +47,19 @@ def list_children(ctx: SignedIn) -> list[dict]:
     return [child_summary(child, placement) for child, placement in rows]
 
 
-@router.get("/children/{child_id}", responses={404: {}})
-def get_child(ctx: SignedIn, child_id: str) -> dict:
+# Sent as built (JSON types only): not validated again as a `dict` nor walked by FastAPI's
+# `jsonable_encoder` (a copy of every record, and a trip through the thread pool, per request).
+@router.get("/children/{child_id}", responses={404: {}}, response_class=JSONResponse)
+def get_child(ctx: SignedIn, child_id: str) -> JSONResponse:
     """One child with its records (newest first) and open tasks."""
     view = child_view(ctx.db, ctx.scope, ctx.audit, child_id, today())
     if view is None:
         raise HTTPException(404)
     child, placement = view.child, view.placement
+    return JSONResponse(_child_json(view, child, placement))
+
+
+def _child_json(view, child, placement) -> dict:
     return {
         **child_summary(child, placement),
         "age_months": age_in_months(child.birth_date, today()),

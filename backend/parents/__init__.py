@@ -1,0 +1,1 @@
+"""Parents take part (issue 15): invitations to one task, and the parents' own pages."""

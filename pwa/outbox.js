@@ -72,8 +72,8 @@ globalThis.OpsporStore = (() => {
         const replaced = new Map(); let waiting = sent.size;
         const apply = () => ops.forEach(([op, store, key, value]) => {
           const newer = replaced.get(key);
-          if (op === "rebase") {
-            if (newer) tx.objectStore(store).put(rebased(newer, value), key);
+          if (op === "rebase" || op === "unconfirmed") {  // the newer item: its base, or the write sent before it
+            if (newer) tx.objectStore(store).put(op === "rebase" ? rebased(newer, value) : { ...newer, unconfirmed: newer.unconfirmed || value }, key);
           } else if (!(newer && (store === "outbox" || store === "drafts"))) {
             if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
           }
@@ -112,12 +112,12 @@ globalThis.OpsporStore = (() => {
     const pending = earlier && earlier.state === "pending";
     const base = pending ? earlier.base_version : item.base_version;
     const entry = { ...rebased(item, base), first_saved_at: pending ? earlier.first_saved_at : item.saved_at,
-      state: "pending", attempts: 0, error: null };
+      state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed : undefined };
     await store.put("outbox", item.record_id, entry);
     return entry;
   }
 
-  const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base),
+  const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base), unconfirmed: undefined,
     ...(item.envelope ? { envelope: { ...item.envelope, base_version: base || null } } : {}) });
 
   function withBase(body, base) {

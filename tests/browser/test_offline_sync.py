@@ -362,6 +362,60 @@ def test_a_record_saved_again_while_its_batch_is_on_the_wire_lands_as_a_clean_up
     assert outbox_items(page) == []
 
 
+def test_a_record_saved_again_while_its_batchs_answer_is_lost_lands_as_a_clean_update(
+    page, browser_context, live_server
+) -> None:
+    """The server stores a draft but its answer never reaches the phone (the connection drops,
+    or the phone gives up waiting), and the author saved the record again meanwhile. The phone
+    cannot know whether the first write landed: it sends it again before the newer one (a replay
+    if it landed), so the newer write is an update of version 1, not a conflict with itself."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from backend.records.models import KeptWrite
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    text = page.get_by_label("Hvad så eller hørte du?")
+    text.fill("Første kladde")
+    page.get_by_role("button", name="Gem kladde").click()
+    expect(page.get_by_text("Kladden er gemt på telefonen – sendes når der er net.")).to_be_visible()
+
+    held = []
+
+    def lose_first_answer(route) -> None:
+        if route.request.method == "POST" and not held:
+            held.append((route, route.fetch()))  # the server stores the draft; its answer is lost
+        else:
+            route.continue_()
+
+    browser_context.route("**/api/sync", lose_first_answer)
+    browser_context.set_offline(False)
+    for _ in range(60):
+        if held:
+            break
+        page.wait_for_timeout(250)
+    assert held
+    assert [r.version for r in new_records()] == [1]
+    text.fill("Anden kladde, gemt mens svaret gik tabt")
+    page.get_by_role("button", name="Gem kladde").click()
+    expect(page.get_by_text("Kladden er gemt på telefonen – sendes når der er net.")).to_be_visible()
+    held[0][0].abort("connectionreset")
+
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=45_000)
+    assert [(r.version, r.data["text"]) for r in new_records()] == [
+        (2, "Anden kladde, gemt mens svaret gik tabt")
+    ]
+    with server_database(live_server) as db:
+        assert db.exec(select(func.count()).select_from(KeptWrite)).one() == 0
+    assert outbox_items(page) == []
+
+
 def test_ret_refused_again_online_then_saved_leaves_nothing_to_resolve(
     page, browser_context, live_server
 ) -> None:

@@ -68,7 +68,13 @@ def test_a_failed_form_keeps_what_was_typed(client, demo, db) -> None:
     assert 'value="Mor og mormor &lt;b&gt;"' in page
     assert "Vi talte om øjenkontakt</textarea>" in page
     assert re.search(r'name="data.items.eye_contact" value="3" checked', page)
-    assert "Skal udfyldes, før registreringen kan afsluttes." in page
+    # Each missing field is named, and the summary links to the field's real id (issue 17).
+    assert "Point for Ansigtsudtryk skal udfyldes." in page
+    assert "Anledning skal udfyldes." in page
+    assert '<a href="#f-data-items-facial_expression">' in page
+    assert 'id="f-data-items-facial_expression"' in page
+    assert 'id="f-data-occasion"' in page
+    assert "Point for Øjenkontakt" not in page  # scored: no error
     assert db.exec(select(func.count()).select_from(Record)).one() == 0
 
 

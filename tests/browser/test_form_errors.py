@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.adbb_journey_support import run_adbb_journey
+from tests.browser.axe import serious_violations
 from tests.browser.offline_support import server_database, sign_in
-from tests.support import child_aged
+from tests.support import PHONE, child_aged
 
 pytestmark = pytest.mark.browser
 
@@ -114,3 +115,20 @@ def test_the_admin_child_form_keeps_the_cpr_and_the_units_rooms_after_an_error(p
     rooms = page.get_by_label("Stue (valgfri)").locator("option").all_inner_texts()
     assert len(rooms) > 1
     assert all(text.startswith("Børnehuset Solsikken") for text in rooms[1:]), rooms
+
+
+def test_the_compact_adbb_form_and_its_errors_pass_axe(browser, live_server) -> None:
+    context = browser.new_context(**PHONE, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "demo-sundhedsplejerske")
+        page.goto(f"{live_server.url}/forms/adbb?child={_child_id(live_server, 10, 14)}")
+        page.locator(".adbb-more summary").first.click()  # the anchors and the note, opened
+        assert serious_violations(page) == []
+        page.get_by_role("button", name="Afslut og gem").click()
+        expect(page.locator("#error-summary")).to_be_visible()
+        page.wait_for_load_state("load")
+        assert serious_violations(page) == []
+    finally:
+        context.close()

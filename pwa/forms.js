@@ -2,7 +2,8 @@
 // server at once when it answers, else into the outbox.
 import { updateAdbb } from "./adbb.js";
 import { envelopeOf } from "./envelope.js";
-import { describe, formFields, offerDraft, openForFix, recordIdOf, saveDraft, setRecordId } from "./drafts.js";
+import { describe, formFields, keepOnPeek, offerDraft, openForFix, recordIdOf, resumePeek, saveDraft, setRecordId }
+  from "./drafts.js";
 import { csrf, keptAt, Net, Store, store, userId } from "./page.js";
 import { refreshStatus, setProblem } from "./status.js";
 import { requestBackgroundSync, scheduleRetry } from "./sync.js";
@@ -30,7 +31,8 @@ function enhanceForm(form) {
       for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = false;
     });
   });
-  openForFix(form).then((fixing) => { if (!fixing) offerDraft(form); });
+  keepOnPeek(form);
+  openForFix(form).then((fixing) => { if (!fixing && !resumePeek(form)) offerDraft(form); });
 }
 
 async function submitRecord(form, body, then) {
@@ -59,7 +61,7 @@ async function submitRecord(form, body, then) {
     if (pending) await store.delete("outbox", record_id);  // a refused item, corrected ("Ret")
     await store.delete("drafts", record_id);
     await store.put("facts", "last_sent_at", new Date().toISOString());
-    location.assign(then || `/records/${record_id}?gemt=1`);
+    location.assign(then || form.dataset.after || `/records/${record_id}?gemt=1`);
   } else if (status === 202) {
     await store.delete("drafts", record_id);
     showFormMessage(form, "warn", json.detail);

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from backend.auth.policy import child_in_scope, is_id
+from backend.domain import consent
 from backend.domain.dates import today
 from backend.notify.email import send_after_response
 from backend.people.service import child_by_id, unit_names
@@ -138,11 +140,20 @@ def _html_result(ctx: SignedIn, record_id: str, body: dict, result: SaveResult, 
 
 
 def _after_save(record_id: str, body: dict, tree: dict) -> str:
-    """The saved record, or after "Gem og næste barn" the round's next child to mark."""
+    """Where a save leads: the saved record; after "Gem og næste barn" the round's next child;
+    after "Gem kladde og registrér samtykke" the consent form; after that consent, back to the
+    record that asked for it."""
     round_id = (body.get("data") or {}).get("round_id")
     child_id = body.get("child_id")
-    if tree.get("then") == "next" and isinstance(round_id, str) and is_id(round_id) and is_id(child_id):
+    then = tree.get("then")
+    if then == "next" and isinstance(round_id, str) and is_id(round_id) and is_id(child_id):
         return f"/rounds/{round_id}/next?efter={child_id}"
+    if then == "consent" and body.get("type") in consent.CONSENT_FOR_RECORD and is_id(child_id):
+        query = {"child": child_id, "kind": consent.CONSENT_FOR_RECORD[body["type"]], "scope": record_id}
+        return "/forms/consent?" + urlencode({**query, "fra": record_id})
+    back = tree.get("fra")
+    if isinstance(back, str) and is_id(back):
+        return f"/records/{back}/edit"
     return f"/records/{record_id}?gemt=1"
 
 

@@ -2,8 +2,7 @@
 // server at once when it answers, else into the outbox.
 import { updateAdbb } from "./adbb.js";
 import { envelopeOf } from "./envelope.js";
-import { describe, formFields, keepOnPeek, offerDraft, openForFix, recordIdOf, resumePeek, saveDraft, setRecordId }
-  from "./drafts.js";
+import { describe, formFields, keepOnPeek, offerDraft, openForFix, recordIdOf, resumePeek, saveDraft, setRecordId } from "./drafts.js";
 import { csrf, keptAt, Net, Store, store, userId } from "./page.js";
 import { refreshStatus, setProblem } from "./status.js";
 import { requestBackgroundSync, scheduleRetry } from "./sync.js";

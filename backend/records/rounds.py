@@ -245,7 +245,7 @@ def next_child_to_mark(
 ) -> Child | None:
     """ "Gem og næste barn": the next child of the open round the caller has not marked — among
     their own children (caseload) when they have any in the unit, else among all its children."""
-    if wellbeing.round_state(period_of(evaluation_round), on) != "open" or not ctx.scope.is_professional:
+    if wellbeing.round_state(period_of(evaluation_round), on) != "open":
         return None
     overview = build_overview(ctx.db, ctx.scope, evaluation_round, on)
     own = _caseload_in(ctx.db, ctx.user.id, evaluation_round.unit_id)

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.browser
 def _screen(page, base: str, child_id: str, scores: list[int], action: str) -> None:
     page.goto(f"{base}/forms/adbb?child={child_id}")
     expect(page.get_by_role("heading", name="ADBB-screening")).to_be_visible()
-    page.get_by_role("group", name=re.compile("^Anledning")).get_by_label(re.compile("Ekstra screening")).check()
+    page.get_by_role("group", name=re.compile("^Anledning")).get_by_label(
+        re.compile("Ekstra screening")
+    ).check()
     for key, score in zip(ADBB_ITEMS, scores, strict=True):
         page.locator(f"input[name='data.items.{key}'][value='{score}']").check()
     page.get_by_role("group", name=re.compile("^Handling")).get_by_label(action, exact=True).check()

@@ -211,9 +211,7 @@ def test_a_new_consent_offers_given_or_refused_and_withdrawal_only_to_withdraw()
     assert "withdrawn" in consent.states_offered(False, None)
 
 
-def test_the_consent_form_keeps_choices_over_reading_the_description_and_shows_danish_times(
-    client, demo, db
-) -> None:
+def test_a_new_consent_form_offers_no_withdrawal_and_times_are_danish(client, demo, db) -> None:
     login(client, "demo-paedagog")
     child = children_of_unit(db, SOLSIKKEN)[0]
     page, _token, _id = _form(client, f"/forms/consent?child={child.id}")
@@ -234,17 +232,6 @@ def test_the_consent_form_keeps_choices_over_reading_the_description_and_shows_d
     shown = client.get(f"/records/{response.json()['id']}").text
     assert re.search(r"\d{1,2}\. \w+\.? \d{4} kl\. 01\.47", shown), "the Danish way"
     assert not re.search(r"\d{4}-\d{2}-\d{2} 01:47", shown)
-
-
-def test_the_read_the_description_link_keeps_what_was_chosen() -> None:
-    """The link is marked for the forms module, which keeps the form's choices for the tab."""
-    from pathlib import Path
-
-    template = Path("templates/records/forms/consent.html").read_text(encoding="utf-8")
-    assert re.search(r'<a href="/records/\{\{ scope \}\}" data-peek>', template)
-    drafts = Path("pwa/drafts.js").read_text(encoding="utf-8")
-    assert "export function keepOnPeek" in drafts and "export function resumePeek" in drafts
-    assert "resumePeek(form)" in Path("pwa/forms.js").read_text(encoding="utf-8")
 
 
 # --- The smaller wording ones -------------------------------------------------------------------

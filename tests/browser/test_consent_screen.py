@@ -41,7 +41,8 @@ def test_reading_the_description_keeps_the_parent_and_the_decision(page, live_se
     page.get_by_role("link", name="Læs beskrivelsen").click()
     expect(page.get_by_text(f"{first_name} elsker at grave i sandkassen.")).to_be_visible()
     page.go_back()
-    expect(page.get_by_role("heading", name="Samtykke til at overlevere overgangsbeskrivelsen")).to_be_visible()
+    heading = page.get_by_role("heading", name="Samtykke til at overlevere overgangsbeskrivelsen")
+    expect(heading).to_be_visible()
     expect(chosen_parent).to_be_checked()
     expect(decision.get_by_label("Afslået")).to_be_checked()
     expect(page.locator(".draft-offer")).to_have_count(0)  # kept as it was, nothing to resume

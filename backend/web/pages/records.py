@@ -141,7 +141,7 @@ def _html_result(ctx: SignedIn, record_id: str, body: dict, result: SaveResult, 
 
 def _after_save(record_id: str, body: dict, tree: dict) -> str:
     """Where a save leads: the saved record; after "Gem og næste barn" the round's next child;
-    after "Gem kladde og registrér samtykke" the consent form; after that consent, back to the
+    after "Registrér samtykke" (a draft saved first) the consent form; after that consent, back to the
     record that asked for it."""
     round_id = (body.get("data") or {}).get("round_id")
     child_id = body.get("child_id")

@@ -50,6 +50,7 @@ from backend.web.pages import oidc as oidc_pages
 from backend.web.pages import overview as overview_pages
 from backend.web.pages import parent_consent as parent_consent_pages
 from backend.web.pages import parent_invitations as parent_invitation_pages
+from backend.web.pages import parent_sign_in as parent_sign_in_pages
 from backend.web.pages import parents as parent_pages
 from backend.web.pages import pwa as pwa_pages
 from backend.web.pages import records as record_pages
@@ -117,6 +118,7 @@ def create_app() -> FastAPI:
         overview_pages.router,
         parent_pages.router,
         parent_consent_pages.router,
+        parent_sign_in_pages.router,
         parent_invitation_pages.router,
     ):
         app.include_router(router)

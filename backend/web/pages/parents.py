@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from backend.auth import csrf
 from backend.auth.signin import cookie_is_secure
 from backend.domain import parents as rules
+from backend.parents.citizen import citizen_sign_in_enabled
 from backend.parents.link import LinkPage, change_language, enter_code, open_link, send_answers
 from backend.parents.service import PARENT_LANGUAGES
 from backend.web.context import CsrfRejected, Ctx, RequestContext
@@ -104,6 +105,7 @@ def _values(ctx: RequestContext, token: str, page: LinkPage) -> dict:
         "page_csrf": page.csrf or ctx.csrf_token(),
         "text_dir": "rtl" if page.language == "ar" else "ltr",
         "field_max": rules.FIELD_MAX,
+        "mitid": citizen_sign_in_enabled(ctx.settings),
     }
 
 

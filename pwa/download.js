@@ -1,11 +1,12 @@
 // Keeping pages for offline use: "Hent til offline" on the front page (today.html loads this module).
 import { isIos, standalone, Store, store, userId } from "./page.js";
+import { _ } from "./texts.js";
 
 
 async function downloadForOffline(button) {
   const status = button.parentElement.querySelector("[data-download-status]");
   if (isIos && !standalone) {
-    status.textContent = "Føj først Opspor til hjemmeskærmen (Del → Føj til hjemmeskærm) og åbn appen derfra. Ellers kan iPhone slette det, der er gemt.";
+    status.textContent = _("Føj først Opspor til hjemmeskærmen (Del → Føj til hjemmeskærm) og åbn appen derfra. Ellers kan iPhone slette det, der er gemt.");
     return;
   }
   button.disabled = true;
@@ -39,9 +40,9 @@ async function downloadForOffline(button) {
     }
     await store.put("facts", "offline_enabled", true);
     await store.put("facts", "last_sync_at", new Date().toISOString());
-    status.textContent = `Klar til brug uden net: ${manifest.children} børn (${done} sider).`;
+    status.textContent = _("Klar til brug uden net: {children} børn ({done} sider).", { children: manifest.children, done });
   } catch (error) {
-    status.textContent = "Hentningen blev afbrudt. Prøv igen, når der er net.";
+    status.textContent = _("Hentningen blev afbrudt. Prøv igen, når der er net.");
   } finally {
     button.disabled = false;
   }

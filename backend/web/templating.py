@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from backend.config import PROJECT_DIR
 from backend.domain.dates import COPENHAGEN, age_in_months, today
 from backend.domain.parents import FIELDS_OF_PART
-from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext
+from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext, page_texts
 from backend.records.registry import KINDS, key_date, record_summary
 from backend.records.types import get_path
 from backend.web.assets import asset_url, preloaded_modules
@@ -107,6 +107,7 @@ env.filters["age"] = age_text
 env.globals["asset_url"] = asset_url
 env.globals["preloaded_modules"] = preloaded_modules
 env.globals["menu_links"] = menu_links
+env.globals["page_texts"] = page_texts
 env.globals["parents_fields"] = FIELDS_OF_PART
 
 

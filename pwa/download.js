@@ -36,7 +36,7 @@ async function downloadForOffline(button) {
         }
       }
       done += 1;
-      status.textContent = `Henter … ${done} af ${manifest.urls.length}`;
+      status.textContent = _("Henter … {done} af {total}", { done, total: manifest.urls.length });
     }
     await store.put("facts", "offline_enabled", true);
     await store.put("facts", "last_sync_at", new Date().toISOString());

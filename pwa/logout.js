@@ -13,7 +13,8 @@ export function guardLogout(form) {
         [_("Hvis du logger ud nu, slettes de fra telefonen."), _("Vent hellere, til der er net, og de er sendt.")],
         _("Log ud alligevel"), _("Bliv logget ind"));
       if (!first) return;
-      const lines = items.map((item) => `${item.type_label || item.type || _("Registrering")}${item.child_name ? ` – ${item.child_name}` : ""}, ` +
+      const fallback = _("Registrering");
+      const lines = items.map((item) => `${item.type_label || item.type || fallback}${item.child_name ? ` – ${item.child_name}` : ""}, ` +
         _("gemt {when}", { when: item.saved_at ? day(item.saved_at) : "" }));
       const second = await confirmDialog(_("Disse registreringer går tabt"), lines, _("Slet dem og log ud"), _("Fortryd"));
       if (!second) return;

@@ -33,7 +33,8 @@ async function renderOutbox() {
     li.className = `list-item outbox-item ${item.state}`;
     const title = document.createElement("span");
     title.className = "list-title";
-    title.textContent = `${item.type_label || item.type || _("Registrering")}${item.child_name ? ` – ${item.child_name}` : ""}`;
+    const label = item.type_label || item.type || _("Registrering");
+    title.textContent = `${label}${item.child_name ? ` – ${item.child_name}` : ""}`;
     const meta = document.createElement("span");
     meta.className = "list-meta";
     meta.textContent = `${STATE_TEXT[item.state] || item.state}${item.saved_at ? ` · gemt ${day(item.saved_at)}` : ""}`;

@@ -53,7 +53,9 @@ def test_every_source_text_has_an_english_translation() -> None:
 
 
 #: A string literal or a comment in a script (comments are skipped, literals checked).
-_JS_TOKEN = re.compile(r"""//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""", re.S)
+_JS_TOKEN = re.compile(
+    r"""//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""", re.S
+)
 _DANISH = re.compile(
     r"[æøåÆØÅ]|\b(?:og|ikke|er|til|på|af|med|kan|skal|venter|gemt|sendt|kladde|barnet|registrering\w*|"
     r"fortryd|ret|slet|fjern|forstået|opdatér|log ud)\b",

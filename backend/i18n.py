@@ -64,11 +64,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 PAGE_TEXTS_CATALOGUE = "pwa.po"
 
 
-@lru_cache
-def page_texts(language: str) -> dict[str, str]:
+def page_texts(language: object) -> dict[str, str]:
     """The page script's translations for `language` ({} for Danish, the source language)."""
+    if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
+        return {}
+    return _page_texts(str(language))
+
+
+@lru_cache
+def _page_texts(language: str) -> dict[str, str]:
     path = LOCALE_DIR / language / PAGE_TEXTS_CATALOGUE
-    if language == DEFAULT_LANGUAGE or not path.is_file():
+    if not path.is_file():
         return {}
     with path.open("rb") as po_file:
         catalog = read_po(po_file, locale=language)

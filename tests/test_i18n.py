@@ -8,7 +8,7 @@ from babel.messages.pofile import read_po
 
 from backend.config import PROJECT_DIR
 from backend.i18n import LOCALE_DIR, translations
-from tests.support import login
+from tests.support import child_aged, login
 
 #: What `make messages` extracts (babel.cfg): the server's Python and templates, the page script.
 METHOD_MAP = [("backend/**.py", "python"), ("templates/**.html", "jinja2"), ("pwa/**.js", "javascript")]
@@ -133,3 +133,20 @@ def test_an_english_page_carries_the_page_script_texts_and_a_danish_one_does_not
     assert 'id="opspor-texts"' in page
     texts = page.split('id="opspor-texts">', 1)[1].split("</script>", 1)[0]
     assert '"Venter p\\u00e5 net": "Waiting for a connection"' in texts or "Waiting for a connection" in texts
+
+
+def test_an_english_form_names_its_fields_and_errors_in_english(client, demo, db) -> None:
+    """The ADBB form under lang="en": field and item labels, buttons and the validation messages."""
+    login(client, "demo-sundhedsplejerske")
+    client.post("/me/language", data={"language": "en", "next": "/"})
+    child = child_aged(db, "Sundhedsplejen Nord", 3, 12)
+    page = client.get(f"/forms/adbb?child={child.id}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    record_id = re.search(r'action="/records/([0-9a-f-]{36})"', page).group(1)
+    for english in ("Date of the screening", "Eye contact", "Finish and save", "Save draft"):
+        assert english in page, english
+    fields = {"csrf_token": token, "type": "adbb", "child_id": child.id, "status": "final"}
+    response = client.post(f"/records/{record_id}", data=fields, headers={"accept": "text/html"})
+    assert response.status_code == 422
+    assert "Must be filled in before the record can be finished." in response.text
+    assert "Skal udfyldes" not in response.text

@@ -111,6 +111,13 @@ env.globals["page_texts"] = page_texts
 env.globals["parents_fields"] = FIELDS_OF_PART
 
 
+def translated_messages(errors: dict[str, Any]) -> dict[str, Any]:
+    """A form's error messages in the page's language: each is one of the fixed Danish texts
+    marked `N_()` in the rules (a message with a value written in stays Danish). The result is
+    plain text, escaped where shown like any value."""
+    return {field: gettext(text) if isinstance(text, str) else text for field, text in errors.items()}
+
+
 def render(
     request: Request,
     template: str,
@@ -131,6 +138,8 @@ def render(
         "is_htmx": bool(request.headers.get("HX-Request")),
     }
     values.update(context or {})
+    if values["language"] != DEFAULT_LANGUAGE and isinstance(values.get("errors"), dict):
+        values["errors"] = translated_messages(values["errors"])
     fragment = values.get("fragment")
     name = fragment if fragment and values["is_htmx"] else template
     html = env.get_template(name).render(values)

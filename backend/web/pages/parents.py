@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from backend.auth import csrf
 from backend.auth.signin import cookie_is_secure
 from backend.domain import parents as rules
+from backend.domain.messages import N_
 from backend.parents.link import LinkPage, change_language, enter_code, open_link, send_answers
 from backend.parents.service import PARENT_LANGUAGES
 from backend.web.context import CsrfRejected, Ctx, RequestContext
@@ -27,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 
 COOKIE = "opspor_parent"
 #: The language names, each in its own language (never translated).
-LANGUAGE_NAMES = {"da": "Dansk", "en": "English", "ar": "العربية"}
+LANGUAGE_NAMES = {"da": N_("Dansk"), "en": N_("English"), "ar": "العربية"}
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from backend.config import PROJECT_DIR
+from backend.domain.audit_labels import action_label
 from backend.domain.dates import COPENHAGEN, age_in_months, today
 from backend.domain.parents import FIELDS_OF_PART
 from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext, page_texts
@@ -108,6 +109,15 @@ env.globals["asset_url"] = asset_url
 env.globals["preloaded_modules"] = preloaded_modules
 env.globals["menu_links"] = menu_links
 env.globals["page_texts"] = page_texts
+
+
+def _audit_action(action: str) -> str | None:
+    """An audit action code's label in the page's language (None for a code without one)."""
+    label = action_label(str(action))
+    return gettext(label) if label else None
+
+
+env.globals["audit_action"] = _audit_action
 env.globals["parents_fields"] = FIELDS_OF_PART
 
 

@@ -66,6 +66,10 @@ class DialogueMeetingData(Part):
     next_on: date | None = None
     #: The parents' preparation, sent through an invitation (issue 15): never changed by staff.
     parents_words: ParentsWordsList | None = None
+    #: "What we agreed" (issue 15): the plain-words summary for the parents, and whether the
+    #: professional shares it and the agreements with them (nothing else of the minutes is shared).
+    shared_summary: Text | None = None
+    share_with_parents: bool | None = None
 
 
 CONSENT_MISSING = N_(
@@ -251,6 +255,8 @@ FIELD_LABELS: dict[str, str] = {
     "next_on": N_("Næste møde"),
     "consent_id": N_("Samtykke"),
     "parents_words": N_("Forældrenes egne ord"),
+    "shared_summary": N_("Kort fortalt til forældrene"),
+    "share_with_parents": N_("Del aftalerne med forældrene"),
 }
 
 
@@ -265,5 +271,5 @@ KIND = RecordKind(
     form_context=form_context,
     summary=summary,
     key_date="held_on",
-    bool_fields=("agreements.*.done",),
+    bool_fields=("agreements.*.done", "share_with_parents"),
 )

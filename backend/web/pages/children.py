@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
 from backend.domain.dates import today
+from backend.parents.pages import child_with_parents, today_with_parents
 from backend.records.access import incoming_child, records_of_child
-from backend.records.pages import caseload_view, child_view, today_view
+from backend.records.pages import caseload_view
 from backend.records.registry import LABELS, types_for
 from backend.records.rounds import child_history
 from backend.records.views import user_names
@@ -23,7 +24,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def today_page(ctx: SignedIn) -> Response:
-    view = today_view(ctx.db, ctx.scope, ctx.audit, today())
+    page = today_with_parents(ctx.db, ctx.scope, ctx.audit, today())
+    view = page.view
     return render(
         ctx.request,
         "today.html",
@@ -35,6 +37,7 @@ def today_page(ctx: SignedIn) -> Response:
             "overdue": view.overdue,
             "due_today": view.due_today,
             "this_week": view.this_week,
+            "sent_to_parents": page.sent_to_parents,
         },
     )
 
@@ -70,9 +73,10 @@ def _children_page(ctx: SignedIn, q: str) -> Response:
 
 @router.get("/children/{child_id}", dependencies=[Conditional])
 def child_page(ctx: SignedIn, child_id: str) -> Response:
-    view = child_view(ctx.db, ctx.scope, ctx.audit, child_id, today())
-    if view is None:
+    page = child_with_parents(ctx.db, ctx.scope, ctx.audit, child_id, today())
+    if page is None:
         return _incoming_child_page(ctx, child_id)
+    view = page.view
     return render(
         ctx.request,
         "child.html",
@@ -87,6 +91,7 @@ def child_page(ctx: SignedIn, child_id: str) -> Response:
             "type_labels": LABELS,
             "new_types": types_for(ctx.scope, view.placement.unit_id),
             "tasks": view.tasks,
+            "sent_to_parents": page.sent_to_parents,
             "screenings": screening_history(view.records),
             "wellbeing_history": child_history(ctx.db, view.records, view.rounds),
             "positions": ctx.municipal.position_labels,

@@ -47,6 +47,8 @@ ACTION_LABELS: dict[str, str] = {
     "parent.submit": N_("Forælder sendte sine ord"),
     "parent_invitation.create": N_("Inviterede forældre"),
     "parent_invitation.email": N_("Sendte en invitation til forældre"),
+    "parent.withdraw_read": N_("Forælder åbnede siden om at trække et samtykke tilbage"),
+    "parent_invitation.read": N_("Læste en invitation til forældre"),
     "parent_invitation.list": N_("Så invitationer til forældre"),
     "parent_invitation.revoke": N_("Trak en invitation til forældre tilbage"),
     "placement.create": N_("Indskrev et barn"),

@@ -27,7 +27,9 @@ ROLES = (
     "demo-admin",
 )
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b\d+\b")
-NOT_SCREENS = re.compile(r"^/(static|api|sw\.js|manifest|logout|login|saml|oidc|me/language)|\.(csv|json|pdf)$")
+NOT_SCREENS = re.compile(
+    r"^/(static|api|sw\.js|manifest|logout|login|saml|oidc|me/language)|\.(csv|json|pdf)$"
+)
 MAX_SCREENS_PER_ROLE = 45
 #: Screens every signed-in user has that no page links to (the status bar's link, the user menu's
 #: own forms, the offline fallback).
@@ -62,7 +64,8 @@ def walk(page, base: str) -> dict[str, list[dict]]:
     findings: dict[str, list[dict]] = {}
     while todo and len(seen) < MAX_SCREENS_PER_ROLE:
         target = todo.pop(0)
-        screen = screen_of(target.split("?")[0]) + ("?" + target.split("?")[1].split("=")[0] if "?" in target else "")
+        path, _, query = target.partition("?")
+        screen = screen_of(path) + (f"?{query.split('=')[0]}" if query else "")
         if screen in seen:
             continue
         seen.add(screen)

@@ -94,3 +94,29 @@ def test_every_screen_of_the_role_has_no_serious_axe_finding(browser, live_serve
         context.close()
     assert len(findings) >= 3, findings.keys()
     assert {screen: found for screen, found in findings.items() if found} == {}
+
+
+def test_the_page_script_speaks_the_users_language(browser, live_server) -> None:
+    """Under lang="en" the page script's texts come from the English catalogue in the page."""
+    context = browser.new_context(**PHONE, service_workers="block")
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login")
+        page.get_by_label("Brugernavn").fill("demo-dagplejer")
+        page.get_by_label("Adgangskode").fill("demo")
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_load_state()
+        texts_url = page.eval_on_selector("link[rel=modulepreload][href$='/texts.js']", "l => l.href")
+        say = "url => import(url).then(m => [m._('Venter på net'), m._('Modtaget af {who}.', {who: 'Ida'})])"
+        assert page.evaluate(say, texts_url) == ["Venter på net", "Modtaget af Ida."]
+        page.locator("details.usermenu > summary").click()
+        page.get_by_role("button", name="English").click()
+        page.wait_for_load_state()
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert page.evaluate(say, texts_url) == ["Waiting for a connection", "Received by Ida."]
+        page.locator("details.usermenu > summary").click()
+        page.get_by_role("button", name="Dansk").click()
+        page.wait_for_load_state()
+    finally:
+        context.close()

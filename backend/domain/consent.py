@@ -17,7 +17,7 @@ KINDS: dict[str, str] = {
     "sparring_case": "Navngiven sag i faglig sparring",
     "transition_handover": N_("Overlevering af overgangsbeskrivelse"),
 }
-STATES: dict[str, str] = {"given": N_("Givet"), "refused": N_("Afslået"), "withdrawn": "Trukket tilbage"}
+STATES: dict[str, str] = {"given": N_("Givet"), "refused": N_("Afslået"), "withdrawn": N_("Trukket tilbage")}
 
 
 @dataclass(frozen=True)

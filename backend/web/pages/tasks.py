@@ -31,7 +31,12 @@ from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-GROUPS = (("overdue", N_("Forfaldne")), ("today", "I dag"), ("week", "Denne uge"), ("later", N_("Senere")))
+GROUPS = (
+    ("overdue", N_("Forfaldne")),
+    ("today", N_("I dag")),
+    ("week", N_("Denne uge")),
+    ("later", N_("Senere")),
+)
 
 
 def group_of(due_on: date, on: date) -> str:

@@ -143,10 +143,11 @@ def test_an_english_form_names_its_fields_and_errors_in_english(client, demo, db
     page = client.get(f"/forms/adbb?child={child.id}").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     record_id = re.search(r'action="/records/([0-9a-f-]{36})"', page).group(1)
-    for english in ("Date of the screening", "Eye contact", "Finish and save", "Save draft"):
+    for english in ("Date of the screening", "Eye contact", "Nothing unusual", "Finish and save", "Save draft"):
         assert english in page, english
     fields = {"csrf_token": token, "type": "adbb", "child_id": child.id, "status": "final"}
     response = client.post(f"/records/{record_id}", data=fields, headers={"accept": "text/html"})
     assert response.status_code == 422
-    assert "Must be filled in before the record can be finished." in response.text
-    assert "Skal udfyldes" not in response.text
+    assert "Occasion must be filled in." in response.text
+    assert "Score for eye contact must be filled in." in response.text
+    assert "skal udfyldes" not in response.text.lower()

@@ -16,6 +16,7 @@ from backend.records.rounds import child_history
 from backend.records.views import user_names
 from backend.web.conditional import Conditional
 from backend.web.context import SignedIn
+from backend.web.menu import start_of
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -23,6 +24,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def today_page(ctx: SignedIn) -> Response:
+    start = start_of(ctx)
+    if start != "/":
+        return RedirectResponse(start, status_code=303)
     view = today_view(ctx.db, ctx.scope, ctx.audit, today())
     return render(
         ctx.request,
@@ -35,6 +39,7 @@ def today_page(ctx: SignedIn) -> Response:
             "overdue": view.overdue,
             "due_today": view.due_today,
             "this_week": view.this_week,
+            "open_work": view.open_work,
         },
     )
 

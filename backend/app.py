@@ -48,7 +48,9 @@ from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
 from backend.web.pages import overview as overview_pages
+from backend.web.pages import parent_consent as parent_consent_pages
 from backend.web.pages import parent_invitations as parent_invitation_pages
+from backend.web.pages import parent_sign_in as parent_sign_in_pages
 from backend.web.pages import parents as parent_pages
 from backend.web.pages import pwa as pwa_pages
 from backend.web.pages import records as record_pages
@@ -115,6 +117,8 @@ def create_app() -> FastAPI:
         api_overview.router,
         overview_pages.router,
         parent_pages.router,
+        parent_consent_pages.router,
+        parent_sign_in_pages.router,
         parent_invitation_pages.router,
     ):
         app.include_router(router)

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     oidc_scopes: str = "openid profile email"
     oidc_role_map: dict[str, list[dict[str, str]]] = Field(default_factory=dict)
 
+    #: The parents' citizen sign-in (MitID through the municipality's OpenID Connect broker):
+    #: with an issuer set, a parent's link offers "Log ind med MitID" besides the code, matched
+    #: to the invited guardian by the CPR number in `citizen_oidc_cpr_claim`.
+    citizen_oidc_issuer: str = ""
+    citizen_oidc_client_id: str = ""
+    citizen_oidc_client_secret: str = ""
+    citizen_oidc_scopes: str = "openid ssn"
+    citizen_oidc_cpr_claim: str = "dk.cpr"
+
     #: The SAML identity provider's metadata (a file path or an https URL); empty: no SAML sign-in.
     saml_idp_metadata: str = ""
     #: The service provider's key and certificate (PEM files); generated into var/ when empty.

@@ -13,6 +13,7 @@ from backend.auth.models import (
     WebSession,
 )
 from backend.notify.models import OutgoingEmail
+from backend.parents.consent_models import ParentConsentLink
 from backend.parents.models import ParentInvitation
 from backend.people.models import (
     Caseload,
@@ -52,6 +53,7 @@ __all__ = [
     "OidcLogin",
     "PendingSignIn",
     "OutgoingEmail",
+    "ParentConsentLink",
     "ParentInvitation",
     "PasswordToken",
     "Placement",

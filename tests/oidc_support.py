@@ -47,6 +47,8 @@ CLIENT_SECRET = "opspor-test-secret-" + "x" * 16
 OTHER_CLIENT_ID = "anden-klient"
 OTHER_CLIENT_SECRET = "anden-klient-secret-" + "y" * 16
 OTHER_REDIRECT_URI = "http://127.0.0.1:9/anden/callback"
+CITIZEN_CLIENT_ID = "opspor-borger"
+CITIZEN_CLIENT_SECRET = "opspor-borger-secret-" + "z" * 16
 KEY_ID = "opspor-test-key"
 
 
@@ -311,8 +313,10 @@ def _role_map(units: dict[str, str]) -> dict[str, list[dict[str, str]]]:
 
 
 @contextmanager
-def running_sso(folder: Path, sqlite_template: Path) -> Iterator[Sso]:
-    """The demo municipality in a SQLite file, the provider, its proxy and the app, started."""
+def running_sso(folder: Path, sqlite_template: Path, citizen: bool = False) -> Iterator[Sso]:
+    """The demo municipality in a SQLite file, the provider, its proxy and the app, started.
+    With `citizen`, the app also has the parents' citizen sign-in (MitID) at the same provider,
+    registered as a client of its own that asks for the CPR number (`ssn` scope, `dk.cpr`)."""
     from backend.db import make_engine, new_session
     from backend.people.demo import load_demo_data
 
@@ -335,6 +339,14 @@ def running_sso(folder: Path, sqlite_template: Path) -> Iterator[Sso]:
         "OPSPOR_OIDC_ROLE_MAP": json.dumps(_role_map(units)),
         "OPSPOR_RUN_SCHEDULER": "0",
     }
+    if citizen:
+        env |= {
+            "OPSPOR_CITIZEN_OIDC_ISSUER": proxy.url,
+            "OPSPOR_CITIZEN_OIDC_CLIENT_ID": CITIZEN_CLIENT_ID,
+            "OPSPOR_CITIZEN_OIDC_CLIENT_SECRET": CITIZEN_CLIENT_SECRET,
+            "OPSPOR_CITIZEN_OIDC_SCOPES": "openid ssn",
+            "OPSPOR_CITIZEN_OIDC_CPR_CLAIM": "dk.cpr",
+        }
     app = LiveServer(database_url, env=env)
     clients = [
         {
@@ -347,6 +359,11 @@ def running_sso(folder: Path, sqlite_template: Path) -> Iterator[Sso]:
             "client_id": OTHER_CLIENT_ID,
             "client_secret": OTHER_CLIENT_SECRET,
             "redirect_uris": [OTHER_REDIRECT_URI],
+        },
+        {
+            "client_id": CITIZEN_CLIENT_ID,
+            "client_secret": CITIZEN_CLIENT_SECRET,
+            "redirect_uris": [f"{app.url}/auth/citizen/callback"],
         },
     ]
     provider = OpenIdProvider(proxy.url, proxy.target_port, clients, signing_key(), folder / "accounts.json")

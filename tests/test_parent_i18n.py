@@ -8,7 +8,12 @@ from backend.config import PROJECT_DIR
 from backend.i18n import translations
 
 PARENT_TEMPLATES = sorted((PROJECT_DIR / "templates" / "parents").glob("*.html"))
-PARENT_RULES = PROJECT_DIR / "backend" / "domain" / "parents.py"
+#: Python modules whose messages (`N_`) are shown on the parent pages.
+PARENT_RULES = [
+    PROJECT_DIR / "backend" / "domain" / "parents.py",
+    PROJECT_DIR / "backend" / "domain" / "parent_consent.py",
+    PROJECT_DIR / "backend" / "parents" / "citizen.py",
+]
 
 
 def parent_messages() -> list[str | tuple[str, str]]:
@@ -18,10 +23,11 @@ def parent_messages() -> list[str | tuple[str, str]]:
             "jinja2", str(path), options={"extensions": "jinja2.ext.i18n"}
         ):
             found.append(message if isinstance(message, str) else tuple(message[:2]))
-    for _line, message, _comments, _context in extract_from_file(
-        "python", str(PARENT_RULES), keywords={"N_": None}
-    ):
-        found.append(message)
+    for path in PARENT_RULES:
+        for _line, message, _comments, _context in extract_from_file(
+            "python", str(path), keywords={"N_": None}
+        ):
+            found.append(message)
     return found
 
 

@@ -69,3 +69,18 @@ def test_the_overview_opens_on_the_unit_the_leader_chose_last(client, db, demo) 
     assert client.get(f"/leader/overview?unit={chosen.id}").status_code == 200
     again = re.search(r'<p class="lead" id="overview-heading">([^<·]+)', client.get("/leader/overview").text)
     assert again is not None and again.group(1).strip() == chosen.name
+
+
+def test_today_counts_answers_from_parents_and_forms_still_waiting(client, app, db, demo) -> None:
+    from tests.parents_support import csrf_of, hv_child, invited, link_path, signed_in_parent
+
+    child = hv_child(db)
+    _record, answered, _mother = invited(client, db, child)
+    invited(client, db, child, part="meeting_preparation")
+    parent, page = signed_in_parent(app, answered)
+    parent.post(link_path(answered), data={"about_child": "Glad dreng", "csrf_token": csrf_of(page.text)})
+    html = re.sub(r"\s+", " ", client.get("/").text)
+    work = html.split('id="work-heading"')[1].split("</section>")[0]
+    assert '<a href="#parents-heading">1 svar fra forældre at læse</a>' in work
+    assert '<a href="#parents-heading">1 skema venter på forældrene</a>' in work
+    assert 'id="parents-heading"' in html

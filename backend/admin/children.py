@@ -43,10 +43,14 @@ class GuardianInput:
     phone: str = ""
     email: str = ""
     remove: bool = False
+    #: Typed to record or replace the guardian's CPR number (a parent's MitID sign-in is matched
+    #: to it); empty keeps the recorded one. Never shown back in a page.
+    cpr: str = ""
+    remove_cpr: bool = False
 
     @property
     def is_blank(self) -> bool:
-        return not (self.name or self.relation or self.phone or self.email)
+        return not (self.name or self.relation or self.phone or self.email or self.cpr.strip())
 
 
 @dataclass
@@ -176,6 +180,11 @@ def _check_guardians(guardians: list[GuardianInput], errors: dict[str, str]) -> 
             errors[f"guardian-{index}-name"] = "Skriv forælderens navn."
         if guardian.email and not email_is_valid(guardian.email):
             errors[f"guardian-{index}-email"] = EMAIL_INVALID
+        if guardian.cpr.strip():
+            try:
+                guardian.cpr = normalise_cpr(guardian.cpr)
+            except CprError as error:
+                errors[f"guardian-{index}-cpr"] = str(error)
         kept.append(guardian)
     return kept
 
@@ -263,6 +272,7 @@ def _save_guardians(db: Session, child: Child, guardians: list[GuardianInput]) -
             changes.append("removed")
         elif current is not None:
             new_values = {"name": row.name, "relation": row.relation, "phone": row.phone, "email": row.email}
+            new_values["cpr"] = None if row.remove_cpr else (row.cpr or current.cpr)
             if any(getattr(current, key) != value for key, value in new_values.items()):
                 for key, value in new_values.items():
                     setattr(current, key, value)
@@ -271,7 +281,12 @@ def _save_guardians(db: Session, child: Child, guardians: list[GuardianInput]) -
         elif not row.remove and not row.is_blank:
             db.add(
                 Guardian(
-                    child_id=child.id, name=row.name, relation=row.relation, phone=row.phone, email=row.email
+                    child_id=child.id,
+                    name=row.name,
+                    relation=row.relation,
+                    phone=row.phone,
+                    email=row.email,
+                    cpr=row.cpr or None,
                 )
             )
             changes.append("added")

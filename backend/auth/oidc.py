@@ -53,6 +53,7 @@ log = logging.getLogger("opspor.oidc")
 
 FLOW_LIFETIME = timedelta(minutes=10)
 CALLBACK_PATH = "/auth/oidc/callback"
+CITIZEN_CALLBACK_PATH = "/auth/citizen/callback"
 HTTP_TIMEOUT = 15
 CACHE_SECONDS = 3600
 #: Allowed clock difference with the provider when checking `exp`, `iat` and `nbf`.
@@ -65,6 +66,52 @@ CODE_REFUSED = N_("Kommunens login godkendte ikke login-koden. Prøv at logge in
 
 class OidcError(SignOnRefused):
     """A refused OpenID Connect sign-in."""
+
+
+@dataclass(frozen=True)
+class OidcClient:
+    """One registration of Opspor at an OpenID provider: the staff sign-in (`staff_client`) or
+    the parents' citizen sign-in (`citizen_client`, MitID through the municipality's broker).
+
+    `wanted_claims` are read from userinfo when the ID token lacks them; without
+    `essential_claim` the sign-in cannot go on, so a failing userinfo refuses it."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    scopes: str
+    redirect_uri: str
+    wanted_claims: tuple[str, ...]
+    essential_claim: str
+    post_logout_uri: str = ""
+
+
+def staff_client(settings: Settings) -> OidcClient:
+    """The professionals' single sign-on (`OPSPOR_OIDC_*`)."""
+    base = settings.base_url.rstrip("/")
+    return OidcClient(
+        issuer=settings.oidc_issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        scopes=settings.oidc_scopes,
+        redirect_uri=base + CALLBACK_PATH,
+        wanted_claims=(settings.oidc_groups_claim, "name", "email"),
+        essential_claim=settings.oidc_groups_claim,
+        post_logout_uri=base + "/login",
+    )
+
+
+def citizen_client(settings: Settings) -> OidcClient:
+    """The parents' citizen sign-in (`OPSPOR_CITIZEN_OIDC_*`): only the CPR claim is wanted."""
+    return OidcClient(
+        issuer=settings.citizen_oidc_issuer,
+        client_id=settings.citizen_oidc_client_id,
+        client_secret=settings.citizen_oidc_client_secret,
+        scopes=settings.citizen_oidc_scopes,
+        redirect_uri=settings.base_url.rstrip("/") + CITIZEN_CALLBACK_PATH,
+        wanted_claims=(settings.citizen_oidc_cpr_claim,),
+        essential_claim=settings.citizen_oidc_cpr_claim,
+    )
 
 
 @dataclass
@@ -120,19 +167,19 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def metadata(settings: Settings) -> dict:
-    if not settings.oidc_issuer:
+def metadata(client: OidcClient) -> dict:
+    if not client.issuer:
         raise OidcError("not_configured", NOT_CONFIGURED)
-    issuer = settings.oidc_issuer
+    issuer = client.issuer
     data = _cached("metadata:" + issuer, issuer.rstrip("/") + "/.well-known/openid-configuration")
     if data.get("issuer") != issuer:
-        log.error("The provider's discovery document names another issuer than OPSPOR_OIDC_ISSUER")
+        log.error("The provider's discovery document names another issuer than the one configured")
         raise OidcError("issuer_mismatch", PROVIDER_ERROR)
     return data
 
 
-def _jwks(settings: Settings, force: bool = False) -> KeySet:
-    uri = metadata(settings).get("jwks_uri")
+def _jwks(client: OidcClient, force: bool = False) -> KeySet:
+    uri = metadata(client).get("jwks_uri")
     if not uri:
         raise OidcError("no_jwks_uri", PROVIDER_ERROR)
     try:
@@ -141,16 +188,12 @@ def _jwks(settings: Settings, force: bool = False) -> KeySet:
         raise OidcError("bad_jwks", PROVIDER_ERROR) from error
 
 
-def redirect_uri(settings: Settings) -> str:
-    return settings.base_url.rstrip("/") + CALLBACK_PATH
-
-
-def _client(settings: Settings) -> OAuth2Session:
+def _session(client: OidcClient) -> OAuth2Session:
     return OAuth2Session(
-        client_id=settings.oidc_client_id,
-        client_secret=settings.oidc_client_secret or None,
-        scope=settings.oidc_scopes,
-        redirect_uri=redirect_uri(settings),
+        client_id=client.client_id,
+        client_secret=client.client_secret or None,
+        scope=client.scopes,
+        redirect_uri=client.redirect_uri,
         code_challenge_method="S256",
         default_timeout=HTTP_TIMEOUT,
     )
@@ -163,17 +206,18 @@ def _state_key(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-def begin(db: Session, settings: Settings, next_url: str) -> tuple[str, str]:
-    """Start a sign-in: returns the provider's authorization URL and the `state` for the cookie."""
-    endpoint = metadata(settings).get("authorization_endpoint")
+def begin(db: Session, client: OidcClient, next_url: str) -> tuple[str, str]:
+    """Start a sign-in: returns the provider's authorization URL and the `state` for the cookie.
+    `next_url` is kept with the flow (where to go afterwards, or what the flow is for)."""
+    endpoint = metadata(client).get("authorization_endpoint")
     if not endpoint:
         raise OidcError("no_authorization_endpoint", PROVIDER_ERROR)
     purge_expired_flows(db)  # abandoned sign-ins do not pile up
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)
-    with _client(settings) as client:
-        url, _ = client.create_authorization_url(endpoint, state=state, code_verifier=verifier, nonce=nonce)
+    with _session(client) as oauth:
+        url, _ = oauth.create_authorization_url(endpoint, state=state, code_verifier=verifier, nonce=nonce)
     now = utcnow()
     db.add(
         OidcFlow(
@@ -205,30 +249,30 @@ def take_flow(db: Session, state: str | None, cookie_state: str | None) -> OidcF
     return flow
 
 
-def finish(settings: Settings, flow: OidcFlow, code: str) -> Identity:
+def finish(client: OidcClient, flow: OidcFlow, code: str) -> Identity:
     """Exchange the code (with the PKCE verifier) and validate what the provider answers."""
-    provider = metadata(settings)
-    token = _exchange_code(settings, provider, flow, code)
+    provider = metadata(client)
+    token = _exchange_code(client, provider, flow, code)
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
         raise OidcError("no_id_token", ANSWER_INVALID)
-    claims = validate_id_token(settings, id_token, nonce=flow.nonce, access_token=token.get("access_token"))
-    claims = _with_userinfo(settings, provider, claims, token.get("access_token"))
+    claims = validate_id_token(client, id_token, nonce=flow.nonce, access_token=token.get("access_token"))
+    claims = _with_userinfo(client, provider, claims, token.get("access_token"))
     return Identity(issuer=provider["issuer"], subject=claims["sub"], claims=claims, id_token=id_token)
 
 
-def _exchange_code(settings: Settings, provider: dict, flow: OidcFlow, code: str) -> dict:
+def _exchange_code(client: OidcClient, provider: dict, flow: OidcFlow, code: str) -> dict:
     endpoint = provider.get("token_endpoint")
     if not endpoint:
         raise OidcError("no_token_endpoint", PROVIDER_ERROR)
     try:
-        with _client(settings) as client:
-            token = client.fetch_token(
+        with _session(client) as oauth:
+            token = oauth.fetch_token(
                 endpoint,
                 grant_type="authorization_code",
                 code=code,
                 code_verifier=flow.code_verifier,
-                redirect_uri=redirect_uri(settings),
+                redirect_uri=client.redirect_uri,
             )
     except AuthlibBaseError as error:
         log.info("The provider refused the authorization code: %s", error.error)
@@ -239,24 +283,24 @@ def _exchange_code(settings: Settings, provider: dict, flow: OidcFlow, code: str
     return dict(token)
 
 
-def validate_id_token(settings: Settings, id_token: str, nonce: str, access_token: str | None) -> dict:
+def validate_id_token(client: OidcClient, id_token: str, nonce: str, access_token: str | None) -> dict:
     """The ID token's claims when its signature, issuer, audience, times and nonce are right."""
     registry = JWSRegistry(algorithms=ID_TOKEN_ALGORITHMS)
     try:
         try:
-            decoded = jwt.decode(id_token, _jwks(settings), registry=registry)
+            decoded = jwt.decode(id_token, _jwks(client), registry=registry)
         except InvalidKeyIdError:  # the provider may have rotated its keys
-            decoded = jwt.decode(id_token, _jwks(settings, force=True), registry=registry)
+            decoded = jwt.decode(id_token, _jwks(client, force=True), registry=registry)
     except (JoseError, ValueError, TypeError) as error:
         raise OidcError("bad_signature", ANSWER_INVALID) from error
-    issuer = metadata(settings)["issuer"]
+    issuer = metadata(client)["issuer"]
     options = {
         "iss": {"essential": True, "value": issuer},
-        "aud": {"essential": True, "value": settings.oidc_client_id},
+        "aud": {"essential": True, "value": client.client_id},
         "sub": {"essential": True},
         "nonce": {"essential": True},
     }
-    params = {"nonce": nonce, "client_id": settings.oidc_client_id}
+    params = {"nonce": nonce, "client_id": client.client_id}
     if access_token:
         params["access_token"] = access_token
     claims = CodeIDToken(decoded.claims, decoded.header, options, params)
@@ -275,17 +319,17 @@ def validate_id_token(settings: Settings, id_token: str, nonce: str, access_toke
     return dict(claims)
 
 
-def _with_userinfo(settings: Settings, provider: dict, claims: dict, access_token: str | None) -> dict:
+def _with_userinfo(client: OidcClient, provider: dict, claims: dict, access_token: str | None) -> dict:
     """Add the claims the ID token lacks from userinfo; the ID token's own claims win.
 
-    Userinfo is required when the groups claim is missing (roles depend on it); otherwise it only
-    adds a name or e-mail, and a failing userinfo endpoint does not stop the sign-in.
+    Userinfo is required when the essential claim (staff: groups, as roles depend on it;
+    citizens: the CPR number) is missing; otherwise it only adds a name or e-mail, and a failing
+    userinfo endpoint does not stop the sign-in.
     """
-    wanted = (settings.oidc_groups_claim, "name", "email")
     endpoint = provider.get("userinfo_endpoint")
-    if all(name in claims for name in wanted) or not endpoint or not access_token:
+    if all(name in claims for name in client.wanted_claims) or not endpoint or not access_token:
         return claims
-    essential = settings.oidc_groups_claim not in claims
+    essential = client.essential_claim not in claims
     try:
         response = requests.get(
             endpoint, timeout=HTTP_TIMEOUT, headers={"authorization": f"Bearer {access_token}"}
@@ -305,19 +349,16 @@ def _with_userinfo(settings: Settings, provider: dict, claims: dict, access_toke
 # --- sign-out ---------------------------------------------------------------------------------
 
 
-def logout_url(settings: Settings, id_token: str | None) -> str | None:
+def logout_url(client: OidcClient, id_token: str | None) -> str | None:
     """The provider's end-session URL (RP-initiated logout), when it offers one."""
     try:
-        provider = metadata(settings)
+        provider = metadata(client)
     except OidcError:
         return None
     endpoint = provider.get("end_session_endpoint")
     if not endpoint:
         return None
-    params = {
-        "post_logout_redirect_uri": settings.base_url.rstrip("/") + "/login",
-        "client_id": settings.oidc_client_id,
-    }
+    params = {"post_logout_redirect_uri": client.post_logout_uri, "client_id": client.client_id}
     if id_token:
         params["id_token_hint"] = id_token
     return add_params_to_uri(endpoint, params)

@@ -27,6 +27,8 @@ PARTS: dict[str, frozenset[str]] = {
     "transition_parents_part": frozenset({"transition"}),
     "meeting_preparation": frozenset({"dialogue_meeting"}),
     "consent": frozenset({"consent", "transition"}),
+    #: "What we agreed" after a dialogue meeting (an addition to the contract's three parts).
+    "agreements": frozenset({"dialogue_meeting"}),
 }
 
 #: The fields of the parents' part of a transition description (domain §4.5), in order.

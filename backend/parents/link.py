@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from backend.audit import AuditTrail
 from backend.domain import parents as rules
+from backend.parents.consent import part_details
 from backend.parents.models import ParentInvitation
 from backend.parents.service import (
     PARENT_LANGUAGES,
@@ -47,6 +48,9 @@ class LinkPage:
     errors: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     submitted: bool = False
+    #: What a consent or agreements page shows (`backend/parents/consent.py: part_details`), and
+    #: after a decision what it was (`decision`: given/refused/read, `withdraw_url`).
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _language(invitation: ParentInvitation | None) -> str:
@@ -78,9 +82,18 @@ def _closed(db: Session, audit: AuditTrail, invitation: ParentInvitation | None)
 
 def _task_page(db: Session, audit: AuditTrail, invitation: ParentInvitation, **more: Any) -> LinkPage:
     task = parent_task(db, audit, invitation)
-    if task is None:
+    details = part_details(db, invitation) if task is not None else None
+    if task is None or details is None:
         return LinkPage(404)
-    return LinkPage(200, rules.STATE_OPEN, _language(invitation), task, invitation.session_csrf or "", **more)
+    return LinkPage(
+        200,
+        rules.STATE_OPEN,
+        _language(invitation),
+        task,
+        invitation.session_csrf or "",
+        details=details,
+        **more,
+    )
 
 
 def _code_page(invitation: ParentInvitation, **more: Any) -> LinkPage:

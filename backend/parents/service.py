@@ -21,6 +21,7 @@ from backend.audit import AuditTrail
 from backend.auth import csrf
 from backend.auth.policy import is_id
 from backend.db import utcnow
+from backend.domain import parent_follow_up as follow
 from backend.domain import parents as rules
 from backend.domain.dates import today
 from backend.parents.models import ParentInvitation
@@ -29,7 +30,7 @@ from backend.records.access import can_change, visible_record
 from backend.records.models import Record
 from backend.records.rules import Actor
 from backend.records.service import store_parents_words
-from backend.records.tasks import abuse_path_open
+from backend.records.tasks import abuse_path_open, close_tasks
 
 #: Languages a parent can choose on their pages.
 PARENT_LANGUAGES = ("da", "en", "ar")
@@ -160,6 +161,8 @@ def revoke_invitation(actor: Actor, invitation_id: str) -> bool:
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         invitation.revoked_by_id = actor.scope.user_id
+        follow_up = follow.follow_up_key(invitation.id)
+        close_tasks(actor.db, closed_by=actor.scope.user_id, status="cancelled", key=follow_up)
         invitation.session_hash = invitation.session_csrf = None
         actor.db.add(invitation)
         actor.audit.add(
@@ -240,13 +243,20 @@ def check_code(
             _parent_audit(audit, invitation, "parent.link_locked")
             return CodeResult(False, rules.STATE_LOCKED)
         return CodeResult(False, rules.STATE_OPEN, error="wrong_code", codes_left=left)
+    session_value = open_parent_session(db, audit, invitation, "code")
+    return CodeResult(True, rules.STATE_OPEN, session_value=session_value)
+
+
+def open_parent_session(db: Session, audit: AuditTrail, invitation: ParentInvitation, method: str) -> str:
+    """A new session scoped to this invitation (after the right code, or a citizen sign-in
+    matched to the guardian); returns the cookie's value. `method` is audited ("code", "mitid")."""
     session_value = secrets.token_urlsafe(32)
     invitation.session_hash = _sha256(session_value)
     invitation.session_csrf = secrets.token_urlsafe(32)
     invitation.session_expires_at = utcnow() + timedelta(minutes=rules.SESSION_MINUTES)
     db.add(invitation)
-    _parent_audit(audit, invitation, "parent.signin")
-    return CodeResult(True, rules.STATE_OPEN, session_value=session_value)
+    _parent_audit(audit, invitation, "parent.signin", method=method)
+    return session_value
 
 
 def parent_session(db: Session, token: str, session_value: str | None) -> ParentInvitation | None:
@@ -332,6 +342,7 @@ def submit_answers(
     }
     store_parents_words(db, record, entry, invitation.created_by_id)
     invitation.used_at = now
+    close_tasks(db, closed_by=None, status="done", key=follow.follow_up_key(invitation.id))
     invitation.session_hash = invitation.session_csrf = None
     db.add(invitation)
     _parent_audit(audit, invitation, "parent.submit", version=record.version, fields=sorted(answers))

@@ -34,6 +34,7 @@ PART_LABELS: dict[str, str] = {
     "transition_parents_part": N_("Forældrenes del af overgangsbeskrivelsen"),
     "meeting_preparation": N_("Forberedelse til dialogmødet"),
     "consent": N_("Samtykke"),
+    "agreements": N_("Det aftalte vi (aftalerne fra mødet)"),
 }
 #: An invitation's state as the professional reads it.
 STATE_LABELS: dict[str, str] = {

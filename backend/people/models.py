@@ -114,6 +114,8 @@ class Guardian(SQLModel, table=True):
     relation: str = Field(default="", max_length=50)
     phone: str = Field(default="", max_length=40)
     email: str = Field(default="", max_length=320)
+    #: Ten digits, or None when not recorded: a parent's citizen sign-in (MitID) is matched to it.
+    cpr: str | None = Field(default=None, max_length=10)
 
 
 class Placement(SQLModel, table=True):

@@ -28,6 +28,7 @@ LOADERS = [
     "backend.records.demo_loaders.wellbeing",
     "backend.records.demo_loaders.transitions",
     "backend.records.demo_loaders.overview",
+    "backend.parents.demo",  # issue 15: an invitation waiting, a preparation that came back
     "backend.records.demo_loaders.reminders",  # keep last: it reads what the others made
 ]
 

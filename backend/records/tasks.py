@@ -21,7 +21,9 @@ from backend.records.access import holds_role, record_readable_by
 from backend.records.models import Record, Task
 
 #: Kinds that involve the parents; held while an abuse-path concern is open (domain §6).
-PARENT_FACING = frozenset({"dialogue_meeting", "transition_conversation", "next_dialogue_meeting"})
+PARENT_FACING = frozenset(
+    {"dialogue_meeting", "transition_conversation", "next_dialogue_meeting", "parent_answer_waiting"}
+)
 
 TITLES: dict[str, str] = {
     "adbb_follow_up": "Opfølgende ADBB-screening",
@@ -40,6 +42,7 @@ TITLES: dict[str, str] = {
     "adbb_second": N_("2. ADBB-screening"),
     "round_assessment": N_("Trivselsvurderinger"),
     "transition_description": N_("Skriv overgangsbeskrivelse"),
+    "parent_answer_waiting": N_("Forældrene har ikke svaret på invitationen"),
 }
 
 #: Kinds a person closes by hand (no record completes them).
@@ -174,6 +177,7 @@ def task_url(task: Task) -> str:
         "notification_receipt": f"/records/{task.record_id}/edit",
         "adbb_first": f"/forms/adbb?child={child}&occasion=first",
         "adbb_second": f"/forms/adbb?child={child}&occasion=second",
+        "parent_answer_waiting": f"/records/{task.record_id}/parents",
         "transition_description": (
             f"/records/{task.record_id}/edit" if task.record_id else f"/forms/transition?child={child}"
         ),

@@ -25,6 +25,7 @@ from backend.auth.policy import placed_on
 from backend.db import utcnow
 from backend.domain import adbb, schedules
 from backend.domain.settings import MunicipalSettings, load_settings
+from backend.parents.follow_up import sync_follow_ups
 from backend.people.models import (
     PROFESSIONAL_ROLES,
     Caseload,
@@ -90,6 +91,8 @@ def materialise_due_work(db: Session, on: date) -> SyncResult:
         result.add(round_assessments(db, organisation, on))
         result.add(transition_descriptions(db, organisation, on))
         result.add(transition_evaluations(db, organisation, on))
+    followed = sync_follow_ups(db, on)
+    result.add(SyncResult(created=followed.created, done=followed.done, cancelled=followed.cancelled))
     return result
 
 

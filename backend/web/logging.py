@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, quote
 from backend.domain.cpr import redact_cpr
 
 #: Paths whose query strings are never logged.
-SECRET_QUERY_PATHS = ("/auth/oidc/callback",)
+SECRET_QUERY_PATHS = ("/auth/oidc/callback", "/auth/citizen/callback")
 #: Paths whose remainder is a secret (a password link's token, a parent invitation's link).
 SECRET_PATH_PREFIXES = ("/set-password/", "/p/")
 #: Query parameters whose values are never logged, on any path.

@@ -5,7 +5,7 @@
 //   issuer             the issuer URL (may be a loopback proxy in front of this port)
 //   clients            registered clients (client_id, client_secret, redirect_uris, ...)
 //   jwks               the signing keys (private JWKs), fixed so tests can check and forge
-//   accounts_file      JSON file: username -> {name, email, groups}; read at every sign-in,
+//   accounts_file      JSON file: username -> {name, email, groups, cpr}; read at every sign-in,
 //                      so a test can change someone's groups between two sign-ins
 //   short_lived        usernames whose ID tokens live one second (the expiry test)
 //
@@ -36,6 +36,8 @@ function account(id) {
         preferred_username: id,
         email: found.email ?? `${id}@kommune.example`,
         groups: found.groups ?? [],
+        // a citizen sign-in broker's CPR number (MitID), asked for with the `ssn` scope
+        "dk.cpr": found.cpr,
       };
     },
   };
@@ -50,6 +52,7 @@ const provider = new Provider(config.issuer, {
     openid: ["sub"],
     profile: ["name", "preferred_username", "groups"],
     email: ["email"],
+    ssn: ["dk.cpr"],
   },
   features: {
     devInteractions: { enabled: true },

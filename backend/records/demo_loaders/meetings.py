@@ -1,6 +1,7 @@
 """Demo dialogue meetings and professional sparring (fictional), through the write path.
 
-- Børnehuset Solsikken: a held meeting with the parents and agreements; a meeting with a PPR
+- Børnehuset Solsikken: a held meeting with the parents and agreements shared with them ("What we
+  agreed", issue 15); a meeting with a PPR
   psychologist, consented to by a parent; a named reflection (with consent) with trial actions.
 - Dagplejen Syd: a held meeting with agreements, one being prepared, and an anonymous reflection.
 """
@@ -93,6 +94,10 @@ def _institution_meeting(world: DemoWorld, child: Child) -> None:
             ],
             "best_today": "At vi kunne grine sammen af historien om regnormen.",
             "next_on": _day(world, 35),
+            # "What we agreed" (issue 15): shared with the parents on their own phone.
+            "shared_summary": "Vi talte om afleveringen om morgenen. Jonas tager imod jeres barn de "
+            "næste tre uger, og far laver en kort, fast afskedsrutine. Vi ses igen om fem uger.",
+            "share_with_parents": True,
         },
     )
 

@@ -65,6 +65,10 @@ class DialogueMeetingData(Part):
     next_on: date | None = None
     #: The parents' preparation, sent through an invitation (issue 15): never changed by staff.
     parents_words: ParentsWordsList | None = None
+    #: "What we agreed" (issue 15): the plain-words summary for the parents, and whether the
+    #: professional shares it and the agreements with them (nothing else of the minutes is shared).
+    shared_summary: Text | None = None
+    share_with_parents: bool | None = None
 
 
 CONSENT_MISSING = (
@@ -250,6 +254,8 @@ FIELD_LABELS: dict[str, str] = {
     "next_on": "Næste møde",
     "consent_id": "Samtykke",
     "parents_words": "Forældrenes egne ord",
+    "shared_summary": "Kort fortalt til forældrene",
+    "share_with_parents": "Del aftalerne med forældrene",
 }
 
 
@@ -264,5 +270,5 @@ KIND = RecordKind(
     form_context=form_context,
     summary=summary,
     key_date="held_on",
-    bool_fields=("agreements.*.done",),
+    bool_fields=("agreements.*.done", "share_with_parents"),
 )

@@ -102,6 +102,8 @@ def _guardian_inputs(fields: dict[str, str]) -> list[service.GuardianInput]:
                 phone=fields.get(prefix + "phone", ""),
                 email=fields.get(prefix + "email", ""),
                 remove=fields.get(prefix + "remove") == "on",
+                cpr=fields.get(prefix + "cpr", ""),
+                remove_cpr=fields.get(prefix + "remove_cpr") == "on",
             )
         )
     return rows
@@ -124,7 +126,11 @@ def _child_input(fields: dict[str, str]) -> service.ChildInput:
 
 def _form_values(fields: dict[str, str]) -> dict[str, str]:
     """What was typed, to show again — except the CPR number, which never goes back into a page."""
-    return {key: value for key, value in fields.items() if key not in ("cpr", "csrf_token")}
+    return {
+        key: value
+        for key, value in fields.items()
+        if key not in ("cpr", "csrf_token") and not (key.startswith("guardian-") and key.endswith("-cpr"))
+    }
 
 
 def _guardian_rows(values: dict[str, str], count: int) -> list[int]:
@@ -208,6 +214,8 @@ def edit_child_page(ctx: Admin, child_id: str) -> Response:
     for index, guardian in enumerate(service.guardians_of(ctx.db, child.id)):
         for key in ("id", "name", "relation", "phone", "email"):
             values[f"guardian-{index}-{key}"] = getattr(guardian, key)
+        if guardian.cpr:  # only that one is recorded, never the number
+            values[f"guardian-{index}-has_cpr"] = "1"
     ctx.audit.add("child.read", "child", child.id, child.id, admin=True, form="edit")
     return _edit_page(ctx, child, values, {})
 

@@ -131,7 +131,7 @@ def logout(ctx: Ctx) -> Response:
     redirect of this POST, which the CSP's `form-action 'self'` would block in Chrome.
     """
     id_token = _id_token_of_session(ctx)
-    provider_logout = oidc.logout_url(ctx.settings, id_token) if id_token else None
+    provider_logout = oidc.logout_url(oidc.staff_client(ctx.settings), id_token) if id_token else None
     kind = "oidc"
     if provider_logout is None:
         kind = "saml"

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
 from backend.domain.dates import today
+from backend.parents.pages import child_with_parents, today_with_parents
 from backend.records.access import incoming_child, records_of_child
-from backend.records.pages import caseload_view, child_view, today_view
+from backend.records.pages import caseload_view
 from backend.records.registry import LABELS, types_for
 from backend.records.rounds import child_history
 from backend.records.views import user_names
@@ -27,7 +28,8 @@ def today_page(ctx: SignedIn) -> Response:
     start = start_of(ctx)
     if start != "/":
         return RedirectResponse(start, status_code=303)
-    view = today_view(ctx.db, ctx.scope, ctx.audit, today())
+    page = today_with_parents(ctx.db, ctx.scope, ctx.audit, today())
+    view = page.view
     return render(
         ctx.request,
         "today.html",
@@ -40,6 +42,7 @@ def today_page(ctx: SignedIn) -> Response:
             "due_today": view.due_today,
             "this_week": view.this_week,
             "open_work": view.open_work,
+            "sent_to_parents": page.sent_to_parents,
         },
     )
 
@@ -75,9 +78,10 @@ def _children_page(ctx: SignedIn, q: str) -> Response:
 
 @router.get("/children/{child_id}", dependencies=[Conditional])
 def child_page(ctx: SignedIn, child_id: str) -> Response:
-    view = child_view(ctx.db, ctx.scope, ctx.audit, child_id, today())
-    if view is None:
+    page = child_with_parents(ctx.db, ctx.scope, ctx.audit, child_id, today())
+    if page is None:
         return _incoming_child_page(ctx, child_id)
+    view = page.view
     return render(
         ctx.request,
         "child.html",
@@ -92,6 +96,7 @@ def child_page(ctx: SignedIn, child_id: str) -> Response:
             "type_labels": LABELS,
             "new_types": types_for(ctx.scope, view.placement.unit_id),
             "tasks": view.tasks,
+            "sent_to_parents": page.sent_to_parents,
             "screenings": screening_history(view.records),
             "wellbeing_history": child_history(ctx.db, view.records, view.rounds),
             "positions": ctx.municipal.position_labels,

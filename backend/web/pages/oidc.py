@@ -36,7 +36,7 @@ def oidc_login(ctx: Ctx, next: str = "/") -> Response:
     if is_throttled(ctx.db, ctx.settings, PAGES.throttle_key(ctx), ctx.audit.ip):
         return PAGES.refused(ctx, "throttled", THROTTLED, 429)
     try:
-        url, state = oidc.begin(ctx.db, ctx.settings, safe_next(next))
+        url, state = oidc.begin(ctx.db, oidc.staff_client(ctx.settings), safe_next(next))
     except oidc.OidcError as error:
         ctx.audit.add("oidc.failure", "user", reason=error.reason)
         return PAGES.message(ctx, error.message, 503)
@@ -70,7 +70,7 @@ def oidc_callback(ctx: Ctx, code: str = "", state: str = "", error: str = "", is
             raise oidc.OidcError("code_missing", oidc.CODE_REFUSED)
         if iss and iss != ctx.settings.oidc_issuer:  # RFC 9207: the answer of another provider
             raise oidc.OidcError("issuer_mismatch", ANSWER_INVALID)
-        identity = oidc.finish(ctx.settings, flow, code)
+        identity = oidc.finish(oidc.staff_client(ctx.settings), flow, code)
     except oidc.OidcError as refused:
         status = 503 if refused.reason == "provider_unreachable" else 400
         return PAGES.refused(ctx, refused.reason, refused.message, status)

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from backend.auth import csrf
 from backend.auth.signin import cookie_is_secure
 from backend.domain import parents as rules
+from backend.parents.citizen import citizen_sign_in_enabled
 from backend.parents.link import LinkPage, change_language, enter_code, open_link, send_answers
 from backend.parents.service import PARENT_LANGUAGES
 from backend.web.context import CsrfRejected, Ctx, RequestContext
@@ -28,6 +29,14 @@ router = APIRouter(include_in_schema=False)
 COOKIE = "opspor_parent"
 #: The language names, each in its own language (never translated).
 LANGUAGE_NAMES = {"da": "Dansk", "en": "English", "ar": "العربية"}
+#: The parts with a page of their own beside the two forms (backend/web/pages/parent_consent.py).
+PART_TEMPLATES = {"consent": "parents/consent.html", "agreements": "parents/agreements.html"}
+#: The page after a decision on those parts.
+DONE_TEMPLATES = {
+    "given": "parents/consent_done.html",
+    "refused": "parents/consent_done.html",
+    "read": "parents/agreements_done.html",
+}
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
@@ -58,7 +67,8 @@ def _page(ctx: RequestContext, token: str, page: LinkPage) -> Response:
     if page.status == 303:
         return RedirectResponse(_path(token), status_code=303, headers=NO_STORE)
     if page.submitted:
-        response = render(ctx.request, "parents/thanks.html", _values(ctx, token, page), 200, NO_STORE)
+        done = DONE_TEMPLATES.get(page.details.get("decision", ""), "parents/thanks.html")
+        response = render(ctx.request, done, _values(ctx, token, page), 200, NO_STORE)
         response.delete_cookie(COOKIE, path=_path(token))
         return response
     if page.task is None:
@@ -68,9 +78,9 @@ def _page(ctx: RequestContext, token: str, page: LinkPage) -> Response:
         if new_pre_session:
             set_pre_session_cookie(ctx, response)
         return response
-    template = f"parents/{page.task.invitation.part}.html"
-    if page.task.invitation.part not in rules.FIELDS_OF_PART:
-        template = "parents/not_here.html"
+    part = page.task.invitation.part
+    template = f"parents/{part}.html" if part in rules.FIELDS_OF_PART else PART_TEMPLATES.get(part)
+    template = template or "parents/not_here.html"
     status = 422 if page.errors or page.error else 200
     response = render(ctx.request, template, _values(ctx, token, page), status, NO_STORE)
     if page.session_value:
@@ -95,6 +105,7 @@ def _values(ctx: RequestContext, token: str, page: LinkPage) -> dict:
         "page_csrf": page.csrf or ctx.csrf_token(),
         "text_dir": "rtl" if page.language == "ar" else "ltr",
         "field_max": rules.FIELD_MAX,
+        "mitid": citizen_sign_in_enabled(ctx.settings),
     }
 
 

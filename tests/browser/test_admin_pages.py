@@ -1,6 +1,5 @@
 """The admin pages on a phone: no serious accessibility violations, nothing wider than 360 px."""
 
-
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text

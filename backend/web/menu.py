@@ -11,7 +11,7 @@ def menu_links(ctx: RequestContext | None) -> list[tuple[str, str]]:
     if ctx is None or ctx.user is None:
         return []
     scope = ctx.scope
-    links: list[tuple[str, str]] = [(_("Til afklaring"), "/conflicts")]
+    links: list[tuple[str, str]] = [(_("Ikke gemte ændringer"), "/conflicts")]
     if scope.unit_ids:
         links.append((_("Trivselsrunder"), "/rounds"))
         links.append((_("Faglig sparring"), "/sparring"))

@@ -3,7 +3,10 @@
 import { day, isIos, keptAt, store, time } from "./page.js";
 import { _ } from "./texts.js";
 
-const state = { sending: false, problem: keptAt ? "network" : null };  // a kept copy: the network just failed
+const state = { sending: false, problem: keptAt ? "network" : null, hideSent: 0 };  // a kept copy: the network just failed
+
+// "Alt er sendt" is news for a moment after a delivery, not a bar for the rest of the session.
+export const SENT_SHOWN_MS = 8000;
 
 export const setSending = (sending) => { state.sending = sending; };
 export const setProblem = (problem) => { state.problem = problem || null; };
@@ -47,9 +50,11 @@ export async function refreshStatus() {
   } else if (offline) {
     kind = "offline";
     text = keptAt ? _("Offline – vist fra {when}.", { when: day(keptAt) }) : _("Offline.");
-  } else if (lastSent) {
+  } else if (lastSent && Date.now() - Date.parse(lastSent) < SENT_SHOWN_MS) {
     kind = "sent";
     text = _("Alt er sendt (senest kl. {time}).", { time: time(lastSent) });
+    clearTimeout(state.hideSent);
+    state.hideSent = setTimeout(refreshStatus, SENT_SHOWN_MS - (Date.now() - Date.parse(lastSent)) + 50);
   } else if (keptAt) {
     kind = "waiting";
     text = "";

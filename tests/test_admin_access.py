@@ -42,9 +42,10 @@ def test_the_export_of_a_child_is_404_for_non_admins(client, db, demo, username:
 
 def test_admin_sees_the_admin_home_and_the_menu_link(client, demo) -> None:
     login(client, "demo-admin")
-    page = client.get("/").text
-    assert 'href="/admin"' in page
+    start = client.get("/")  # an administrator without units starts on the admin home
+    assert start.status_code == 303 and start.headers["location"] == "/admin"
     home = client.get("/admin")
+    assert 'href="/admin"' in home.text
     assert home.status_code == 200
     for link in (
         "/admin/units",
@@ -60,7 +61,8 @@ def test_admin_sees_the_admin_home_and_the_menu_link(client, demo) -> None:
 
 def test_non_admins_have_no_admin_menu_link(client, demo) -> None:
     login(client, "demo-leder")
-    assert 'href="/admin"' not in client.get("/").text
+    start = client.get("/leader/overview")
+    assert start.status_code == 200 and 'href="/admin"' not in start.text
 
 
 def test_every_admin_page_renders_for_the_admin(client, db, demo_full) -> None:

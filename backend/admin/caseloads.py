@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import exists
 from sqlmodel import Session, delete, select
 
 from backend.admin.base import AdminContext, AdminError
@@ -24,6 +25,26 @@ def professionals_of_unit(db: Session, unit_id: str) -> list[User]:
         .order_by(User.display_name)
     )
     return list(db.exec(query))
+
+
+def professional_choices(db: Session, municipality_id: str) -> dict[str, str]:
+    """Every active professional of the municipality → "Name (unit, unit)", by name: the choice
+    of a new child's responsible professional (checked against the child's unit on saving)."""
+    query = (
+        select(User.id, User.display_name, Unit.name)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(Unit, Unit.id == RoleAssignment.unit_id)
+        .where(Unit.municipality_id == municipality_id, RoleAssignment.role.in_(PROFESSIONAL_ROLES))
+        .where(User.active.is_(True))
+        .order_by(User.display_name, Unit.name)
+    )
+    names: dict[str, str] = {}
+    units: dict[str, list[str]] = {}
+    for user_id, display_name, unit_name in db.exec(query):
+        names[user_id] = display_name
+        if unit_name not in units.setdefault(user_id, []):
+            units[user_id].append(unit_name)
+    return {user_id: f"{name} ({', '.join(units[user_id])})" for user_id, name in names.items()}
 
 
 def is_professional_in(db: Session, user_id: str, unit_id: str) -> bool:
@@ -181,3 +202,26 @@ def caseload_of_child(db: Session, child_id: str) -> list[tuple[Caseload, User]]
         select(Caseload, User).join(User, User.id == Caseload.user_id).where(Caseload.child_id == child_id)
     )
     return list(db.exec(query))
+
+
+def unassigned_children(
+    db: Session, municipality_id: str, on: date, unit_ids: set[str] | frozenset[str] | None = None
+) -> dict[str, list[Child]]:
+    """Children placed today without a responsible professional in their unit (no caseload
+    entry there: they reach nobody's "Mine børn"), by unit id, by name — of the municipality, or
+    of `unit_ids` only. One query."""
+    if unit_ids is not None and not unit_ids:
+        return {}
+    responsible = exists().where(Caseload.child_id == Child.id, Caseload.unit_id == Placement.unit_id)
+    query = (
+        select(Child, Placement.unit_id)
+        .join(Placement, Placement.child_id == Child.id)
+        .where(Child.municipality_id == municipality_id, placed_on(on), ~responsible)
+        .order_by(Child.name)
+    )
+    if unit_ids is not None:
+        query = query.where(Placement.unit_id.in_(unit_ids))
+    found: dict[str, list[Child]] = {}
+    for child, unit_id in db.exec(query):
+        found.setdefault(unit_id, []).append(child)
+    return found

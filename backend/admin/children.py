@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
 from backend.admin.base import AdminContext, AdminError, clean_line
+from backend.admin.caseloads import is_professional_in
 from backend.auth.policy import is_id, placed_on
 from backend.db import utcnow
 from backend.domain.contact import EMAIL_INVALID, birth_date_problem, email_is_valid
@@ -63,6 +64,7 @@ class ChildInput:
     room_id: str = ""
     starts_on: str = ""
     reason: str = ""
+    responsible_id: str = ""
     guardians: list[GuardianInput] = field(default_factory=list)
 
 
@@ -207,6 +209,7 @@ def register_child(ctx: AdminContext, municipality_id: str, form: ChildInput, on
     starts_on = _parse_day(form.starts_on, "starts_on", "startdatoen", errors)
     if birth_date and starts_on and starts_on < birth_date:
         errors["starts_on"] = N_("Startdatoen ligger før barnets fødselsdato.")
+    responsible_id = _responsible(ctx.db, unit, form.responsible_id, errors)
     guardians = _check_guardians(form.guardians, errors)
     if errors:
         raise FormInvalid(errors)
@@ -216,7 +219,27 @@ def register_child(ctx: AdminContext, municipality_id: str, form: ChildInput, on
     ctx.db.add(Placement(child_id=child.id, unit_id=unit.id, room_id=room_id, starts_on=starts_on))
     _save_guardians(ctx.db, child, guardians)
     ctx.audit.add("child.create", "child", child.id, child.id, has_cpr=cpr is not None, unit_id=unit.id)
+    if responsible_id:
+        ctx.db.add(Caseload(user_id=responsible_id, child_id=child.id, unit_id=unit.id, since=starts_on))
+        ctx.audit.add("caseload.assign", "caseload", None, child.id, user_id=responsible_id, unit_id=unit.id)
     return child
+
+
+RESPONSIBLE_NOT_IN_UNIT = (
+    "Vælg en ansvarlig fagperson, der arbejder med børn i den valgte enhed – eller lad feltet stå tomt."
+)
+
+
+def _responsible(db: Session, unit: Unit | None, user_id: str, errors: dict[str, str]) -> str | None:
+    """The chosen responsible professional (optional) when they work with children in `unit`."""
+    if not user_id:
+        return None
+    if unit is None:
+        return None  # the unit's own error says what to fix first
+    if not is_id(user_id) or not is_professional_in(db, user_id, unit.id):
+        errors["responsible_id"] = RESPONSIBLE_NOT_IN_UNIT
+        return None
+    return user_id
 
 
 def _unit(db: Session, municipality_id: str, unit_id: str, errors: dict[str, str]) -> Unit | None:

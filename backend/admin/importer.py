@@ -21,7 +21,18 @@ from backend.db import utcnow
 from backend.domain.child_csv import ChildRow, CsvFileError, GuardianRow, parse_file
 from backend.domain.messages import N_
 from backend.domain.placements import PlacementError, Span, check_new_placement
-from backend.people.models import Child, Guardian, ImportBatch, Placement, Room, Unit
+from backend.people.models import (
+    PROFESSIONAL_ROLES,
+    Caseload,
+    Child,
+    Guardian,
+    ImportBatch,
+    Placement,
+    RoleAssignment,
+    Room,
+    Unit,
+    User,
+)
 
 BATCH_LIFETIME = timedelta(days=1)
 
@@ -40,6 +51,7 @@ class RowPlan:
     child: Child | None = None
     unit: Unit | None = None
     room_id: str | None = None
+    responsible: User | None = None  # to be made responsible for the child in `unit`
     supersedes: Span | None = None
     new_placement: bool = False
     placement_to_end: Placement | None = None
@@ -89,6 +101,8 @@ class _Register:
     rooms: dict[tuple[str, str], Room]
     by_cpr: dict[str, Child]
     by_name: dict[tuple[str, date], list[Child]]
+    professionals: dict[tuple[str, str], User]  # (unit id, username or e-mail, lower case) → user
+    caseloads: set[tuple[str, str, str]]  # (child id, unit id, user id)
 
 
 def _load_register(db: Session, municipality_id: str) -> _Register:
@@ -101,7 +115,25 @@ def _load_register(db: Session, municipality_id: str) -> _Register:
         if child.cpr:
             by_cpr[child.cpr] = child
         by_name.setdefault((child.name.lower(), child.birth_date), []).append(child)
-    return _Register(units, rooms, by_cpr, by_name)
+    professionals: dict[tuple[str, str], User] = {}
+    for user, unit_id in db.exec(
+        select(User, RoleAssignment.unit_id)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.unit_id.in_(unit_ids), RoleAssignment.role.in_(PROFESSIONAL_ROLES))
+        .where(User.active.is_(True))
+    ):
+        for key in (user.username, user.email):
+            if key:
+                professionals[(unit_id, key.lower())] = user
+    caseloads = {
+        (child_id, unit_id, user_id)
+        for child_id, unit_id, user_id in db.exec(
+            select(Caseload.child_id, Caseload.unit_id, Caseload.user_id).where(
+                Caseload.unit_id.in_(unit_ids)
+            )
+        )
+    }
+    return _Register(units, rooms, by_cpr, by_name, professionals, caseloads)
 
 
 def plan_import(db: Session, municipality_id: str, raw: bytes, on: date) -> ImportReport:
@@ -154,6 +186,14 @@ def _plan_row(db: Session, register: _Register, plan: RowPlan) -> None:
             row.errors.append(f"Stuen '{row.room}' findes ikke i {plan.unit.name}.")
             return
         plan.room_id = room.id
+    if row.responsible:
+        plan.responsible = register.professionals.get((plan.unit.id, row.responsible.lower()))
+        if plan.responsible is None:
+            row.errors.append(
+                f"Den ansvarlige '{row.responsible}' er ikke en fagperson i {plan.unit.name} "
+                "(skriv brugernavn eller e-mail)."
+            )
+            return
     plan.child = _match(db, register, plan)
     if row.errors:
         return
@@ -162,8 +202,19 @@ def _plan_row(db: Session, register: _Register, plan: RowPlan) -> None:
         plan.new_placement = True
         plan.guardians_to_add = list(row.guardians)
         plan.changes.append(f"indskrives i {plan.unit.name} fra {row.starts_on:%d-%m-%Y}")
+        _plan_responsible(register, plan)
         return
-    _plan_existing(db, plan)
+    _plan_existing(db, plan, register)
+
+
+def _plan_responsible(register: _Register, plan: RowPlan) -> None:
+    """The named professional becomes responsible unless they already are (else nothing to do)."""
+    if plan.responsible is None:
+        return
+    if plan.child is not None and (plan.child.id, plan.unit.id, plan.responsible.id) in register.caseloads:
+        plan.responsible = None
+        return
+    plan.changes.append(f"ansvarlig: {plan.responsible.display_name}")
 
 
 def _match(db: Session, register: _Register, plan: RowPlan) -> Child | None:
@@ -204,7 +255,7 @@ def _match(db: Session, register: _Register, plan: RowPlan) -> Child | None:
     return in_unit[0] if in_unit else None
 
 
-def _plan_existing(db: Session, plan: RowPlan) -> None:
+def _plan_existing(db: Session, plan: RowPlan, register: _Register) -> None:
     from backend.admin.children import guardians_of, spans_of
 
     row, child = plan.row, plan.child
@@ -228,6 +279,7 @@ def _plan_existing(db: Session, plan: RowPlan) -> None:
         plan.changes.append(f"{len(plan.guardians_to_add)} forælder/forældre tilføjes")
     if plan.guardians_to_update:
         plan.changes.append("kontaktoplysninger opdateres")
+    _plan_responsible(register, plan)
     plan.action = "update" if plan.changes else "unchanged"
 
 
@@ -283,6 +335,7 @@ def _create(ctx: AdminContext, municipality_id: str, plan: RowPlan, batch_id: st
     plan.child = child
     _add_placement(ctx, plan)
     _add_guardians(ctx, child, plan.guardians_to_add)
+    _add_responsible(ctx, plan, batch_id)
     ctx.audit.add(
         "child.create",
         "child",
@@ -318,6 +371,8 @@ def _update(ctx: AdminContext, plan: RowPlan, batch_id: str) -> None:
         ctx.db.add(guardian)
     if plan.guardians_to_add or plan.guardians_to_update:
         fields.append("guardians")
+    if _add_responsible(ctx, plan, batch_id):
+        fields.append("caseload")
     child.updated_at = utcnow()
     ctx.db.add(child)
     ctx.audit.add(
@@ -338,6 +393,18 @@ def _add_placement(ctx: AdminContext, plan: RowPlan) -> None:
     place_child(
         ctx, plan.child, plan.unit, row.starts_on, room_id=plan.room_id, ends_on=row.ends_on, source="import"
     )
+
+
+def _add_responsible(ctx: AdminContext, plan: RowPlan, batch_id: str) -> bool:
+    """The row's responsible professional on the child's caseload in the unit (audited)."""
+    if plan.responsible is None or plan.child is None:
+        return False
+    user_id, unit_id = plan.responsible.id, plan.unit.id
+    ctx.db.add(Caseload(user_id=user_id, child_id=plan.child.id, unit_id=unit_id, since=plan.row.starts_on))
+    ctx.audit.add(
+        "caseload.assign", "caseload", None, plan.child.id, user_id=user_id, unit_id=unit_id, batch=batch_id
+    )
+    return True
 
 
 def _add_guardians(ctx: AdminContext, child: Child, guardians: list[GuardianRow]) -> None:

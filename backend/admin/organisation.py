@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
 from backend.admin.base import ROLE_LABELS, AdminContext, AdminError, clean_line
+from backend.admin.caseloads import unassigned_children
 from backend.admin.devices import revoke_all_devices
 from backend.auth.passwords import hash_password
 from backend.auth.policy import is_id
@@ -20,6 +21,7 @@ from backend.domain.contact import EMAIL_INVALID, email_is_valid
 from backend.domain.messages import N_
 from backend.domain.units import UNIT_KIND_LABELS
 from backend.people.models import Child, Placement, Role, RoleAssignment, Room, Unit, User
+from backend.people.service import unit_names
 from backend.records.tasks import release_tasks_left_behind
 
 LINK_VALID = timedelta(days=7)
@@ -320,8 +322,10 @@ def roles_by_user(db: Session, users: list[User]) -> dict[str, list[RoleAssignme
     return roles
 
 
-def municipality_counts(db: Session, municipality_id: str) -> dict[str, int]:
-    """For the admin's start page: units, users, children, and children on legal hold."""
+def municipality_counts(db: Session, municipality_id: str, on: date) -> dict[str, object]:
+    """For the admin's start page: units, users, children, children on legal hold, and the
+    children without a responsible professional (`unassigned`: their number; `unassigned_units`:
+    (unit, number) per unit, by name) — counts only, no child is named."""
 
     def count(model, *where) -> int:
         query = (
@@ -329,11 +333,19 @@ def municipality_counts(db: Session, municipality_id: str) -> dict[str, int]:
         )
         return int(db.exec(query).one())
 
+    by_unit = unassigned_children(db, municipality_id, on)
+    units = unit_names(db, set(by_unit))
+    unassigned_units = sorted(
+        ((units[unit_id], len(children)) for unit_id, children in by_unit.items() if unit_id in units),
+        key=lambda pair: pair[0].name,
+    )
     return {
         "units": count(Unit),
         "users": count(User),
         "children": count(Child),
         "held": count(Child, Child.legal_hold.is_(True)),
+        "unassigned": sum(n for _unit, n in unassigned_units),
+        "unassigned_units": unassigned_units,
     }
 
 

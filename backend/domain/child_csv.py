@@ -13,6 +13,7 @@ The file: one row per child, a header row naming the columns (Danish or English,
 | `stue` / `room`                               | no       | Vuggestuen Mariehønen   |
 | `startdato` / `starts_on`                     | yes      | 2026-01-05              |
 | `slutdato` / `ends_on`                        | no       | 2026-08-01              |
+| `ansvarlig` / `responsible`                   | no       | jonas or jonas@kommune.dk |
 | `forælder1_navn` / `guardian1_name`           | no       | Maria Nielsen           |
 | `forælder1_relation` / `guardian1_relation`   | no       | mor                     |
 | `forælder1_telefon` / `guardian1_phone`       | no       | 20 30 40 50             |
@@ -21,7 +22,9 @@ The file: one row per child, a header row naming the columns (Danish or English,
 
 Dates are `ÅÅÅÅ-MM-DD`, `DD-MM-ÅÅÅÅ`, `DD.MM.ÅÅÅÅ` or `DD/MM/ÅÅÅÅ`. CPR numbers may carry a hyphen,
 space or dot, and may have lost their leading zero in a spreadsheet (9 digits): such a number is
-accepted only when it then matches the birth date. Every problem is reported with its line.
+accepted only when it then matches the birth date. The responsible professional is named by
+their username or e-mail address and must work with children in the row's unit. Every problem
+is reported with its line.
 """
 
 from __future__ import annotations
@@ -72,6 +75,9 @@ ALIASES: dict[str, str] = {
     "slut": "ends_on",
     "ends_on": "ends_on",
     "udskrevet": "ends_on",
+    "ansvarlig": "responsible",
+    "ansvarlig_fagperson": "responsible",
+    "responsible": "responsible",
 }
 _GUARDIAN_WORDS = {
     "navn": "name",
@@ -116,6 +122,7 @@ class ChildRow:
     room: str = ""
     starts_on: date | None = None
     ends_on: date | None = None
+    responsible: str = ""  # a username or e-mail address
     guardians: list[GuardianRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -277,6 +284,7 @@ def parse_row(line: int, cells: list[str], mapping: dict, width: int, today: dat
     row.name = " ".join(values.get("name", "").split())[:200]
     row.unit = values.get("unit", "").strip()
     row.room = values.get("room", "").strip()
+    row.responsible = values.get("responsible", "").strip()[:320]
     if not row.name:
         row.errors.append("Barnets navn mangler.")
     row.birth_date = _date_field(row, values.get("birth_date", ""), N_("Fødselsdatoen"), required=True)

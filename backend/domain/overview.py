@@ -241,3 +241,11 @@ def period_before(last: date) -> tuple[date, date]:
 def age_band_or_none(value: str) -> str | None:
     """An age band's key from a query parameter (None for anything else: all ages)."""
     return value if value in AGE_BANDS else None
+
+
+def own_unit(led_ids: list[str], remembered: str | None, works_in: set[str]) -> str | None:
+    """The unit a leader's overview opens on when none is named: the one they chose last time,
+    else one they also work in, else the first of `led_ids` (the units they lead, by name)."""
+    if remembered in led_ids:
+        return remembered
+    return next((unit_id for unit_id in led_ids if unit_id in works_in), led_ids[0] if led_ids else None)

@@ -11,8 +11,10 @@ from sqlmodel import Session
 
 from backend.audit import AuditTrail
 from backend.auth.policy import Scope
+from backend.domain import parent_follow_up as follow
 from backend.domain.parents import PARTS
 from backend.parents.follow_up import SentToParents, sent_by_me, sent_for_child
+from backend.records.open_work import WorkCard
 from backend.records.pages import ChildView, TodayView, child_view, today_view
 
 INVITABLE_TYPES = frozenset().union(*PARTS.values())
@@ -33,7 +35,23 @@ class ChildWithParents:
 
 
 def today_with_parents(db: Session, scope: Scope, audit: AuditTrail, on: date) -> TodayWithParents:
-    return TodayWithParents(today_view(db, scope, audit, on), sent_by_me(db, scope, audit, on))
+    view = today_view(db, scope, audit, on)
+    sent = sent_by_me(db, scope, audit, on)
+    view.open_work.extend(parent_cards(sent))
+    return TodayWithParents(view, sent)
+
+
+def parent_cards(sent: list[SentToParents]) -> list[WorkCard]:
+    """ "I dag"'s open work from what was sent to parents: answers to read, forms still waiting
+    (the list itself follows under "Sendt til forældre")."""
+    answered = sum(1 for row in sent if row.status == follow.ANSWERED)
+    waiting = sum(1 for row in sent if row.status == follow.WAITING)
+    cards = []
+    if answered:
+        cards.append(WorkCard("parents_answered", "", "", answered, "#parents-heading"))
+    if waiting:
+        cards.append(WorkCard("parents_waiting", "", "", waiting, "#parents-heading"))
+    return cards
 
 
 def child_with_parents(

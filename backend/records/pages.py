@@ -14,6 +14,7 @@ from backend.people.models import Child, Guardian, Placement, Unit
 from backend.people.service import PlacementView, guardians_of, placement_history
 from backend.records.access import child_records, incoming_children
 from backend.records.models import EvaluationRound, Record
+from backend.records.open_work import Known, WorkCard, open_work, round_tasks
 from backend.records.tasks import TaskView, open_tasks_for
 
 
@@ -31,15 +32,21 @@ class TodayView:
     overdue: list[TaskView]
     due_today: list[TaskView]
     this_week: list[TaskView]
+    open_work: list[WorkCard]
 
 
 def today_view(db: Session, scope: Scope, audit: AuditTrail, on: date) -> TodayView:
-    """The caller's own caseload (else their units' children) and this week's open tasks."""
+    """The caller's open work (the round to mark …), their own caseload (else their units'
+    children) and this week's open tasks (a round's task is shown as its open-work card)."""
     scoped = children_in_scope_with_units(db, scope, on)
-    caseload = [row for row in scoped.rows if row[0].id in scoped.mine] or scoped.rows
+    mine = [row for row in scoped.rows if row[0].id in scoped.mine]
+    caseload = mine or scoped.rows
     _audit_listed(audit, caseload)
     week_end = on + timedelta(days=6 - on.weekday())
-    tasks = [v for v in open_tasks_for(db, scope, on) if v.task.due_on <= week_end]
+    all_open = open_tasks_for(db, scope, on)
+    known = Known(all_open, mine, scoped.units)
+    as_cards = {id(view) for view in round_tasks(known, scope.user_id, on)}
+    tasks = [v for v in all_open if v.task.due_on <= week_end and id(v) not in as_cards]
     for view in tasks:
         if view.task.child_id:
             audit.add("task.list", "task", view.task.id, view.task.child_id)
@@ -51,6 +58,7 @@ def today_view(db: Session, scope: Scope, audit: AuditTrail, on: date) -> TodayV
         overdue=[v for v in tasks if v.task.due_on < on],
         due_today=[v for v in tasks if v.task.due_on == on],
         this_week=[v for v in tasks if on < v.task.due_on <= week_end],
+        open_work=open_work(db, scope, audit, on, known),
     )
 
 

@@ -10,10 +10,12 @@ from typing import Protocol
 
 from sqlmodel import Session, select
 
+from backend.admin.caseloads import unassigned_children
 from backend.audit import AuditTrail
 from backend.auth.policy import Scope, is_id
+from backend.domain.overview import own_unit
 from backend.domain.settings import MunicipalSettings
-from backend.people.models import Unit
+from backend.people.models import Child, Role, Unit
 from backend.reports.municipality import Report, build_report
 from backend.reports.overview import UnitFigures, unit_overview
 
@@ -38,6 +40,7 @@ class LeaderOverview:
     figures: UnitFigures
     rounds: list
     units: list[Unit]
+    unassigned: list[Child]  # placed in the unit today without a responsible professional
 
 
 def led_units(db: Session, scope: Scope) -> list[Unit]:
@@ -48,23 +51,41 @@ def led_units(db: Session, scope: Scope) -> list[Unit]:
 
 
 def leader_overview(
-    ctx: ReportContext, unit_id: str, round_id: str, age_band: str | None, on: date
+    ctx: ReportContext,
+    unit_id: str,
+    round_id: str,
+    age_band: str | None,
+    on: date,
+    *,
+    page: bool = False,
+    remembered: str = "",
 ) -> LeaderOverview:
-    """The overview of a unit the caller leads (their first unit when none is named); the read
-    and every child it names are audited."""
+    """The overview of a unit the caller leads (their own unit when none is named: the one they
+    chose last, `remembered`, else one they also work in); the read and every child it names are
+    audited. The page (`page`) also lists the unit's children without a responsible professional."""
     units = led_units(ctx.db, ctx.scope)
     if not units:
         raise NotAllowed
-    unit = next((u for u in units if u.id == unit_id), None) if unit_id else units[0]
+    unit = next((u for u in units if u.id == unit_id), None) if unit_id else _own_unit(ctx, units, remembered)
     if unit is None or (round_id and not is_id(round_id)):
         raise NotFound
     figures, rounds = unit_overview(ctx.db, unit, round_id or None, on, ctx.municipal, age_band)
     if round_id and figures.round is None:
         raise NotFound
     ctx.audit.add("overview.read", "unit", unit.id, round_id=figures.round.id if figures.round else None)
-    for child_id in {c.id for c in figures.named} | {s.id for s in figures.adbb_overdue}:
+    unassigned = (
+        unassigned_children(ctx.db, ctx.scope.municipality_id, on, {unit.id}).get(unit.id, []) if page else []
+    )
+    listed = {c.id for c in figures.named} | {s.id for s in figures.adbb_overdue} | {c.id for c in unassigned}
+    for child_id in listed:
         ctx.audit.add("overview.child_listed", "child", child_id, child_id, unit_id=unit.id)
-    return LeaderOverview(figures, rounds, units)
+    return LeaderOverview(figures, rounds, units, unassigned)
+
+
+def _own_unit(ctx: ReportContext, units: list[Unit], remembered: str) -> Unit:
+    works_in = {u for u, roles in ctx.scope.roles_by_unit.items() if roles - {Role.leader}}
+    chosen = own_unit([u.id for u in units], remembered or None, works_in)
+    return next(u for u in units if u.id == chosen)
 
 
 def municipality_report(ctx: ReportContext, age_band: str | None, action: str, on: date) -> Report:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.domain.start import ADMIN_HOME, LEADER_OVERVIEW, start_path
 from backend.i18n import gettext as _
 from backend.web.context import RequestContext
 
@@ -28,3 +29,21 @@ def menu_links(ctx: RequestContext | None) -> list[tuple[str, str]]:
     if not ctx.user.is_demo and not ctx.user.oidc_subject:
         links.append((_("Totrinsbekræftelse"), "/me/second-factor"))
     return links
+
+
+def start_of(ctx: RequestContext) -> str:
+    """The signed-in user's start page (backend/domain/start.py)."""
+    scope = ctx.scope
+    return start_path(
+        is_professional=scope.is_professional, leads=bool(scope.led_unit_ids), is_admin=scope.is_admin
+    )
+
+
+def start_tab(ctx: RequestContext | None) -> tuple[str, str]:
+    """The tab bar's first tab: (label, address) of the user's start page."""
+    start = start_of(ctx) if ctx is not None and ctx.user is not None else "/"
+    if start == LEADER_OVERVIEW:
+        return _("Overblik"), start
+    if start == ADMIN_HOME:
+        return _("Administration"), start
+    return _("I dag"), start

@@ -19,7 +19,7 @@ from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gette
 from backend.records.registry import KINDS, key_date, record_summary
 from backend.records.types import get_path
 from backend.web.assets import asset_url, preloaded_modules
-from backend.web.menu import menu_links
+from backend.web.menu import menu_links, start_tab
 
 env = Environment(
     loader=FileSystemLoader(PROJECT_DIR / "templates"),
@@ -135,6 +135,7 @@ def _audit_action(action: str) -> str | None:
 
 
 env.globals["audit_action"] = _audit_action
+env.globals["start_tab"] = start_tab
 env.globals["parents_fields"] = FIELDS_OF_PART
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from backend.admin import children as service
 from backend.admin.base import AdminError
-from backend.admin.caseloads import caseload_of_child, professionals_of_unit
+from backend.admin.caseloads import caseload_of_child, professional_choices, professionals_of_unit
 from backend.admin.export import records_of, review_reason
 from backend.admin.organisation import rooms_by_unit, units_of
 from backend.domain.dates import today
@@ -123,6 +123,7 @@ def _child_input(fields: dict[str, str]) -> service.ChildInput:
         room_id=fields.get("room_id", ""),
         starts_on=fields.get("starts_on", ""),
         reason=fields.get("reason", ""),
+        responsible_id=fields.get("responsible_id", ""),
         guardians=_guardian_inputs(fields),
     )
 
@@ -161,6 +162,7 @@ def _new_child_page(ctx: Admin, values: dict, errors: dict, status: int = 200) -
             "values": values,
             "errors": errors,
             "guardian_rows": _guardian_rows(values, 2),
+            "responsible_options": professional_choices(ctx.db, ctx.user.municipality_id),
             **_choices(ctx, values.get("unit_id", "")),
         },
         status_code=status,

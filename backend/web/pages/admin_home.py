@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/admin")
 def admin_home(ctx: Admin) -> Response:
-    counts = municipality_counts(ctx.db, ctx.user.municipality_id)
+    counts = municipality_counts(ctx.db, ctx.user.municipality_id, today())
     return render(
         ctx.request,
         "admin/home.html",

@@ -17,6 +17,7 @@ from backend.records.rounds import child_history
 from backend.records.views import user_names
 from backend.web.conditional import Conditional
 from backend.web.context import SignedIn
+from backend.web.menu import start_of
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +25,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def today_page(ctx: SignedIn) -> Response:
+    start = start_of(ctx)
+    if start != "/":
+        return RedirectResponse(start, status_code=303)
     page = today_with_parents(ctx.db, ctx.scope, ctx.audit, today())
     view = page.view
     return render(
@@ -37,6 +41,7 @@ def today_page(ctx: SignedIn) -> Response:
             "overdue": view.overdue,
             "due_today": view.due_today,
             "this_week": view.this_week,
+            "open_work": view.open_work,
             "sent_to_parents": page.sent_to_parents,
         },
     )

@@ -19,6 +19,7 @@ from backend.records.access import can_change, visible_record, visible_versions
 from backend.records.conflicts import resolve_after_save
 from backend.records.forms import FormShapeError, form_to_body, unflatten
 from backend.records.models import Record, RecordVersion
+from backend.records.next_steps import next_steps
 from backend.records.registry import KINDS, RECORD_TYPES, kind, may_start
 from backend.records.service import SaveResult, save_record
 from backend.records.views import user_names
@@ -204,6 +205,7 @@ def _record_page(
             "names": names,
             "saved": saved,
             "can_change": can_change(ctx.scope, record),
+            "next_steps": [] if shown else next_steps(ctx.db, ctx.scope, ctx.audit, record, today()),
             "units": unit_names(ctx.db, {record.unit_id}),
             "type_label": kind(record.type).label,
             "show_template": kind(record.type).show_template,

@@ -73,6 +73,7 @@ ACTION_LABELS: dict[str, str] = {
     "round.create": N_("Åbnede en trivselsrunde"),
     "round.delete": N_("Slettede en trivselsrunde"),
     "round.overview": N_("Så en trivselsrunde"),
+    "round.open_work": N_("Så, hvor mange børn der mangler en vurdering i en trivselsrunde"),
     "round.update": N_("Rettede en trivselsrunde"),
     "settings.read": N_("Læste kommunens indstillinger"),
     "settings.retention": N_("Rettede sletteperioderne"),

@@ -14,6 +14,7 @@ from backend.web import api, pages  # noqa: F401
 from backend.web.api import children as api_children
 from backend.web.api import export as api_export
 from backend.web.api import fhir as api_fhir
+from backend.web.api import forums as api_forums
 from backend.web.api import metrics as api_metrics
 from backend.web.api import overview as api_overview
 from backend.web.api import parents as api_parents
@@ -83,6 +84,7 @@ def create_app() -> FastAPI:
         api_metrics.router,
         api_session.router,
         api_children.router,
+        api_forums.router,
         api_records.router,
         api_parents.router,
         api_sync.router,

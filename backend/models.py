@@ -13,6 +13,7 @@ from backend.auth.models import (
     WebSession,
 )
 from backend.notify.models import OutgoingEmail
+from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
 from backend.parents.consent_models import ParentConsentLink
 from backend.parents.models import ParentInvitation
 from backend.people.models import (
@@ -44,6 +45,10 @@ __all__ = [
     "Child",
     "Device",
     "EvaluationRound",
+    "Forum",
+    "ForumCase",
+    "ForumMeeting",
+    "ForumMember",
     "KeptWrite",
     "Guardian",
     "ImportBatch",

@@ -13,9 +13,9 @@ from backend.auth.models import (
     WebSession,
 )
 from backend.notify.models import OutgoingEmail
-from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
 from backend.parents.consent_models import ParentConsentLink
 from backend.parents.models import ParentInvitation
+from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
 from backend.people.models import (
     Caseload,
     Child,

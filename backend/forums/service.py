@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from backend.audit import AuditTrail
-from backend.auth.policy import Scope, child_in_scope, is_id, partner_cases
+from backend.auth.policy import Scope, child_in_scope, children_in_scope, is_id, partner_cases
 from backend.db import utcnow
 from backend.domain import forums as rules
 from backend.domain.text import clean_text
@@ -259,6 +259,8 @@ class MeetingView:
     forum: Forum
     staff_side: bool
     cases: list[CaseView] = field(default_factory=list)
+    #: For the staff side: the children of the forum's units it may name (id → name).
+    choices: dict[str, str] = field(default_factory=dict)
 
 
 def _meeting_of(db: Session, scope: Scope, meeting_id: str) -> tuple[ForumMeeting, Forum, bool] | None:
@@ -296,7 +298,78 @@ def meeting_view(
             continue
         audit.add("forum.case.read", "forum_case", case.id, child.id)
         view.cases.append(CaseView(case, child.name, child.birth_date, True))
+    if staff_side and meeting.status == "planned":
+        on_agenda = {c.case.child_id for c in view.cases}
+        view.choices = {
+            child.id: child.name
+            for child, placement in children_in_scope(db, scope, on)
+            if placement.unit_id in forum.unit_ids and child.id not in on_agenda
+        }
     return view
+
+
+@dataclass
+class ForumsPage:
+    forums: list[ForumSummary]
+    coming: list[MeetingView]
+
+
+def forums_page(db: Session, scope: Scope, audit: AuditTrail, on: date) -> ForumsPage:
+    """The caller's forums and their coming meetings with the cases the caller may read (a
+    partner's start page)."""
+    forums = forums_of(db, scope, on)
+    coming: list[MeetingView] = []
+    if forums:
+        meetings = db.exec(
+            select(ForumMeeting.id)
+            .where(
+                ForumMeeting.forum_id.in_([f.id for f in forums]),
+                ForumMeeting.held_on >= on,
+                ForumMeeting.status == "planned",
+            )
+            .order_by(ForumMeeting.held_on)
+        )
+        for meeting_id in meetings:
+            view = meeting_view(db, scope, audit, meeting_id, on)
+            if view is not None:
+                coming.append(view)
+    return ForumsPage(forums, coming)
+
+
+@dataclass
+class CasePage:
+    case: ForumCase
+    meeting: ForumMeeting
+    forum: Forum
+    staff_side: bool
+    child_name: str | None
+
+
+def case_page(db: Session, scope: Scope, audit: AuditTrail, case_id: str, on: date) -> CasePage | None:
+    """One agenda case with its preparation: the staff side always (a named child only when in
+    the caller's scope), a partner only when the case is shared and their access lasts."""
+    case = db.get(ForumCase, case_id) if is_id(case_id) else None
+    found = _meeting_of(db, scope, case.meeting_id) if case else None
+    if case is None or found is None:
+        return None
+    meeting, forum, staff_side = found
+    child_name = None
+    if case.child_id is not None:
+        if staff_side:
+            placed = child_in_scope(db, scope, case.child_id, on)
+            if placed is None:
+                return None
+            child_name = placed[0].name
+        else:
+            readable = [c for _ch, c, _m in partner_cases(db, scope, on, case.child_id) if c.id == case.id]
+            if not readable:
+                return None
+            child = db.get(Child, case.child_id)
+            child_name = child.name if child else None
+        audit.add("forum.case.read", "forum_case", case.id, case.child_id)
+    elif not staff_side and case.shared_at is None:
+        return None
+    return CasePage(case, meeting, forum, staff_side, child_name)
 
 
 # --- agenda cases -----------------------------------------------------------------------------
@@ -410,7 +483,14 @@ def latest_joint_positions(db: Session, case: ForumCase) -> dict:
 
 
 def save_preparation(
-    db: Session, scope: Scope, audit: AuditTrail, case_id: str, fields: dict[str, str], on: date
+    db: Session,
+    scope: Scope,
+    audit: AuditTrail,
+    case_id: str,
+    fields: dict[str, str],
+    on: date,
+    *,
+    share: bool = False,
 ) -> ForumCase:
     """The preparation form, filled in by a professional who knows the child; the latest joint
     positions per area are pulled in at each save."""
@@ -424,6 +504,8 @@ def save_preparation(
     db.add(case)
     db.flush()
     audit.add("forum.case.prepare", "forum_case", case.id, case.child_id)
+    if share:
+        return share_preparation(db, scope, audit, case.id)
     return case
 
 

@@ -27,6 +27,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def today_page(ctx: SignedIn) -> Response:
+    if ctx.scope.is_partner and not ctx.scope.unit_ids:
+        # A partner's start page: their coming meetings and the cases (domain §11).
+        return RedirectResponse("/forums", status_code=303)
     page = today_with_parents(ctx.db, ctx.scope, ctx.audit, today())
     view = page.view
     return render(

@@ -35,6 +35,7 @@ ROLE_LABELS: dict[str, str] = {
     "pedagogue": N_("Pædagog"),
     "leader": N_("Leder"),
     "admin": "Kommunal administrator",
+    "partner": "Samarbejdspartner",
 }
 
 

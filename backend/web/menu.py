@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.domain.start import ADMIN_HOME, LEADER_OVERVIEW, start_path
+from backend.domain.start import ADMIN_HOME, FORUMS, LEADER_OVERVIEW, start_path
 from backend.i18n import gettext as _
 from backend.web.context import RequestContext
 
@@ -11,8 +11,15 @@ def menu_links(ctx: RequestContext | None) -> list[tuple[str, str]]:
     if ctx is None or ctx.user is None:
         return []
     scope = ctx.scope
+    if scope.is_partner and not scope.unit_ids:
+        # A partner works only in forums (domain §11).
+        links = [(_("Tværfaglige forummer"), "/forums"), (_("Påmindelser"), "/me/reminders")]
+        if not ctx.user.is_demo and not ctx.user.oidc_subject:
+            links.append((_("Totrinsbekræftelse"), "/me/second-factor"))
+        return links
     links: list[tuple[str, str]] = [(_("Ikke gemte ændringer"), "/conflicts")]
     if scope.unit_ids:
+        links.append((_("Tværfaglige forummer"), "/forums"))
         links.append((_("Trivselsrunder"), "/rounds"))
         links.append((_("Faglig sparring"), "/sparring"))
     links.append((_("Påmindelser"), "/me/reminders"))
@@ -35,7 +42,10 @@ def start_of(ctx: RequestContext) -> str:
     """The signed-in user's start page (backend/domain/start.py)."""
     scope = ctx.scope
     return start_path(
-        is_professional=scope.is_professional, leads=bool(scope.led_unit_ids), is_admin=scope.is_admin
+        is_professional=scope.is_professional,
+        leads=bool(scope.led_unit_ids),
+        is_admin=scope.is_admin,
+        is_partner=scope.is_partner and not scope.unit_ids,
     )
 
 
@@ -46,4 +56,6 @@ def start_tab(ctx: RequestContext | None) -> tuple[str, str]:
         return _("Overblik"), start
     if start == ADMIN_HOME:
         return _("Administration"), start
+    if start == FORUMS:
+        return _("Møder"), start
     return _("I dag"), start

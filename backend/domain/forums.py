@@ -48,3 +48,26 @@ def partner_may_read(
 def access_from(on: date, access_days: int) -> date:
     """The earliest meeting date whose cases a partner can still read on `on`."""
     return on - timedelta(days=access_days)
+
+
+#: The three action paths (domain §11) a case's minutes choose for the next step.
+ACTION_PATHS: dict[str, str] = {
+    "own_profession": N_("1 · Udvidet opmærksomhed i egen faggruppe"),
+    "cross_disciplinary": N_("2 · Tværfagligt samarbejde"),
+    "notification": N_("3 · Underretning til kommunen"),
+}
+#: At most this many "who does what by when" lines in a case's minutes.
+MAX_ACTIONS = 8
+#: Without a date of its own, telling the parents is due this many days after the meeting.
+TELL_PARENTS_DAYS = 7
+
+
+def tell_parents_due(held_on: date) -> date:
+    return held_on + timedelta(days=TELL_PARENTS_DAYS)
+
+
+def came_of_it(statuses: list[str]) -> str:
+    """What came of an earlier plan, from its tasks' statuses: `done`, `open` or `none`."""
+    if not statuses:
+        return "none"
+    return "done" if all(s in ("done", "cancelled") for s in statuses) else "open"

@@ -463,6 +463,11 @@ def _staff_case(db: Session, scope: Scope, case_id: str) -> tuple[ForumCase, For
     return case, found[0], found[1]
 
 
+def staff_case(db: Session, scope: Scope, case_id: str) -> tuple[ForumCase, ForumMeeting, Forum]:
+    """A case the caller may change as the forum's staff side (else ForumError not_found)."""
+    return _staff_case(db, scope, case_id)
+
+
 def latest_joint_positions(db: Session, case: ForumCase) -> dict:
     """The child's latest final joint well-being assessment in the case's unit: per area."""
     if case.child_id is None:

@@ -144,6 +144,11 @@ def test_the_case_page_writes_minutes_and_shows_the_partners_contribution(client
         f"/forums/cases/{case_id}/contributions", data={**csrf, "contribution": "<i>PPR</i> deltager"}
     )
     assert added.status_code == 303
+    empty = client.post(f"/forums/cases/{case_id}/contributions", data={**csrf, "contribution": " "})
+    assert (
+        empty.status_code == 422
+        and '<a href="#f-contribution">Skriv dit bidrag til referatet.</a>' in empty.text
+    )
     assert client.post(f"/forums/cases/{case_id}/minutes", data={**csrf, **_minutes(db)}).status_code == 404
     page = client.get(f"/forums/cases/{case_id}").text
     assert "Rikke Rådgiver:" in page and "&lt;i&gt;PPR&lt;/i&gt; deltager" in page
@@ -155,6 +160,7 @@ def test_the_case_page_writes_minutes_and_shows_the_partners_contribution(client
     )
     assert bad.status_code == 422
     assert "Skriv planen for næste skridt." in bad.text and 'value="Ring"' in bad.text
+    assert '<a href="#f-plan">Skriv planen for næste skridt.</a>' in bad.text  # the summary links the field
     saved = client.post(f"/forums/cases/{case_id}/minutes", data={**csrf, **_minutes(db)})
     assert saved.status_code == 303
     page = client.get(f"/forums/cases/{case_id}").text

@@ -149,6 +149,7 @@ def _case_page(
     errors: dict,
     status_code: int = 200,
     minutes_values: dict | None = None,
+    section: str = "preparation",
 ) -> Response:
     view = minutes_page(ctx.db, ctx.scope, ctx.audit, case_id, today())
     if view is None:
@@ -163,6 +164,7 @@ def _case_page(
         else _minutes_values(page.case.minutes),
         "action_rows": range(ACTION_ROWS),
         "errors": errors,
+        "error_section": section,
         "positions": ctx.municipal.position_labels,
         **LABELS,
     }
@@ -192,7 +194,8 @@ def write_minutes(ctx: SignedIn, case_id: str, form: Fields) -> Response:
         save_minutes(ctx.db, ctx.scope, ctx.audit, case_id, form, today())
     except ForumError as error:
         _not_found(error)
-        return _case_page(ctx, case_id, None, {error.field: error.message}, 422, minutes_values=form)
+        errors = {error.field: error.message}
+        return _case_page(ctx, case_id, None, errors, 422, minutes_values=form, section="minutes")
     return RedirectResponse(f"/forums/cases/{case_id}#minutes-heading", status_code=303)
 
 
@@ -202,5 +205,6 @@ def contribute(ctx: SignedIn, case_id: str, form: Fields) -> Response:
         add_contribution(ctx.db, ctx.scope, ctx.audit, case_id, form.get("contribution", ""), today())
     except ForumError as error:
         _not_found(error)
-        return _case_page(ctx, case_id, None, {error.field: error.message}, 422, minutes_values=form)
+        errors = {error.field: error.message}
+        return _case_page(ctx, case_id, None, errors, 422, minutes_values=form, section="contribution")
     return RedirectResponse(f"/forums/cases/{case_id}#contributions-heading", status_code=303)

@@ -1,23 +1,24 @@
 // Keeping pages for offline use: "Hent til offline" on the front page (today.html loads this module).
 import { keepChanged } from "./keep.js";
 import { isIos, standalone, store, userId } from "./page.js";
+import { _ } from "./texts.js";
 
 async function downloadForOffline(button) {
   const status = button.parentElement.querySelector("[data-download-status]");
   if (isIos && !standalone) {
-    status.textContent = "Føj først Opspor til hjemmeskærmen (Del → Føj til hjemmeskærm) og åbn appen derfra. Ellers kan iPhone slette det, der er gemt.";
+    status.textContent = _("Føj først Opspor til hjemmeskærmen (Del → Føj til hjemmeskærm) og åbn appen derfra. Ellers kan iPhone slette det, der er gemt.");
     return;
   }
   button.disabled = true;
   try {
     const { manifest } = await keepChanged({ onPage: (done, total) => {
-      status.textContent = `Henter … ${done} af ${total}`;
+      status.textContent = _("Henter … {done} af {total}", { done, total });
     } });
     await store.put("facts", "offline_enabled", true);
     await store.put("facts", "last_sync_at", new Date().toISOString());
-    status.textContent = `Klar til brug uden net: ${manifest.children} børn (${manifest.urls.length} sider).`;
+    status.textContent = _("Klar til brug uden net: {children} børn ({done} sider).", { children: manifest.children, done: manifest.urls.length });
   } catch (error) {
-    status.textContent = "Hentningen blev afbrudt. Prøv igen, når der er net.";
+    status.textContent = _("Hentningen blev afbrudt. Prøv igen, når der er net.");
   } finally {
     button.disabled = false;
   }

@@ -15,7 +15,7 @@ from backend.auth.models import (
 from backend.notify.models import OutgoingEmail
 from backend.parents.consent_models import ParentConsentLink
 from backend.parents.models import ParentInvitation
-from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
+from backend.people.forum_models import Forum, ForumCase, ForumContribution, ForumMeeting, ForumMember
 from backend.people.models import (
     Caseload,
     Child,
@@ -47,6 +47,7 @@ __all__ = [
     "EvaluationRound",
     "Forum",
     "ForumCase",
+    "ForumContribution",
     "ForumMeeting",
     "ForumMember",
     "KeptWrite",

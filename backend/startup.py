@@ -14,6 +14,7 @@ from datetime import timedelta
 from backend.admin.retention import run_retention_periodic
 from backend.auth.provisioning import register_roles_removed_hook
 from backend.auth.signin import register_sign_out_hook
+from backend.forums.reminders import run_preparation_reminders
 from backend.notify.email import register_give_up_hook, run_email_job
 from backend.records.kinds.reflection import email_gave_up
 from backend.records.tasks import release_tasks_of_removed_roles
@@ -27,4 +28,5 @@ def connect_services() -> None:
     register_sign_out_hook(forget_device_subscriptions)
     register_roles_removed_hook(release_tasks_of_removed_roles)
     register_job("email", timedelta(minutes=1), run_email_job, exclusive=False)
+    register_job("forum_reminders", timedelta(hours=1), run_preparation_reminders)
     register_job("retention", timedelta(days=1), run_retention_periodic, lease=timedelta(hours=1))

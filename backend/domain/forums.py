@@ -3,6 +3,7 @@ a partner may read a named case."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from backend.domain.messages import N_
@@ -48,3 +49,71 @@ def partner_may_read(
 def access_from(on: date, access_days: int) -> date:
     """The earliest meeting date whose cases a partner can still read on `on`."""
     return on - timedelta(days=access_days)
+
+
+#: The three action paths (domain §11) a case's minutes choose for the next step.
+ACTION_PATHS: dict[str, str] = {
+    "own_profession": N_("1 · Udvidet opmærksomhed i egen faggruppe"),
+    "cross_disciplinary": N_("2 · Tværfagligt samarbejde"),
+    "notification": N_("3 · Underretning til kommunen"),
+}
+#: At most this many "who does what by when" lines in a case's minutes.
+MAX_ACTIONS = 8
+#: Without a date of its own, telling the parents is due this many days after the meeting.
+TELL_PARENTS_DAYS = 7
+
+
+def tell_parents_due(held_on: date) -> date:
+    return held_on + timedelta(days=TELL_PARENTS_DAYS)
+
+
+def came_of_it(statuses: list[str]) -> str:
+    """What came of an earlier plan, from its tasks' statuses: `done`, `open` or `none`."""
+    if not statuses:
+        return "none"
+    return "done" if all(s in ("done", "cancelled") for s in statuses) else "open"
+
+
+@dataclass
+class ForumFigures:
+    """A forum's (or a unit's) figures: cases discussed at meetings held, the action path each
+    case's minutes chose, and the minutes' tasks that fell due and how many were done on time."""
+
+    name: str = ""
+    discussed: int = 0
+    paths: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTION_PATHS, 0))
+    follow_ups_due: int = 0
+    follow_ups_on_time: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """As the municipality report's metric keys."""
+        counts = {"forum.discussed": self.discussed}
+        counts |= {f"forum.path.{path}": self.paths[path] for path in ACTION_PATHS}
+        counts |= {
+            "forum.follow_ups_due": self.follow_ups_due,
+            "forum.follow_ups_on_time": self.follow_ups_on_time,
+        }
+        return counts
+
+
+def count_case(figures: ForumFigures, held_on: date, status: str, minutes: dict, on: date) -> None:
+    """A case counts as discussed once its meeting was held (not cancelled, not in the future)."""
+    if status == "cancelled" or held_on > on:
+        return
+    figures.discussed += 1
+    if minutes.get("action_path") in ACTION_PATHS:
+        figures.paths[minutes["action_path"]] += 1
+
+
+def count_follow_up(
+    figures: ForumFigures, due_on: date, status: str, closed_on: date | None, on: date
+) -> None:
+    """A minutes task is due once its date has passed or it is done; on time when done by then."""
+    if status == "cancelled":
+        return
+    done = status == "done" and closed_on is not None
+    if due_on >= on and not done:
+        return
+    figures.follow_ups_due += 1
+    if done and closed_on <= due_on:
+        figures.follow_ups_on_time += 1

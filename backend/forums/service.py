@@ -22,6 +22,7 @@ from backend.db import utcnow
 from backend.domain import forums as rules
 from backend.domain.text import clean_text
 from backend.domain.wellbeing import AREAS
+from backend.forums.reminders import tell_preparation_shared
 from backend.i18n import gettext as _
 from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
 from backend.people.models import Child, Unit, User
@@ -462,6 +463,11 @@ def _staff_case(db: Session, scope: Scope, case_id: str) -> tuple[ForumCase, For
     return case, found[0], found[1]
 
 
+def staff_case(db: Session, scope: Scope, case_id: str) -> tuple[ForumCase, ForumMeeting, Forum]:
+    """A case the caller may change as the forum's staff side (else ForumError not_found)."""
+    return _staff_case(db, scope, case_id)
+
+
 def latest_joint_positions(db: Session, case: ForumCase) -> dict:
     """The child's latest final joint well-being assessment in the case's unit: per area."""
     if case.child_id is None:
@@ -518,13 +524,14 @@ def share_preparation(
     db: Session, scope: Scope, audit: AuditTrail, case_id: str, now: datetime | None = None
 ) -> ForumCase:
     """Marks the preparation shared: the members can read it, partners from now on."""
-    case, _meeting, _forum = _staff_case(db, scope, case_id)
+    case, meeting, _forum = _staff_case(db, scope, case_id)
     if not (case.preparation.get("question") or "").strip():
         raise ForumError(_("Skriv spørgsmålet til forummet, før forberedelsen deles."), "question")
     if case.shared_at is None:
         case.shared_at = now or utcnow()
         db.add(case)
         db.flush()
+        tell_preparation_shared(db, case, meeting, scope.user_id)
     audit.add("forum.case.share", "forum_case", case.id, case.child_id)
     return case
 

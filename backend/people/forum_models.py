@@ -79,3 +79,22 @@ class ForumCase(SQLModel, table=True):
     shared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by_id: str = Field(foreign_key="app_user.id", max_length=36)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: The minutes (written by the staff side): `plan`, `action_path` (a
+    #: `domain.forums.ACTION_PATHS` key), `actions` [{what, who, by, task}], `tell_parents`.
+    minutes: dict = Field(
+        default_factory=dict, sa_column=Column(JSONType, nullable=False, server_default="{}")
+    )
+    minutes_by_id: str | None = Field(default=None, foreign_key="app_user.id", max_length=36)
+    minutes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ForumContribution(SQLModel, table=True):
+    """A member's own contribution to a case's minutes (a partner's, attributed; only theirs)."""
+
+    __tablename__ = "forum_contribution"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="forum_case.id", index=True, max_length=36)
+    author_id: str = Field(foreign_key="app_user.id", max_length=36)
+    text: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

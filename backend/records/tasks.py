@@ -22,7 +22,13 @@ from backend.records.models import Record, Task
 
 #: Kinds that involve the parents; held while an abuse-path concern is open (domain §6).
 PARENT_FACING = frozenset(
-    {"dialogue_meeting", "transition_conversation", "next_dialogue_meeting", "parent_answer_waiting"}
+    {
+        "dialogue_meeting",
+        "transition_conversation",
+        "next_dialogue_meeting",
+        "parent_answer_waiting",
+        "forum_tell_parents",
+    }
 )
 
 TITLES: dict[str, str] = {
@@ -43,6 +49,8 @@ TITLES: dict[str, str] = {
     "round_assessment": N_("Trivselsvurderinger"),
     "transition_description": N_("Skriv overgangsbeskrivelse"),
     "parent_answer_waiting": N_("Forældrene har ikke svaret på invitationen"),
+    "forum_action": N_("Opgave fra forummøde"),
+    "forum_tell_parents": N_("Fortæl forældrene, hvad der skal ske efter forummødet"),
 }
 
 #: Kinds a person closes by hand (no record completes them).
@@ -53,6 +61,8 @@ CLOSED_BY_HAND = frozenset(
         "transition_evaluation",
         "parent_involvement_hint",
         "reflection_minutes",
+        "forum_action",
+        "forum_tell_parents",
     }
 )
 
@@ -182,6 +192,8 @@ def task_url(task: Task) -> str:
             f"/records/{task.record_id}/edit" if task.record_id else f"/forms/transition?child={child}"
         ),
     }
+    if task.kind in ("forum_action", "forum_tell_parents") and task.params.get("case"):
+        return f"/forums/cases/{task.params['case']}"
     if task.kind in forms and (child or task.record_id):
         return forms[task.kind]
     return f"/tasks/{task.id}"

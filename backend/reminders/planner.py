@@ -234,6 +234,14 @@ def _deliver(
     result.sends += queue_sends(db, delivery_id, user_id)
 
 
+def deliver_once(db: Session, user_id: str, key: str, kind: str, text: messages.PushText) -> bool:
+    """One push delivery for another service's reminder (e.g. a forum's preparation), made once
+    per user and key; True when this call made it."""
+    result = PlanResult()
+    _deliver(db, user_id, key, kind, text, [], result)
+    return result.deliveries == 1
+
+
 def queue_sends(db: Session, delivery_id: str, user_id: str) -> int:
     """A pending send of the delivery to each of the user's subscriptions."""
     subscriptions = db.exec(select(PushSubscription.id).where(PushSubscription.user_id == user_id)).all()

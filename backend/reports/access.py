@@ -15,6 +15,7 @@ from backend.audit import AuditTrail
 from backend.auth.policy import Scope, is_id
 from backend.domain.overview import own_unit
 from backend.domain.settings import MunicipalSettings
+from backend.forums.figures import figures_per_forum
 from backend.people.models import Child, Role, Unit
 from backend.reports.municipality import Report, build_report
 from backend.reports.overview import UnitFigures, unit_overview
@@ -70,6 +71,7 @@ def leader_overview(
     if unit is None or (round_id and not is_id(round_id)):
         raise NotFound
     figures, rounds = unit_overview(ctx.db, unit, round_id or None, on, ctx.municipal, age_band)
+    figures.forums = figures_per_forum(ctx.db, unit.id, on)
     if round_id and figures.round is None:
         raise NotFound
     ctx.audit.add("overview.read", "unit", unit.id, round_id=figures.round.id if figures.round else None)

@@ -17,11 +17,13 @@ from sqlmodel import Session, select
 
 from backend.domain import disclosure
 from backend.domain.csv_file import write_csv
+from backend.domain.forums import ACTION_PATHS, ForumFigures
 from backend.domain.messages import N_
 from backend.domain.overview import AGE_BANDS
 from backend.domain.settings import POSITIONS, MunicipalSettings
 from backend.domain.units import UNIT_KIND_LABELS
 from backend.domain.wellbeing import SEVERITY
+from backend.forums.figures import counts_per_unit
 from backend.people.models import Unit
 from backend.reports.overview import AREA_KEYS, UnitFigures, many_units_by_band
 
@@ -63,6 +65,12 @@ def _metrics() -> list[Metric]:
         Metric("follow_up.agreement.overdue", "Forfaldne aftaler", "follow_up"),
         Metric("follow_up.trial_action_follow_up.open", N_("Åbne prøvehandlinger"), "follow_up"),
         Metric("follow_up.trial_action_follow_up.overdue", N_("Forfaldne prøvehandlinger"), "follow_up"),
+        Metric("forum.discussed", N_("Sager drøftet i forum"), "forum"),
+    ]
+    metrics += [Metric(f"forum.path.{path}", label, "forum") for path, label in ACTION_PATHS.items()]
+    metrics += [
+        Metric("forum.follow_ups_due", N_("Opgaver fra forum forfaldne"), "forum"),
+        Metric("forum.follow_ups_on_time", N_("Opgaver fra forum udført til tiden"), "forum"),
     ]
     return metrics
 
@@ -100,6 +108,7 @@ SHARES = [
         "transitions.evaluations_in_time",
         "transitions.evaluations_due",
     ),
+    ("share.forum.follow_ups", N_("Andel til tiden"), "forum.follow_ups_on_time", "forum.follow_ups_due"),
 ]
 
 #: Sums within a row: total → parts.
@@ -134,6 +143,7 @@ def counts_of(figures: UnitFigures) -> dict[str, int]:
     for kind in total.open:
         counts[f"follow_up.{kind}.open"] = total.open[kind]
         counts[f"follow_up.{kind}.overdue"] = total.overdue[kind]
+    counts.update(ForumFigures().counts())  # filled in by `build_reports` (forums are no round's)
     return counts
 
 
@@ -177,8 +187,15 @@ def build_reports(
         )
     )
     by_band = many_units_by_band(db, units, on, settings, VIEWS)
+    # Forum cases have no age band (anonymous ones no child): counted in the unfiltered view only;
+    # the bands' zeros leave the whole count as the unpublished rest, protected like any cell.
+    forums = counts_per_unit(db, [u.id for u in units], on)
+    no_forum = ForumFigures().counts()
     views = {
-        band: [(u.kind, u.name, counts_of(f)) for u, f in zip(units, figures, strict=True)]
+        band: [
+            (u.kind, u.name, counts_of(f) | (forums[u.id] if band is None else no_forum))
+            for u, f in zip(units, figures, strict=True)
+        ]
         for band, figures in by_band.items()
     }
     return protect_views(views, on)

@@ -84,6 +84,8 @@ class UnitFigures:
     adbb_overdue: list[OverdueScreening] = field(default_factory=list)
     transitions: rules.TransitionFigures = field(default_factory=rules.TransitionFigures)
     follow_up: dict[str, PersonFollowUp] = field(default_factory=dict)
+    #: Per forum the unit brings cases to: discussed, paths chosen, follow-ups on time.
+    forums: list = field(default_factory=list)
 
     @property
     def is_district(self) -> bool:

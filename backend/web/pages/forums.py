@@ -9,13 +9,20 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
 from backend.domain.dates import today
-from backend.domain.forums import AGE_BANDS, KINDS, MEETING_STATUSES, MEMBER_ROLES, PREPARATION_FIELDS
+from backend.domain.forums import (
+    ACTION_PATHS,
+    AGE_BANDS,
+    KINDS,
+    MEETING_STATUSES,
+    MEMBER_ROLES,
+    PREPARATION_FIELDS,
+)
 from backend.domain.wellbeing import AREAS
+from backend.forums.minutes import ACTION_ROWS, add_contribution, minutes_page, save_minutes
 from backend.forums.service import (
     ForumError,
     add_anonymous_case,
     add_named_case,
-    case_page,
     forum_view,
     forums_page,
     meeting_view,
@@ -36,6 +43,7 @@ LABELS = {
     "age_bands": AGE_BANDS,
     "prep_fields": PREPARATION_FIELDS,
     "areas": AREAS,
+    "action_paths": ACTION_PATHS,
 }
 
 
@@ -122,16 +130,41 @@ def new_case(ctx: SignedIn, meeting_id: str, form: Fields) -> Response:
     return RedirectResponse(f"/forums/cases/{case.id}", status_code=303)
 
 
+def _minutes_values(minutes: dict) -> dict:
+    values = {"plan": minutes.get("plan", ""), "action_path": minutes.get("action_path", "")}
+    values["tell_parents"] = "on" if minutes.get("tell_parents") else ""
+    for index, action in enumerate(minutes.get("actions", [])):
+        values |= {
+            f"action_what_{index}": action["what"],
+            f"action_who_{index}": action["who"],
+            f"action_by_{index}": action["by"],
+        }
+    return values
+
+
 def _case_page(
-    ctx: SignedIn, case_id: str, values: dict | None, errors: dict, status_code: int = 200
+    ctx: SignedIn,
+    case_id: str,
+    values: dict | None,
+    errors: dict,
+    status_code: int = 200,
+    minutes_values: dict | None = None,
+    section: str = "preparation",
 ) -> Response:
-    page = case_page(ctx.db, ctx.scope, ctx.audit, case_id, today())
-    if page is None:
+    view = minutes_page(ctx.db, ctx.scope, ctx.audit, case_id, today())
+    if view is None:
         raise HTTPException(404)
+    page = view.page
     context = {
         "page": page,
+        "view": view,
         "values": values if values is not None else dict(page.case.preparation),
+        "minutes_values": minutes_values
+        if minutes_values is not None
+        else _minutes_values(page.case.minutes),
+        "action_rows": range(ACTION_ROWS),
         "errors": errors,
+        "error_section": section,
         "positions": ctx.municipal.position_labels,
         **LABELS,
     }
@@ -153,3 +186,25 @@ def prepare_case(ctx: SignedIn, case_id: str, form: Fields) -> Response:
         _not_found(error)
         return _case_page(ctx, case_id, form, {error.field: error.message}, 422)
     return RedirectResponse(f"/forums/cases/{case_id}", status_code=303)
+
+
+@router.post("/forums/cases/{case_id}/minutes")
+def write_minutes(ctx: SignedIn, case_id: str, form: Fields) -> Response:
+    try:
+        save_minutes(ctx.db, ctx.scope, ctx.audit, case_id, form, today())
+    except ForumError as error:
+        _not_found(error)
+        errors = {error.field: error.message}
+        return _case_page(ctx, case_id, None, errors, 422, minutes_values=form, section="minutes")
+    return RedirectResponse(f"/forums/cases/{case_id}#minutes-heading", status_code=303)
+
+
+@router.post("/forums/cases/{case_id}/contributions")
+def contribute(ctx: SignedIn, case_id: str, form: Fields) -> Response:
+    try:
+        add_contribution(ctx.db, ctx.scope, ctx.audit, case_id, form.get("contribution", ""), today())
+    except ForumError as error:
+        _not_found(error)
+        errors = {error.field: error.message}
+        return _case_page(ctx, case_id, None, errors, 422, minutes_values=form, section="contribution")
+    return RedirectResponse(f"/forums/cases/{case_id}#contributions-heading", status_code=303)

@@ -38,6 +38,7 @@ from backend.web.pages import admin_children as admin_children_pages
 from backend.web.pages import admin_export as admin_export_pages
 from backend.web.pages import admin_home as admin_home_pages
 from backend.web.pages import admin_import as admin_import_pages
+from backend.web.pages import admin_certifications as admin_certification_pages
 from backend.web.pages import admin_org as admin_org_pages
 from backend.web.pages import admin_retention as admin_retention_pages
 from backend.web.pages import audit as audit_pages
@@ -106,6 +107,7 @@ def create_app() -> FastAPI:
         api_fhir.router,
         admin_home_pages.router,
         admin_org_pages.router,
+        admin_certification_pages.router,
         admin_approvals_pages.router,
         admin_children_pages.router,
         admin_caseloads_pages.router,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from backend.auth.policy import Scope
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.kinds import (
+    action_plan,
     adbb,
     concern_note,
     consent,
@@ -45,6 +46,7 @@ KINDS: dict[str, RecordKind] = {
         transition.KIND,
         concern_note.KIND,
         notification.KIND,
+        action_plan.KIND,
         consent.KIND,
     )
 }

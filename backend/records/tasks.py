@@ -43,6 +43,11 @@ TITLES: dict[str, str] = {
     "round_assessment": N_("Trivselsvurderinger"),
     "transition_description": N_("Skriv overgangsbeskrivelse"),
     "parent_answer_waiting": N_("Forældrene har ikke svaret på invitationen"),
+    "action_plan_follow_up": N_("Følg op på planen i egen faggruppe"),
+    "forum_case": N_("Sæt sagen på dagsordenen i det tværfaglige forum"),
+    "forum_consent": N_("Indhent forældrenes samtykke til drøftelse i det tværfaglige forum"),
+    "adbb_supervision_request": N_("Anmod ADBB-supervisionsteamet om sparring"),
+    "notification_write": N_("Skriv underretningen færdig"),
 }
 
 #: Kinds a person closes by hand (no record completes them).
@@ -53,6 +58,10 @@ CLOSED_BY_HAND = frozenset(
         "transition_evaluation",
         "parent_involvement_hint",
         "reflection_minutes",
+        "action_plan_follow_up",
+        "forum_case",
+        "forum_consent",
+        "adbb_supervision_request",
     }
 )
 
@@ -175,6 +184,8 @@ def task_url(task: Task) -> str:
         "transition_conversation": f"/records/{task.record_id}/edit",
         "trial_action_follow_up": f"/records/{task.record_id}/edit",
         "notification_receipt": f"/records/{task.record_id}/edit",
+        "notification_write": f"/records/{task.record_id}/edit",
+        "action_plan_follow_up": f"/records/{task.record_id}",
         "adbb_first": f"/forms/adbb?child={child}&occasion=first",
         "adbb_second": f"/forms/adbb?child={child}&occasion=second",
         "parent_answer_waiting": f"/records/{task.record_id}/parents",

@@ -39,7 +39,7 @@ def test_path_one_makes_a_plan_record_and_a_follow_up_task(client, demo, db) -> 
     follow_up = today() + timedelta(days=21)
     plan = put_record(
         client,
-        "action_plan",
+        "action_paths",
         child.id,
         _decision(
             source,
@@ -59,15 +59,15 @@ def test_path_one_needs_trial_actions_and_a_follow_up_date(client, demo, db) -> 
     child = child_aged(db, HV_UNIT, 3, 12)
     login(client, "demo-sundhedsplejerske")
     source = _concern(client, child.id)
-    response = put_record(client, "action_plan", child.id, _decision(source, own_profession=True))
+    response = put_record(client, "action_paths", child.id, _decision(source, own_profession=True))
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"data.trial_actions", "data.follow_up_on"} <= fields
-    nothing = put_record(client, "action_plan", child.id, _decision(source))
+    nothing = put_record(client, "action_paths", child.id, _decision(source))
     assert nothing.status_code == 422
     assert "Vælg mindst ét handlingsspor." in nothing.text
     no_parents = put_record(
-        client, "action_plan", child.id, _decision(source, notification=True, with_parents="no")
+        client, "action_paths", child.id, _decision(source, notification=True, with_parents="no")
     )
     assert no_parents.status_code == 422 and "data.why_not_with_parents" in no_parents.text
 
@@ -77,7 +77,7 @@ def test_path_two_forum_without_consent_asks_for_consent_first(client, demo, db)
     login(client, "demo-sundhedsplejerske")
     source = _concern(client, child.id)
     plan = put_record(
-        client, "action_plan", child.id, _decision(source, cross_disciplinary=True, cross_route="forum")
+        client, "action_paths", child.id, _decision(source, cross_disciplinary=True, cross_route="forum")
     )
     assert plan.status_code == 201, plan.text
     tasks = _open_tasks(db, child.id)
@@ -100,7 +100,7 @@ def test_path_two_forum_with_consent_puts_the_case_forward(client, demo, db) -> 
     assert put_record(client, "consent", child.id, consent).status_code == 201
     source = _concern(client, child.id)
     plan = put_record(
-        client, "action_plan", child.id, _decision(source, cross_disciplinary=True, cross_route="forum")
+        client, "action_paths", child.id, _decision(source, cross_disciplinary=True, cross_route="forum")
     )
     assert plan.status_code == 201, plan.text
     tasks = _open_tasks(db, child.id)
@@ -115,7 +115,7 @@ def test_an_adbb_above_the_cut_off_offers_the_supervision_team_first(client, dem
     screening_id = screening.json()["id"]
     view = client.get(f"/records/{screening_id}").text
     assert 'id="supervision-offer"' in view
-    link = f"/forms/action_plan?child={child.id}&amp;from={screening_id}"
+    link = f"/forms/action_paths?child={child.id}&amp;from={screening_id}"
     assert link in view
     form = client.get(link.replace("&amp;", "&")).text
     assert 'id="supervision-offer"' in form
@@ -124,7 +124,7 @@ def test_an_adbb_above_the_cut_off_offers_the_supervision_team_first(client, dem
     assert re.search(r'value="adbb_supervision" checked', form)
     plan = put_record(
         client,
-        "action_plan",
+        "action_paths",
         child.id,
         _decision(screening_id, cross_disciplinary=True, cross_route="adbb_supervision"),
     )
@@ -146,7 +146,7 @@ def test_path_three_makes_a_notification_draft_and_a_task_to_finish_it(client, d
     source = _concern(client, child.id)
     body = _decision(source, notification=True)
     record_id = str(uuid.uuid4())
-    plan = put_record(client, "action_plan", child.id, body, record_id=record_id)
+    plan = put_record(client, "action_paths", child.id, body, record_id=record_id)
     assert plan.status_code == 201, plan.text
     draft_id = plan.json()["derived"]["notification_record_id"]
     db.expire_all()
@@ -157,7 +157,7 @@ def test_path_three_makes_a_notification_draft_and_a_task_to_finish_it(client, d
     page = client.get(f"/records/{record_id}").text
     assert f"/records/{draft_id}/edit" in page
     # Saving the decision again makes no second draft.
-    again = put_record(client, "action_plan", child.id, body, record_id=record_id, base_version=1)
+    again = put_record(client, "action_paths", child.id, body, record_id=record_id, base_version=1)
     assert again.status_code == 200, again.text
     db.expire_all()
     assert len(db.exec(select(Record).where(Record.type == "notification")).all()) == 1
@@ -169,7 +169,7 @@ def test_the_paths_are_not_mutually_exclusive(client, demo, db) -> None:
     source = _concern(client, child.id)
     plan = put_record(
         client,
-        "action_plan",
+        "action_paths",
         child.id,
         _decision(
             source,
@@ -193,6 +193,6 @@ def test_a_concern_note_and_a_joint_assessment_lead_to_the_decision(client, demo
     login(client, "demo-sundhedsplejerske")
     source = _concern(client, child.id)
     view = client.get(f"/records/{source}").text
-    assert f"/forms/action_plan?child={child.id}&amp;from={source}" in view
-    form = client.get(f"/forms/action_plan?child={child.id}&from={source}").text
+    assert f"/forms/action_paths?child={child.id}&amp;from={source}" in view
+    form = client.get(f"/forms/action_paths?child={child.id}&from={source}").text
     assert f'name="data.source_record_id" value="{source}"' in form

@@ -10,7 +10,7 @@ from __future__ import annotations
 from backend.auth.policy import Scope
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.kinds import (
-    action_plan,
+    action_paths,
     adbb,
     concern_note,
     consent,
@@ -46,8 +46,8 @@ KINDS: dict[str, RecordKind] = {
         transition.KIND,
         concern_note.KIND,
         notification.KIND,
-        action_plan.KIND,
         consent.KIND,
+        action_paths.KIND,
     )
 }
 

@@ -26,7 +26,7 @@ from backend.records.tasks import abuse_path_open, ensure_task
 from backend.records.types import Id, Part, Text
 
 
-class ActionPlanData(Part):
+class ActionPathsData(Part):
     source_record_id: Id | None = None
     decided_on: date | None = None
     own_profession: bool = False
@@ -45,9 +45,9 @@ def notification_draft_id(plan_id: str) -> str:
     return str(uuid.uuid5(uuid.UUID(plan_id), "notification"))
 
 
-class ActionPlanRules(RecordRules):
+class ActionPathsRules(RecordRules):
     def check(self, write: Write) -> None:
-        data: ActionPlanData = write.data  # type: ignore[assignment]
+        data: ActionPathsData = write.data  # type: ignore[assignment]
         write.past_date("decided_on", data.decided_on, not_before_birth=False)
         write.planned_date("follow_up_on", data.follow_up_on)
         if data.source_record_id and write.child is not None:
@@ -71,7 +71,7 @@ class ActionPlanRules(RecordRules):
             write.error(field_name, message)
 
     def derive(self, write: Write) -> dict[str, Any]:
-        data: ActionPlanData = write.data  # type: ignore[assignment]
+        data: ActionPathsData = write.data  # type: ignore[assignment]
         derived: dict[str, Any] = {}
         if write.is_final and data.notification:
             derived["notification_record_id"] = notification_draft_id(write.record_id)
@@ -83,7 +83,7 @@ class ActionPlanRules(RecordRules):
     def after_save(self, write: Write, record: Record) -> None:
         if not write.is_final or record.child_id is None:
             return
-        data: ActionPlanData = write.data  # type: ignore[assignment]
+        data: ActionPathsData = write.data  # type: ignore[assignment]
         common = {"unit_id": record.unit_id, "child_id": record.child_id, "record_id": record.id}
         if data.own_profession and data.follow_up_on:
             ensure_task(
@@ -203,12 +203,12 @@ FIELD_LABELS: dict[str, str] = {
 
 
 KIND = RecordKind(
-    key="action_plan",
+    key="action_paths",
     label="Handlingsspor",
-    schema=ActionPlanData,
+    schema=ActionPathsData,
     field_labels=FIELD_LABELS,
     required_for_final=("decided_on", "with_parents"),
-    rules=ActionPlanRules(),
+    rules=ActionPathsRules(),
     writers=EVERY_WRITER,
     form_context=form_context,
     summary=summary,

@@ -1,7 +1,7 @@
 """adbb_certification: who is trained in ADBB and when (issue 16)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 05:30:00
 
 Only a health visitor with a recorded certification (the University of Copenhagen's training)
@@ -16,8 +16,8 @@ from alembic import op
 
 from backend.db import UTCDateTime
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,6 +14,7 @@ from backend.web import api, pages  # noqa: F401
 from backend.web.api import children as api_children
 from backend.web.api import export as api_export
 from backend.web.api import fhir as api_fhir
+from backend.web.api import forums as api_forums
 from backend.web.api import metrics as api_metrics
 from backend.web.api import overview as api_overview
 from backend.web.api import parents as api_parents
@@ -45,6 +46,7 @@ from backend.web.pages import audit as audit_pages
 from backend.web.pages import auth as auth_pages
 from backend.web.pages import children as children_pages
 from backend.web.pages import conflicts as conflict_pages
+from backend.web.pages import forums as forum_pages
 from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
@@ -84,6 +86,7 @@ def create_app() -> FastAPI:
         api_metrics.router,
         api_session.router,
         api_children.router,
+        api_forums.router,
         api_records.router,
         api_parents.router,
         api_sync.router,
@@ -122,6 +125,7 @@ def create_app() -> FastAPI:
         parent_consent_pages.router,
         parent_sign_in_pages.router,
         parent_invitation_pages.router,
+        forum_pages.router,
     ):
         app.include_router(router)
     app.router.routes.append(asset_route)

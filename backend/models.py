@@ -15,6 +15,7 @@ from backend.auth.models import (
 from backend.notify.models import OutgoingEmail
 from backend.parents.consent_models import ParentConsentLink
 from backend.parents.models import ParentInvitation
+from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
 from backend.people.models import (
     Caseload,
     Child,
@@ -44,6 +45,10 @@ __all__ = [
     "Child",
     "Device",
     "EvaluationRound",
+    "Forum",
+    "ForumCase",
+    "ForumMeeting",
+    "ForumMember",
     "KeptWrite",
     "Guardian",
     "ImportBatch",

@@ -113,3 +113,92 @@ def test_children_placed_in_the_future_are_not_yet_visible(client, demo, db) -> 
     )
     db.commit()
     assert client.get(f"/api/children/{incoming.id}").status_code == 404
+
+
+# --- partners (domain §11): every child route × in-agenda, expired, unshared, never on an agenda ---
+
+PARTNER_ROUTES = {
+    "/api/children/{id}": {"in_agenda": 200, "expired": 404, "unshared": 404, "never": 404},
+    "/children/{id}": {"in_agenda": 200, "expired": 404, "unshared": 404, "never": 404},
+    # Nothing else of the child: not the FHIR export, not the records.
+    "/api/fhir/children/{id}": {"in_agenda": 404, "expired": 404, "unshared": 404, "never": 404},
+}
+
+
+@pytest.fixture
+def partner_children(db, demo):
+    from datetime import timedelta
+
+    from backend.domain.dates import today
+    from tests.forum_support import forum_world, past_meeting, shared_case
+
+    world = forum_world(db)
+    unit_id = unit_named(db, "Børnehuset Solsikken").id
+    in_agenda, expired, unshared, never = world.children
+    shared_case(db, world.meeting_id, in_agenda, unit_id, world.leader_id)
+    shared_case(db, world.meeting_id, unshared, unit_id, world.leader_id, shared=False)
+    # Held 15 days ago: the default 14 days of access are over.
+    old = past_meeting(db, world.forum_id, today() - timedelta(days=15), world.leader_id)
+    shared_case(db, old, expired, unit_id, world.leader_id)
+    db.commit()
+    return world, {"in_agenda": in_agenda, "expired": expired, "unshared": unshared, "never": never}
+
+
+def test_a_partner_sees_only_the_shared_cases_of_their_meetings(client, db, partner_children) -> None:
+    world, children = partner_children
+    login(client, "raadgiver-test", code=pyotp.TOTP(world.partner_secret).now())
+    listed = [child["id"] for child in client.get("/api/children").json()]
+    assert listed == [children["in_agenda"]]
+    for route, expected in PARTNER_ROUTES.items():
+        for category, status in expected.items():
+            response = client.get(route.format(id=children[category]), headers={"accept": "text/html"})
+            assert response.status_code == status, (route, category)
+    detail = client.get(f"/api/children/{children['in_agenda']}").json()
+    # Only the forum case: no journal, no guardians, no tasks.
+    assert set(detail) == {"id", "name", "birth_date", "unit_id", "age_months", "forum_cases"}
+    assert detail["forum_cases"][0]["preparation"]["question"]
+    # A child of the partner's unit who is on no agenda stays hidden, as does anything else.
+    other = children_of_unit(db, "Børnehuset Solsikken")[5].id
+    assert client.get(f"/api/children/{other}").status_code == 404
+    assert client.get("/api/children/not-an-id").status_code == 404
+
+
+def test_a_partners_reads_are_audited(client, db, partner_children) -> None:
+    from sqlmodel import select
+
+    from backend.audit import AuditEvent
+
+    world, children = partner_children
+    login(client, "raadgiver-test", code=pyotp.TOTP(world.partner_secret).now())
+    client.get("/api/children")
+    client.get(f"/api/children/{children['in_agenda']}")
+    actions = [
+        e.action for e in db.exec(select(AuditEvent).where(AuditEvent.child_id == children["in_agenda"]))
+    ]
+    assert "child.list" in actions and "child.read" in actions
+
+
+def test_the_municipal_setting_lengthens_a_partners_access(client, db, partner_children) -> None:
+    from backend.people.models import Municipality
+
+    world, children = partner_children
+    municipality = db.get(Municipality, unit_named(db, "Børnehuset Solsikken").municipality_id)
+    municipality.settings = {**municipality.settings, "forum_access_days": 30}
+    db.add(municipality)
+    db.commit()
+    login(client, "raadgiver-test", code=pyotp.TOTP(world.partner_secret).now())
+    assert client.get(f"/api/children/{children['expired']}").status_code == 200
+    assert client.get(f"/api/children/{children['unshared']}").status_code == 404
+
+
+def test_a_cancelled_meeting_gives_no_access(client, db, partner_children) -> None:
+    from backend.people.forum_models import ForumMeeting
+
+    world, children = partner_children
+    meeting = db.get(ForumMeeting, world.meeting_id)
+    meeting.status = "cancelled"
+    db.add(meeting)
+    db.commit()
+    login(client, "raadgiver-test", code=pyotp.TOTP(world.partner_secret).now())
+    assert client.get("/api/children").json() == []
+    assert client.get(f"/api/children/{children['in_agenda']}").status_code == 404

@@ -24,10 +24,31 @@ def test_demo_has_forty_children_aged_zero_to_six_in_every_unit(db, demo) -> Non
     assert all(db.exec(select(Guardian).where(Guardian.child_id == c.id)).first() for c in children)
 
 
-def test_demo_has_the_six_logins_of_the_contract(db, demo) -> None:
+def test_demo_has_the_logins_of_the_contract(db, demo) -> None:
     usernames = {u.username for u in db.exec(select(User).where(User.is_demo)).all()}
     assert {login for login, _name, _label in DEMO_LOGINS} <= usernames
-    assert len(DEMO_LOGINS) == 6
+    assert len(DEMO_LOGINS) == 7 and "demo-raadgiver" in usernames
+
+
+def test_demo_has_a_resource_team_with_a_named_and_an_anonymous_case(client, db, demo_full) -> None:
+    from backend.forums.service import forum_consent
+    from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
+    from tests.support import login
+
+    forum = db.exec(select(Forum).where(Forum.kind == "resource_team")).one()
+    raadgiver = db.exec(select(User).where(User.username == "demo-raadgiver")).one()
+    member = db.exec(select(ForumMember).where(ForumMember.user_id == raadgiver.id)).one()
+    assert member.forum_id == forum.id and member.role == "partner"
+    meeting = db.exec(select(ForumMeeting).where(ForumMeeting.forum_id == forum.id)).one()
+    assert meeting.status == "planned" and meeting.held_on > today()
+    cases = db.exec(select(ForumCase).where(ForumCase.meeting_id == meeting.id)).all()
+    named = [c for c in cases if c.child_id]
+    anonymous = [c for c in cases if c.child_id is None]
+    assert len(named) == 1 and len(anonymous) == 1 and anonymous[0].description
+    assert forum_consent(db, named[0].child_id, forum, meeting).id == named[0].consent_id
+    login(client, "demo-raadgiver")
+    assert [c["id"] for c in client.get("/api/children").json()] == [named[0].child_id]
+    assert client.get("/api/forums").json()[0]["id"] == forum.id
 
 
 def test_full_demo_has_records_made_through_the_write_path(db, demo_full) -> None:

@@ -34,6 +34,7 @@ ROLE_LABELS: dict[str, str] = {
     "pedagogue": "Pædagog",
     "leader": "Leder",
     "admin": "Kommunal administrator",
+    "partner": "Samarbejdspartner",
 }
 
 

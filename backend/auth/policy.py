@@ -6,6 +6,10 @@
   plus what crossed with consent (a transition description) — see `records/access.py`.
 - The municipal admin administers the register but has no caseload: child pages answer 404 for
   the admin; the right-of-access export is the admin's (audited) way to a child's records.
+- A partner (role `partner`, domain §11) has no unit's children: only the named children on the
+  agenda of the forum meetings they are invited to, from when the case's preparation is shared
+  until the municipality's `forum_access_days` after the meeting — and of such a child only the
+  forum case, never the journal (`partner_children`, `partner_child`).
 - Anything out of scope is indistinguishable from something that does not exist (404).
 """
 
@@ -19,10 +23,14 @@ from datetime import date
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, func, or_
 from sqlmodel import Session, select
 
+from backend.domain.forums import access_from
+from backend.domain.settings import load_settings
+from backend.people.forum_models import ForumCase, ForumMeeting, ForumMember
 from backend.people.models import (
     PROFESSIONAL_ROLES,
     Caseload,
     Child,
+    Municipality,
     Placement,
     Role,
     RoleAssignment,
@@ -37,6 +45,8 @@ class Scope:
     municipality_id: str
     roles_by_unit: Mapping[str, frozenset[str]] = field(default_factory=dict)
     is_admin: bool = False
+    #: Holds the partner role: reaches children only through forum agendas (`partner_children`).
+    is_partner: bool = False
 
     @property
     def unit_ids(self) -> frozenset[str]:
@@ -78,9 +88,13 @@ def scope_of(user: User, assignments: Iterable[RoleAssignment]) -> Scope:
     """The scope the user's role assignments give."""
     roles: dict[str, set[str]] = {}
     is_admin = False
+    is_partner = False
     for assignment in assignments:
         if assignment.role == Role.admin:
             is_admin = True
+        elif assignment.role == Role.partner:
+            # Never a unit's children: the unit only says where the partner works.
+            is_partner = True
         elif assignment.unit_id:
             roles.setdefault(assignment.unit_id, set()).add(assignment.role)
     return Scope(
@@ -88,6 +102,7 @@ def scope_of(user: User, assignments: Iterable[RoleAssignment]) -> Scope:
         municipality_id=user.municipality_id,
         roles_by_unit={unit: frozenset(r) for unit, r in roles.items()},
         is_admin=is_admin,
+        is_partner=is_partner,
     )
 
 
@@ -203,3 +218,50 @@ def child_in_scope_with_unit(
     if not scope.unit_ids or not is_id(child_id):
         return None
     return db.exec(_CHILD_IN_SCOPE_WITH_UNIT, params=_scope_params(scope, on, child_id=child_id)).first()
+
+
+# A partner's children: named, shared cases on the agenda of meetings of the forums they are a
+# partner member of, held on or after the earliest date their access still lasts.
+_PARTNER_CASES = (
+    select(Child, ForumCase, ForumMeeting)
+    .join(ForumCase, ForumCase.child_id == Child.id)
+    .join(ForumMeeting, ForumMeeting.id == ForumCase.meeting_id)
+    .join(ForumMember, ForumMember.forum_id == ForumMeeting.forum_id)
+    .where(
+        ForumMember.user_id == bindparam("user_id"),
+        ForumMember.role == Role.partner,
+        ForumCase.shared_at.is_not(None),
+        ForumMeeting.status != "cancelled",
+        ForumMeeting.held_on >= bindparam("from_on"),
+        Child.municipality_id == bindparam("municipality_id"),
+    )
+    .order_by(ForumMeeting.held_on, Child.name)
+)
+
+
+def forum_access_days(db: Session, municipality_id: str) -> int:
+    municipality = db.get(Municipality, municipality_id)
+    return load_settings(municipality.settings if municipality else None).forum_access_days
+
+
+def partner_cases(
+    db: Session, scope: Scope, on: date, child_id: str | None = None
+) -> list[tuple[Child, ForumCase, ForumMeeting]]:
+    """The named cases a partner may read on `on` (all, or one child's), meeting by meeting."""
+    if not scope.is_partner or (child_id is not None and not is_id(child_id)):
+        return []
+    query = _PARTNER_CASES
+    if child_id is not None:
+        query = query.where(Child.id == child_id)
+    params = {
+        "user_id": scope.user_id,
+        "municipality_id": scope.municipality_id,
+        "from_on": access_from(on, forum_access_days(db, scope.municipality_id)),
+    }
+    return list(db.exec(query, params=params))
+
+
+def partner_children(db: Session, scope: Scope, on: date) -> list[Child]:
+    """The children a partner may see (each once, by name)."""
+    children = {child.id: child for child, _case, _meeting in partner_cases(db, scope, on)}
+    return sorted(children.values(), key=lambda child: child.name)

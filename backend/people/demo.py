@@ -39,6 +39,7 @@ DEMO_LOGINS = [
     ("demo-paedagog", "Jonas Krogh", "pædagog"),
     ("demo-leder", "Anne Vestergaard", "leder af de tre demo-enheder"),
     ("demo-admin", "Peter Dam", "kommunal administrator"),
+    ("demo-raadgiver", "Rikke Holm", "forebyggende rådgiver i Børnehuset Solsikkens ressourceteam"),
 ]
 
 FIRST_NAMES = [
@@ -210,6 +211,7 @@ def _demo_users(db: Session, municipality: Municipality, units: dict[str, Unit])
         "demo-paedagog": [(Role.pedagogue, "inst")],
         "demo-leder": [(Role.leader, "hv"), (Role.leader, "cm"), (Role.leader, "inst")],
         "demo-admin": [(Role.admin, None)],
+        "demo-raadgiver": [(Role.partner, "inst")],
     }
     users = {}
     for username, name, _label in DEMO_LOGINS:

@@ -28,6 +28,9 @@ class Role(StrEnum):
     pedagogue = "pedagogue"
     leader = "leader"
     admin = "admin"
+    #: A cross-disciplinary partner (PPR psychologist, speech therapist, preventive social worker
+    #: …): sees only the forum cases they are invited to (domain §11), never a unit's children.
+    partner = "partner"
 
 
 #: Roles that work with children directly (they see their units' children and records).

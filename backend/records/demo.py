@@ -29,6 +29,7 @@ LOADERS = [
     "backend.records.demo_loaders.transitions",
     "backend.records.demo_loaders.overview",
     "backend.parents.demo",  # issue 15: an invitation waiting, a preparation that came back
+    "backend.forums.demo",  # issue 16: Solsikken's resource team with a planned meeting
     "backend.records.demo_loaders.reminders",  # keep last: it reads what the others made
 ]
 

@@ -10,8 +10,15 @@ def menu_links(ctx: RequestContext | None) -> list[tuple[str, str]]:
     if ctx is None or ctx.user is None:
         return []
     scope = ctx.scope
+    if scope.is_partner and not scope.unit_ids:
+        # A partner works only in forums (domain §11).
+        links = [(_("Tværfaglige forummer"), "/forums"), (_("Påmindelser"), "/me/reminders")]
+        if not ctx.user.is_demo and not ctx.user.oidc_subject:
+            links.append((_("Totrinsbekræftelse"), "/me/second-factor"))
+        return links
     links: list[tuple[str, str]] = [(_("Til afklaring"), "/conflicts")]
     if scope.unit_ids:
+        links.append((_("Tværfaglige forummer"), "/forums"))
         links.append((_("Trivselsrunder"), "/rounds"))
         links.append((_("Faglig sparring"), "/sparring"))
     links.append((_("Påmindelser"), "/me/reminders"))

@@ -15,6 +15,7 @@ from backend.domain import consent
 from backend.domain.consent import HANDOVER
 from backend.domain.dates import now_local
 from backend.i18n import gettext as _
+from backend.people.forum_models import Forum
 from backend.people.models import Child, Guardian, Unit
 from backend.people.service import guardians_of
 from backend.records.consents import latest_decision
@@ -176,8 +177,11 @@ def _scope_options(
             for t in transitions
         },
         "meeting": {
-            r.id: _("Dialogmøde %(date)s") % {"date": when(r, "planned_on")}
-            for r in _own_records(actor, child, unit_id, "dialogue_meeting")
+            **{
+                r.id: _("Dialogmøde %(date)s") % {"date": when(r, "planned_on")}
+                for r in _own_records(actor, child, unit_id, "dialogue_meeting")
+            },
+            **_forum_options(actor, child, unit_id),
         },
         "sparring_case": {
             r.id: _("Faglig sparring %(date)s") % {"date": when(r, "created_at")}
@@ -185,6 +189,16 @@ def _scope_options(
         },
         "collegial_dialogue": {unit.id: unit.name} if unit else {},
     }
+
+
+def _forum_options(actor: Actor, child: Child | None, unit_id: str) -> dict[str, str]:
+    """The cross-disciplinary forums of the unit (domain §11): a named case needs the parents'
+    consent to the forum's purpose and participants."""
+    if child is None or unit_id not in actor.scope.unit_ids:
+        return {}
+    forums = actor.db.exec(select(Forum).where(Forum.municipality_id == actor.scope.municipality_id))
+    label = _("Drøftelse i %(forum)s")
+    return {f.id: label % {"forum": f.name} for f in forums if unit_id in f.unit_ids}
 
 
 def summary(record: Record) -> str:

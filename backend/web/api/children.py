@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from backend.auth.policy import children_in_scope
 from backend.domain.dates import age_in_months, today
+from backend.forums.service import PartnerChild, partner_child, partner_children_list
 from backend.people.service import child_summary, roles_with_units
 from backend.records.pages import child_view
 from backend.records.views import record_json
@@ -40,7 +41,12 @@ def me(ctx: SignedIn) -> dict:
 
 @router.get("/children", response_model=list[ChildOut])
 def list_children(ctx: SignedIn) -> list[dict]:
-    """Children in the caller's scope (no CPR)."""
+    """Children in the caller's scope (no CPR); for a partner, the children on the agendas they
+    may read now (domain §11)."""
+    if ctx.scope.is_partner and not ctx.scope.unit_ids:
+        return [
+            _partner_summary(entry) for entry in partner_children_list(ctx.db, ctx.scope, ctx.audit, today())
+        ]
     rows = children_in_scope(ctx.db, ctx.scope, today())
     for child, _placement in rows:
         ctx.audit.add("child.list", "child", child.id, child.id)
@@ -51,7 +57,13 @@ def list_children(ctx: SignedIn) -> list[dict]:
 # `jsonable_encoder` (a copy of every record, and a trip through the thread pool, per request).
 @router.get("/children/{child_id}", responses={404: {}}, response_class=JSONResponse)
 def get_child(ctx: SignedIn, child_id: str) -> JSONResponse:
-    """One child with its records (newest first) and open tasks."""
+    """One child with its records (newest first) and open tasks; for a partner, only the child's
+    forum cases they may read — never the journal."""
+    if ctx.scope.is_partner and not ctx.scope.unit_ids:
+        entry = partner_child(ctx.db, ctx.scope, ctx.audit, child_id, today())
+        if entry is None:
+            raise HTTPException(404)
+        return JSONResponse(_partner_json(entry))
     view = child_view(ctx.db, ctx.scope, ctx.audit, child_id, today())
     if view is None:
         raise HTTPException(404)
@@ -88,5 +100,30 @@ def _child_json(view, child, placement) -> dict:
                 "record_id": v.task.record_id,
             }
             for v in view.tasks
+        ],
+    }
+
+
+def _partner_summary(entry: PartnerChild) -> dict:
+    return {
+        "id": entry.child.id,
+        "name": entry.child.name,
+        "birth_date": entry.child.birth_date.isoformat(),
+        "unit_id": entry.unit_id,
+    }
+
+
+def _partner_json(entry: PartnerChild) -> dict:
+    return {
+        **_partner_summary(entry),
+        "age_months": age_in_months(entry.child.birth_date, today()),
+        "forum_cases": [
+            {
+                "id": case.id,
+                "meeting_id": meeting.id,
+                "held_on": meeting.held_on.isoformat(),
+                "preparation": case.preparation,
+            }
+            for case, meeting in entry.cases
         ],
     }

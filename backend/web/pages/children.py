@@ -9,6 +9,9 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
 from backend.domain.dates import today
+from backend.domain.forums import PREPARATION_FIELDS
+from backend.domain.wellbeing import AREAS
+from backend.forums.service import partner_child
 from backend.parents.pages import child_with_parents, today_with_parents
 from backend.records.access import incoming_child, records_of_child
 from backend.records.pages import caseload_view
@@ -24,6 +27,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def today_page(ctx: SignedIn) -> Response:
+    if ctx.scope.is_partner and not ctx.scope.unit_ids:
+        # A partner's start page: their coming meetings and the cases (domain §11).
+        return RedirectResponse("/forums", status_code=303)
     page = today_with_parents(ctx.db, ctx.scope, ctx.audit, today())
     view = page.view
     return render(
@@ -101,6 +107,8 @@ def child_page(ctx: SignedIn, child_id: str) -> Response:
 
 def _incoming_child_page(ctx: SignedIn, child_id: str) -> Response:
     """A child coming to the caller's unit: only the handed-over description is shown."""
+    if ctx.scope.is_partner and not ctx.scope.unit_ids:
+        return _partner_child_page(ctx, child_id)
     child = incoming_child(ctx.db, ctx.scope, child_id)
     if child is None:
         raise HTTPException(404)
@@ -114,6 +122,23 @@ def _incoming_child_page(ctx: SignedIn, child_id: str) -> Response:
             "records": records,
             "type_labels": LABELS,
             "names": user_names(ctx.db, {r.author_id for r in records}),
+        },
+    )
+
+
+def _partner_child_page(ctx: SignedIn, child_id: str) -> Response:
+    """A partner's view of a child: the forum cases they may read now, nothing else (§11)."""
+    entry = partner_child(ctx.db, ctx.scope, ctx.audit, child_id, today())
+    if entry is None:
+        raise HTTPException(404)
+    return render(
+        ctx.request,
+        "forums/partner_child.html",
+        {
+            "entry": entry,
+            "fields": PREPARATION_FIELDS,
+            "areas": AREAS,
+            "positions": ctx.municipal.position_labels,
         },
     )
 

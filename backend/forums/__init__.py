@@ -1,0 +1,1 @@
+"""Cross-disciplinary forums (domain §11)."""

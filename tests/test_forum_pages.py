@@ -1,0 +1,98 @@
+"""The forum screens (domain §11): the leader plans a meeting, puts cases on the agenda and
+prepares them; a named child without consent is refused with a way to get it; the partner's
+start page shows the coming meeting and the shared case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+from sqlmodel import select
+
+from backend.domain.dates import today
+from backend.people.forum_models import ForumCase, ForumMeeting
+from tests.forum_support import forum_world, give_forum_consent
+from tests.support import login, unit_named
+
+
+@pytest.fixture
+def world(db, demo):
+    return forum_world(db)
+
+
+def _csrf(client) -> dict:
+    return {"csrf_token": client.headers["X-CSRF-Token"]}
+
+
+def test_the_leader_plans_a_meeting_and_prepares_the_agenda(client, db, world) -> None:
+    login(client, "demo-leder")
+    assert "Ressourceteam Solsikken" in client.get("/forums").text
+    bad = client.post(f"/forums/{world.forum_id}/meetings", data={**_csrf(client), "held_on": "i morgen"})
+    assert bad.status_code == 422 and "Skriv datoen" in bad.text and 'href="#f-held_on"' in bad.text
+    held_on = (today() + timedelta(days=20)).isoformat()
+    made = client.post(
+        f"/forums/{world.forum_id}/meetings", data={**_csrf(client), "held_on": held_on, "place": "Salen"}
+    )
+    assert made.status_code == 303
+    meeting_url = made.headers["location"]
+    meeting_id = meeting_url.rsplit("/", 1)[1]
+    child = world.children[0]
+    refused = client.post(
+        f"{meeting_url}/cases", data={**_csrf(client), "case_kind": "named", "child_id": child}
+    )
+    assert refused.status_code == 422 and "samtykke" in refused.text
+    assert f"/forms/consent?child={child}&amp;kind=meeting&amp;scope={world.forum_id}" in refused.text
+    assert db.exec(select(ForumCase).where(ForumCase.meeting_id == meeting_id)).all() == []
+    give_forum_consent(db, child, world.forum_id, unit_named(db, "Børnehuset Solsikken").id, world.leader_id)
+    db.commit()
+    named = client.post(
+        f"{meeting_url}/cases", data={**_csrf(client), "case_kind": "named", "child_id": child}
+    )
+    assert named.status_code == 303
+    case_url = named.headers["location"]
+    empty = client.post(case_url, data={**_csrf(client), "question": "", "action": "share"})
+    assert empty.status_code == 422 and 'href="#f-question"' in empty.text
+    shared = client.post(
+        case_url,
+        data={
+            **_csrf(client),
+            "question": "Hvad gør vi nu?",
+            "tried": "Ro",
+            "parents_view": "",
+            "action": "share",
+        },
+    )
+    assert shared.status_code == 303
+    assert "Forberedelsen er delt" in client.get(case_url).text
+    anonymous = client.post(
+        f"{meeting_url}/cases",
+        data={**_csrf(client), "case_kind": "anonymous", "age_band": "3-6", "description": "<b>Tvivl</b>"},
+    )
+    assert anonymous.status_code == 303
+    agenda = client.get(meeting_url).text
+    assert "Anonym sag" in agenda and "<b>Tvivl</b>" not in agenda
+
+
+def test_the_partner_starts_on_their_meetings_and_reads_only_shared_cases(client, db, world) -> None:
+    from tests.forum_support import shared_case
+
+    unit_id = unit_named(db, "Børnehuset Solsikken").id
+    shared = shared_case(db, world.meeting_id, world.children[0], unit_id, world.leader_id)
+    unshared = shared_case(db, world.meeting_id, world.children[1], unit_id, world.leader_id, shared=False)
+    db.commit()
+    login(client, "raadgiver-test", code=pyotp.TOTP(world.partner_secret).now())
+    start = client.get("/", follow_redirects=True)
+    assert start.url.path == "/forums" and "Kommende møder" in start.text
+    assert client.get(f"/forums/cases/{shared}").status_code == 200
+    assert client.get(f"/forums/cases/{unshared}").status_code == 404
+    # Read-only: a partner can neither prepare a case nor plan a meeting.
+    csrf = _csrf(client)
+    assert client.post(f"/forums/cases/{shared}", data={**csrf, "question": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/forums/{world.forum_id}/meetings", data={**csrf, "held_on": today().isoformat()}
+        ).status_code
+        == 404
+    )
+    assert db.get(ForumMeeting, world.meeting_id).status == "planned"

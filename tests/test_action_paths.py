@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from backend.domain.dates import today
+from backend.people.forum_models import ForumCase
 from backend.records.models import Record, Task
-from tests.meetings_helpers import guardian_of
-from tests.support import adbb_data, child_aged, login, put_record
+from tests.forum_support import forum_world, give_forum_consent
+from tests.support import adbb_data, child_aged, login, put_record, unit_named
 
 HV_UNIT = "Sundhedsplejen Nord"
 
@@ -73,38 +74,60 @@ def test_path_one_needs_trial_actions_and_a_follow_up_date(client, demo, db) -> 
 
 
 def test_path_two_forum_without_consent_asks_for_consent_first(client, demo, db) -> None:
-    child = child_aged(db, HV_UNIT, 3, 12)
-    login(client, "demo-sundhedsplejerske")
-    source = _concern(client, child.id)
+    world = forum_world(db)
+    child_id = world.children[0]
+    login(client, "demo-paedagog")
+    source = _concern(client, child_id)
     plan = put_record(
-        client, "action_paths", child.id, _decision(source, cross_disciplinary=True, cross_route="forum")
+        client, "action_paths", child_id, _decision(source, cross_disciplinary=True, cross_route="forum")
     )
     assert plan.status_code == 201, plan.text
-    tasks = _open_tasks(db, child.id)
-    assert "forum_consent" in tasks and "forum_case" not in tasks
+    tasks = _open_tasks(db, child_id)
+    assert "forum_consent" in tasks and "forum_case_prepare" not in tasks
+    assert db.exec(select(ForumCase).where(ForumCase.child_id == child_id)).first() is None
     page = client.get(f"/records/{plan.json()['id']}").text
-    assert "Forældrenes samtykke mangler" in page and f"/forms/consent?child={child.id}" in page
+    assert "Forældrenes samtykke mangler" in page
+    consent_link = f"/forms/consent?child={child_id}&amp;kind=meeting&amp;scope={world.forum_id}"
+    assert consent_link in page
+    tasks_page = client.get("/tasks").text
+    assert consent_link in tasks_page
 
 
-def test_path_two_forum_with_consent_puts_the_case_forward(client, demo, db) -> None:
+def test_path_two_forum_with_consent_puts_the_case_on_the_next_agenda(client, demo, db) -> None:
+    world = forum_world(db)
+    child_id = world.children[1]
+    unit = unit_named(db, "Børnehuset Solsikken")
+    consent = give_forum_consent(db, child_id, world.forum_id, unit.id, world.leader_id)
+    db.commit()
+    login(client, "demo-paedagog")
+    source = _concern(client, child_id)
+    body = _decision(
+        source, cross_disciplinary=True, cross_route="forum", forum_question="Hvordan støtter vi legen?"
+    )
+    plan = put_record(client, "action_paths", child_id, body)
+    assert plan.status_code == 201, plan.text
+    db.expire_all()
+    case = db.exec(select(ForumCase).where(ForumCase.child_id == child_id)).one()
+    assert case.meeting_id == world.meeting_id and case.consent_id == consent.id
+    assert case.preparation["question"] == "Hvordan støtter vi legen?"
+    tasks = _open_tasks(db, child_id)
+    assert "forum_case_prepare" in tasks and "forum_consent" not in tasks
+    assert "sat på dagsordenen" in client.get(f"/records/{plan.json()['id']}").text
+    # Saving the decision again puts the case on the agenda once.
+    again = put_record(client, "action_paths", child_id, body, record_id=plan.json()["id"], base_version=1)
+    assert again.status_code == 200, again.text
+    assert len(db.exec(select(ForumCase).where(ForumCase.child_id == child_id)).all()) == 1
+
+
+def test_path_two_without_a_planned_meeting_makes_a_task_to_bring_the_case(client, demo, db) -> None:
     child = child_aged(db, HV_UNIT, 3, 12)
     login(client, "demo-sundhedsplejerske")
-    consent = {
-        "kind": "forum_case",
-        "scope": str(uuid.uuid4()),
-        "state": "given",
-        "guardian": guardian_of(db, child).id,
-        "decided_at": f"{today().isoformat()}T09:00:00",
-        "evidence": {"typed_name": "Mor"},
-    }
-    assert put_record(client, "consent", child.id, consent).status_code == 201
     source = _concern(client, child.id)
     plan = put_record(
         client, "action_paths", child.id, _decision(source, cross_disciplinary=True, cross_route="forum")
     )
     assert plan.status_code == 201, plan.text
-    tasks = _open_tasks(db, child.id)
-    assert "forum_case" in tasks and "forum_consent" not in tasks
+    assert "forum_case" in _open_tasks(db, child.id)
 
 
 def test_an_adbb_above_the_cut_off_offers_the_supervision_team_first(client, demo, db) -> None:

@@ -21,8 +21,6 @@ CROSS_ROUTES: dict[str, str] = {
     "forum": "Sagen på dagsordenen i enhedens tværfaglige forum",
     "adbb_supervision": "Anmodning til ADBB-supervisionsteamet",
 }
-#: The consent kind that lets a named child be discussed in a forum (purpose and participants).
-FORUM_CONSENT = "forum_case"
 
 
 @dataclass(frozen=True)
@@ -57,9 +55,16 @@ def problems(decision: Decision) -> list[tuple[str, str]]:
     return found
 
 
-def cross_task_kind(route: str, consent_given: bool) -> str:
-    """The follow-up task of the cross-disciplinary path: a named case in a forum needs the
-    parents' informed consent first."""
-    if route == "adbb_supervision":
-        return "adbb_supervision_request"
-    return "forum_case" if consent_given else "forum_consent"
+def forum_kind_for(route: str) -> str:
+    """The kind of forum (`domain.forums.KINDS`) a cross-disciplinary route goes to."""
+    return "adbb_supervision" if route == "adbb_supervision" else "resource_team"
+
+
+def cross_task_kind(route: str, meeting_found: bool, consent_given: bool) -> str:
+    """The follow-up task of the cross-disciplinary path. A named case goes on the next meeting's
+    agenda only with the parents' informed consent: without it, the task is to obtain it; with it,
+    to prepare the case; with no meeting planned, to bring the case (or, for a baby above the
+    ADBB cut-off, to ask the supervision team)."""
+    if not meeting_found:
+        return "adbb_supervision_request" if route == "adbb_supervision" else "forum_case"
+    return "forum_case_prepare" if consent_given else "forum_consent"

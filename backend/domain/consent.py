@@ -11,7 +11,6 @@ HANDOVER = "transition_handover"
 
 KINDS: dict[str, str] = {
     "collegial_dialogue": "Kollegial drøftelse af barnet",
-    "forum_case": "Navngiven sag i tværfagligt forum (formål og deltagere)",
     "meeting": "Mødets formål og deltagere",
     "sparring_case": "Navngiven sag i faglig sparring",
     "transition_handover": "Overlevering af overgangsbeskrivelse",

@@ -49,10 +49,3 @@ def latest_decision(db, child_id: str, kind: str, scope: str) -> Record | None:
     """The consent record holding the latest final decision for a kind and scope."""
     rows = [r for r in _final_consents(db, child_id) if r.data["kind"] == kind and r.data["scope"] == scope]
     return max(rows, key=lambda r: _decided_at(r.data), default=None)
-
-
-def latest_decision_of_kind(db, child_id: str, kind: str) -> Record | None:
-    """The latest final decision of a kind for any scope (e.g. a forum consent before the case
-    is placed on a particular forum's agenda)."""
-    rows = [r for r in _final_consents(db, child_id) if r.data["kind"] == kind]
-    return max(rows, key=lambda r: _decided_at(r.data), default=None)

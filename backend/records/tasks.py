@@ -45,6 +45,7 @@ TITLES: dict[str, str] = {
     "parent_answer_waiting": N_("Forældrene har ikke svaret på invitationen"),
     "action_plan_follow_up": N_("Følg op på planen i egen faggruppe"),
     "forum_case": N_("Sæt sagen på dagsordenen i det tværfaglige forum"),
+    "forum_case_prepare": N_("Udfyld forberedelsen til det tværfaglige forum"),
     "forum_consent": N_("Indhent forældrenes samtykke til drøftelse i det tværfaglige forum"),
     "adbb_supervision_request": N_("Anmod ADBB-supervisionsteamet om sparring"),
     "notification_write": N_("Skriv underretningen færdig"),
@@ -60,6 +61,7 @@ CLOSED_BY_HAND = frozenset(
         "reflection_minutes",
         "action_plan_follow_up",
         "forum_case",
+        "forum_case_prepare",
         "forum_consent",
         "adbb_supervision_request",
     }
@@ -195,6 +197,10 @@ def task_url(task: Task) -> str:
     }
     if task.kind in forms and (child or task.record_id):
         return forms[task.kind]
+    if task.kind == "forum_case_prepare" and is_id(str(task.params.get("case_id"))):
+        return f"/forums/cases/{task.params['case_id']}"
+    if task.kind == "forum_consent" and child and is_id(str(task.params.get("forum_id"))):
+        return f"/forms/consent?child={child}&kind=meeting&scope={task.params['forum_id']}"
     return f"/tasks/{task.id}"
 
 

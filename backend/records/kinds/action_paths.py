@@ -13,12 +13,16 @@ import uuid
 from datetime import date
 from typing import Any, Literal
 
+from sqlmodel import select
+
 from backend.db import utcnow
 from backend.domain import action_paths as paths
 from backend.domain.dates import today
+from backend.domain.forums import CONSENT_KIND as FORUM_CONSENT_KIND
 from backend.i18n import gettext as _
+from backend.people.forum_models import Forum, ForumCase, ForumMeeting
 from backend.people.models import Child
-from backend.records.consents import latest_decision_of_kind
+from backend.records.consents import latest_decision
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record, RecordVersion
 from backend.records.rules import Actor, RecordRules, Write
@@ -75,9 +79,20 @@ class ActionPathsRules(RecordRules):
         derived: dict[str, Any] = {}
         if write.is_final and data.notification:
             derived["notification_record_id"] = notification_draft_id(write.record_id)
-        if write.is_final and data.cross_disciplinary and data.cross_route == "forum" and write.child:
-            consent = latest_decision_of_kind(write.db, write.child.id, paths.FORUM_CONSENT)
-            derived["forum_consent"] = bool(consent and consent.data.get("state") == "given")
+        if write.is_final and data.cross_disciplinary and data.cross_route and write.child:
+            found = next_forum_meeting(
+                write.db, write.unit_id, paths.forum_kind_for(data.cross_route), write.today
+            )
+            if found is not None:
+                forum, meeting = found
+                consent = forum_consent_of(write.db, write.child.id, forum.id, meeting.id)
+                derived |= {
+                    "forum_id": forum.id,
+                    "forum_name": forum.name,
+                    "forum_meeting_id": meeting.id,
+                    "forum_meeting_on": meeting.held_on.isoformat(),
+                    "forum_consent": consent is not None,
+                }
         return derived
 
     def after_save(self, write: Write, record: Record) -> None:
@@ -95,15 +110,7 @@ class ActionPathsRules(RecordRules):
                 **common,
             )
         if data.cross_disciplinary and data.cross_route:
-            kind = paths.cross_task_kind(data.cross_route, bool(record.derived.get("forum_consent")))
-            ensure_task(
-                write.db,
-                key=f"action_plan_cross:{record.id}",
-                kind=kind,
-                assignee_id=record.author_id,
-                due_on=write.today,
-                **common,
-            )
+            self._cross_disciplinary(write, record, data, common)
         if data.notification:
             draft_id = _notification_draft(write, record)
             ensure_task(
@@ -116,6 +123,72 @@ class ActionPathsRules(RecordRules):
                 child_id=record.child_id,
                 record_id=draft_id,
             )
+
+    @staticmethod
+    def _cross_disciplinary(write: Write, record: Record, data: ActionPathsData, common: dict) -> None:
+        """Path (2): the named case on the next meeting's agenda when the parents consented;
+        otherwise a task to obtain the consent (or to bring the case when no meeting is planned)."""
+        derived = record.derived
+        meeting_id = derived.get("forum_meeting_id")
+        case_id = None
+        if meeting_id and derived.get("forum_consent"):
+            consent = forum_consent_of(write.db, record.child_id, derived["forum_id"], meeting_id)
+            if consent is not None:
+                case_id = _forum_case(write, record, meeting_id, consent.id, data.forum_question or "")
+        kind = paths.cross_task_kind(data.cross_route, bool(meeting_id), case_id is not None)
+        ensure_task(
+            write.db,
+            key=f"action_paths_cross:{record.id}",
+            kind=kind,
+            assignee_id=record.author_id,
+            due_on=write.today,
+            params={"forum_id": derived.get("forum_id"), "case_id": case_id},
+            **common,
+        )
+
+
+def next_forum_meeting(db, unit_id: str, forum_kind: str, on: date) -> tuple[Forum, ForumMeeting] | None:
+    """The unit's forum of the kind and its next planned meeting (None when there is none)."""
+    query = (
+        select(Forum, ForumMeeting)
+        .join(ForumMeeting, ForumMeeting.forum_id == Forum.id)
+        .where(Forum.kind == forum_kind, ForumMeeting.status == "planned", ForumMeeting.held_on >= on)
+        .order_by(ForumMeeting.held_on)
+    )
+    for forum, meeting in db.exec(query):
+        if unit_id in forum.unit_ids:
+            return forum, meeting
+    return None
+
+
+def forum_consent_of(db, child_id: str, forum_id: str, meeting_id: str) -> Record | None:
+    """The parents' given consent to discuss the child at this meeting or in this forum."""
+    for scope_id in (meeting_id, forum_id):
+        decision = latest_decision(db, child_id, FORUM_CONSENT_KIND, scope_id)
+        if decision is not None:
+            return decision if decision.data.get("state") == "given" else None
+    return None
+
+
+def _forum_case(write: Write, record: Record, meeting_id: str, consent_id: str, question: str) -> str:
+    """The named case on the meeting's agenda (once), its preparation started with the question."""
+    existing = write.db.exec(
+        select(ForumCase.id).where(ForumCase.meeting_id == meeting_id, ForumCase.child_id == record.child_id)
+    ).first()
+    if existing is not None:
+        return existing
+    case = ForumCase(
+        meeting_id=meeting_id,
+        child_id=record.child_id,
+        consent_id=consent_id,
+        unit_id=record.unit_id,
+        preparation={"question": question} if question else {},
+        created_by_id=write.user.id,
+    )
+    write.db.add(case)
+    write.db.flush()
+    write.actor.audit.add("forum.case.create", "forum_case", case.id, record.child_id)
+    return case.id
 
 
 def _notification_draft(write: Write, plan: Record) -> str:

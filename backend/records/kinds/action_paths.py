@@ -197,7 +197,7 @@ def _notification_draft(write: Write, plan: Record) -> str:
     if write.db.get(Record, draft_id) is not None:
         return draft_id
     now, user_id = utcnow(), write.user.id
-    data = {"parents_told": "no"} if plan.abuse_path else {}
+    data = {"parents_told": "no"} if abuse_path_open(write.db, plan.child_id) else {}
     write.db.add(
         Record(
             id=draft_id,

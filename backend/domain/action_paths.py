@@ -10,16 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from backend.domain.messages import N_
+
 #: The paths, each a checkbox on the decision (the record's data keys).
 PATHS: dict[str, str] = {
-    "own_profession": "Indsats i egen faggruppe",
-    "cross_disciplinary": "Tværfagligt samarbejde",
-    "notification": "Underretning til kommunen",
+    "own_profession": N_("Indsats i egen faggruppe"),
+    "cross_disciplinary": N_("Tværfagligt samarbejde"),
+    "notification": N_("Underretning til kommunen"),
 }
 #: Where the cross-disciplinary path goes.
 CROSS_ROUTES: dict[str, str] = {
-    "forum": "Sagen på dagsordenen i enhedens tværfaglige forum",
-    "adbb_supervision": "Anmodning til ADBB-supervisionsteamet",
+    "forum": N_("Sagen på dagsordenen i enhedens tværfaglige forum"),
+    "adbb_supervision": N_("Anmodning til ADBB-supervisionsteamet"),
 }
 
 

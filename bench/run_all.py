@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench.load",
     "bench.records",
     "bench.offline",
+    "bench.adbb_journey",
     "bench.reminders",
     "bench.overview",
     "bench.server",

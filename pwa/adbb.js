@@ -23,5 +23,8 @@ export function updateAdbb(form) {
       (outside ? " Uden for 2–24 måneder: skriv en begrundelse." : "");
     note.classList.toggle("alert", outside);
     note.classList.toggle("warn", outside);
+    const reason = form.querySelector("[data-age-reason]");
+    const text = form.querySelector('[name="data.age_reason"]');
+    if (reason && text) reason.hidden = !outside && !text.value;
   }
 }

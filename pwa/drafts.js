@@ -48,6 +48,9 @@ export async function offerDraft(form) {
     draft.type === form.dataset.recordType && draft.child_id === (form.dataset.childId || null));
   const draft = own || sameKind;
   if (!draft) return;
+  // The server showed this form again with its errors: it holds what was typed, so there is
+  // nothing to resume (issue 17); the same goes for a draft that says what the form says.
+  if (document.getElementById("error-summary") || draft.fields === formFields(form)) return;
   const box = document.createElement("div");
   box.className = "alert warn draft-offer";
   const text = document.createElement("p");

@@ -7,11 +7,32 @@ export function setUpUi() {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     }
   });
-  const summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  setUpErrorSummary(document.getElementById("error-summary"));
   for (const button of document.querySelectorAll("[data-print]")) {
     button.addEventListener("click", () => window.print());
   }
+}
+
+// The error summary names and links each invalid field (its links work without this): the page
+// opens on the first invalid field, and a link moves the focus to its field, not only the view.
+function focusField(id) {
+  const field = id && document.getElementById(id);
+  if (!field) return false;
+  field.focus({ preventScroll: true });
+  (field.closest("fieldset, .field") || field).scrollIntoView({ block: "center" });
+  return document.activeElement === field;
+}
+
+function setUpErrorSummary(summary) {
+  if (!summary) return;
+  const links = [...summary.querySelectorAll('a[href^="#"]')];
+  for (const a of links) {
+    a.addEventListener("click", (event) => {
+      if (focusField(decodeURIComponent(a.hash.slice(1)))) event.preventDefault();
+    });
+  }
+  const first = links.find((a) => document.getElementById(decodeURIComponent(a.hash.slice(1))));
+  if (!first || !focusField(decodeURIComponent(first.hash.slice(1)))) summary.focus();
 }
 
 export function confirmDialog(title, lines, confirmText, cancelText) {

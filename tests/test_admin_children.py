@@ -74,8 +74,8 @@ def test_bad_registrations_are_refused_in_danish_and_keep_what_was_typed(
     assert message in response.text
     assert f'id="f-{field}"' in response.text and 'aria-invalid="true"' in response.text
     assert "Hanne Testesen" in response.text or field.startswith("guardian")
-    if overrides.get("cpr"):
-        assert overrides["cpr"] not in response.text  # a typed CPR is never echoed back
+    if overrides.get("cpr"):  # kept as typed, to correct in place (issue 17), never in the URL
+        assert f'name="cpr" type="text" value="{overrides["cpr"]}"' in response.text
     db.expire_all()
     assert len(db.exec(select(Child)).all()) == before
 
@@ -106,7 +106,8 @@ def test_editing_needs_a_reason_and_is_audited_without_the_cpr(client, db, demo)
     }
     refused = client.post(f"/admin/children/{child.id}", data=form)
     assert refused.status_code == 422 and "Skriv en begrundelse." in refused.text
-    assert child.name + " Jr." in refused.text and new_cpr not in refused.text
+    assert child.name + " Jr." in refused.text
+    assert f'value="{new_cpr}"' in refused.text  # kept after the error (issue 17)
     form["reason"] = f"Navnet var stavet forkert, jf. CPR {new_cpr}"
     saved = client.post(f"/admin/children/{child.id}", data=form)
     assert saved.status_code == 303
@@ -279,3 +280,22 @@ def test_another_municipalitys_child_is_not_found(client, db, demo) -> None:
     login(client, "demo-admin")
     assert client.get(f"/admin/children/{stranger.id}").status_code == 404
     assert client.get(f"/api/export/children/{stranger.id}").status_code == 404
+
+
+def test_a_form_shown_again_keeps_the_cpr_and_offers_only_the_chosen_units_rooms(client, db, demo) -> None:
+    """Issue 17 (13): after an error the CPR number stays as typed and the rooms fit the unit."""
+    from backend.people.models import Room
+
+    login(client, "demo-admin")
+    chosen = unit_named(db, "Børnehuset Solsikken")
+    rooms = db.exec(select(Room)).all()
+    own = [r for r in rooms if r.unit_id == chosen.id]
+    other = [r for r in rooms if r.unit_id != chosen.id]
+    assert own and other
+    birth = today() - timedelta(days=900)
+    cpr = birth.strftime("%d%m%y") + "-4321"
+    response = _register(client, db, name="", cpr=cpr, birth_date=birth.isoformat(), unit_id=chosen.id)
+    assert response.status_code == 422
+    assert f'value="{cpr}"' in response.text
+    assert all(f'value="{r.id}"' in response.text for r in own)
+    assert not any(f'value="{r.id}"' in response.text for r in other)

@@ -68,7 +68,13 @@ def test_a_failed_form_keeps_what_was_typed(client, demo, db) -> None:
     assert 'value="Mor og mormor &lt;b&gt;"' in page
     assert "Vi talte om øjenkontakt</textarea>" in page
     assert re.search(r'name="data.items.eye_contact" value="3" checked', page)
-    assert "Skal udfyldes, før registreringen kan afsluttes." in page
+    # Each missing field is named, and the summary links to the field's real id (issue 17).
+    assert "Point for Ansigtsudtryk skal udfyldes." in page
+    assert "Anledning skal udfyldes." in page
+    assert '<a href="#f-data-items-facial_expression">' in page
+    assert 'id="f-data-items-facial_expression"' in page
+    assert 'id="f-data-occasion"' in page
+    assert "Point for Øjenkontakt" not in page  # scored: no error
     assert db.exec(select(func.count()).select_from(Record)).one() == 0
 
 
@@ -121,3 +127,26 @@ def test_forms_are_only_offered_for_children_in_scope(client, demo, db) -> None:
     hv_child = child_aged(db, "Sundhedsplejen Nord", 3, 12)
     assert client.get(f"/forms/concern_note?child={hv_child.id}").status_code == 404
     assert client.get("/forms/unknown?child=x").status_code == 404
+
+
+def test_a_cleared_date_stays_cleared_and_flagged_when_the_form_comes_back(client, demo, db) -> None:
+    """Issue 17 (13): the form shown again does not fill in today for a date the user emptied."""
+    login(client, "demo-sundhedsplejerske")
+    child = child_aged(db, "Sundhedsplejen Nord", 3, 12)
+    token, record_id = _form_token(client, f"/forms/adbb?child={child.id}")
+    fields = {
+        "csrf_token": token,
+        "type": "adbb",
+        "child_id": child.id,
+        "status": "final",
+        "data.screened_on": "",
+        "data.occasion": "second",
+        "data.action": "none",
+        **{f"data.items.{k}": "0" for k in ADBB_ITEMS},
+    }
+    response = client.post(f"/records/{record_id}", data=fields, headers={"accept": "text/html"})
+    assert response.status_code == 422
+    date_input = re.search(r'<input id="f-data-screened_on"[^>]*>', response.text).group(0)
+    assert 'value=""' in date_input and 'aria-invalid="true"' in date_input
+    assert "Dato for screeningen skal udfyldes." in response.text
+    assert '<a href="#f-data-screened_on">' in response.text

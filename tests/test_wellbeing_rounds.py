@@ -77,6 +77,7 @@ def test_refused_dates_keep_what_was_typed(client, demo, db) -> None:
     )
     assert response.status_code == 422
     assert "Skriv en rigtig dato" in response.text
+    assert '<a href="#round-opens_on">Åbner: Skriv en rigtig dato' in response.text  # named (issue 17)
     assert 'value="2026-13-40"' in response.text
     assert "Forår &lt;b&gt;æøå&lt;/b&gt;" in response.text
     assert _rounds(db) == []

@@ -71,6 +71,8 @@ class RecordKind:
     #: Templates: the form's fields and the record's view (`records/forms/…`, `records/show/…`).
     form_template: str = ""
     show_template: str = ""
+    #: Where an error message needs a fuller name than the view's label ("Point for Øjenkontakt").
+    error_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.form_template:

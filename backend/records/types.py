@@ -86,9 +86,13 @@ def get_path(values: Any, path: str) -> Any:
     return current
 
 
+#: The message for a field a final record must fill (the form names the field in front of it).
+MISSING_FOR_FINAL = "Skal udfyldes, før registreringen kan afsluttes."
+
+
 def missing_for_final(required: Iterable[str], data: dict) -> list[dict[str, str]]:
     return [
-        {"field": f"data.{path}", "message": "Skal udfyldes, før registreringen kan afsluttes."}
+        {"field": f"data.{path}", "message": MISSING_FOR_FINAL}
         for path in required
         if get_path(data, path) in (None, "", [])
     ]

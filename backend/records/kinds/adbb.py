@@ -11,6 +11,7 @@ from sqlmodel import select
 from backend.domain import adbb
 from backend.domain.dates import age_in_months
 from backend.domain.numbers import is_digits
+from backend.i18n import N_
 from backend.i18n import gettext as _
 from backend.people.models import Child
 from backend.people.service import is_adbb_certified
@@ -187,6 +188,19 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+#: Error messages name an item's score ("Point for Øjenkontakt skal udfyldes.").
+ERROR_LABELS: dict[str, str] = {
+    "items.facial_expression": N_("Point for Ansigtsudtryk"),
+    "items.eye_contact": N_("Point for Øjenkontakt"),
+    "items.activity_level": N_("Point for Generelt aktivitetsniveau"),
+    "items.self_stimulation": N_("Point for Selvstimulerende bevægelser"),
+    "items.vocalisation": N_("Point for Vokalisering"),
+    "items.response_briskness": N_("Point for Reaktion på stimulation"),
+    "items.relationship": N_("Point for Evne til at indgå i relation"),
+    "items.attracting_attention": N_("Point for Evne til at tiltrække og fastholde opmærksomhed"),
+}
+
+
 KIND = RecordKind(
     key="adbb",
     label="ADBB-screening",
@@ -198,4 +212,5 @@ KIND = RecordKind(
     form_context=form_context,
     summary=summary,
     key_date="screened_on",
+    error_labels=ERROR_LABELS,
 )

@@ -75,10 +75,14 @@ def _children_page(ctx: Admin, q: str) -> Response:
     )
 
 
-def _choices(ctx: Admin) -> dict:
+def _choices(ctx: Admin, unit_id: str = "") -> dict:
+    """The units, and the rooms – only the chosen unit's once a unit is chosen (a form shown
+    again after an error offers the rooms that fit the unit it keeps)."""
     units = units_of(ctx.db, ctx.user.municipality_id)
     rooms = [room for unit_rooms in rooms_by_unit(ctx.db, units).values() for room in unit_rooms]
     names = {u.id: u.name for u in units}
+    if unit_id in names:
+        rooms = [room for room in rooms if room.unit_id == unit_id]
     return {
         "unit_options": {u.id: u.name for u in units},
         "room_options": {
@@ -124,11 +128,13 @@ def _child_input(fields: dict[str, str]) -> service.ChildInput:
 
 
 def _form_values(fields: dict[str, str]) -> dict[str, str]:
-    """What was typed, to show again — except the CPR number, which never goes back into a page."""
+    """What was typed, to show again exactly – the child's CPR number too (issue 17: the answer to
+    the admin's own POST, never cached, never in a URL or a log). A guardian's CPR number is not
+    shown again (its rows are asked for afresh)."""
     return {
         key: value
         for key, value in fields.items()
-        if key not in ("cpr", "csrf_token") and not (key.startswith("guardian-") and key.endswith("-cpr"))
+        if key != "csrf_token" and not (key.startswith("guardian-") and key.endswith("-cpr"))
     }
 
 
@@ -151,7 +157,12 @@ def _new_child_page(ctx: Admin, values: dict, errors: dict, status: int = 200) -
     return render(
         ctx.request,
         "admin/child_new.html",
-        {"values": values, "errors": errors, "guardian_rows": _guardian_rows(values, 2), **_choices(ctx)},
+        {
+            "values": values,
+            "errors": errors,
+            "guardian_rows": _guardian_rows(values, 2),
+            **_choices(ctx, values.get("unit_id", "")),
+        },
         status_code=status,
     )
 
@@ -194,7 +205,7 @@ def _child_page(
             "errors": errors or {},
             "values": values or {},
             "done": done_message(ctx.request),
-            **_choices(ctx),
+            **_choices(ctx, (values or {}).get("unit_id", "")),
         },
         status_code=status,
     )

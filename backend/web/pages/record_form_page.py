@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from backend.people.models import Child
+from backend.records.labels import named_errors
 from backend.records.models import Record
 from backend.records.registry import kind
 from backend.web.context import SignedIn
@@ -45,7 +46,7 @@ def form_page(
             "unit_id": unit_id,
             "record_id": record_id,
             "values": values,
-            "errors": errors or {},
+            "errors": named_errors(errors or {}, record_type),
             "base_version": base_version,
             "record": record,
             "conflict_id": conflict_id,

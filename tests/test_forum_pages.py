@@ -96,3 +96,10 @@ def test_the_partner_starts_on_their_meetings_and_reads_only_shared_cases(client
         == 404
     )
     assert db.get(ForumMeeting, world.meeting_id).status == "planned"
+
+
+def test_the_consent_form_offers_the_forum_as_what_the_consent_covers(client, db, world) -> None:
+    login(client, "demo-paedagog")
+    child = world.children[0]
+    page = client.get(f"/forms/consent?child={child}&kind=meeting&scope={world.forum_id}").text
+    assert f'value="{world.forum_id}" selected' in page and "Drøftelse i Ressourceteam Solsikken" in page

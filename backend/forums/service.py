@@ -22,6 +22,7 @@ from backend.db import utcnow
 from backend.domain import forums as rules
 from backend.domain.text import clean_text
 from backend.domain.wellbeing import AREAS
+from backend.i18n import gettext as _
 from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
 from backend.people.models import Child, Unit, User
 from backend.records.consents import latest_decision
@@ -41,7 +42,7 @@ class ForumError(ValueError):
 def _text(value: str | None, field: str) -> str:
     text = clean_text(value or "")
     if len(text) > rules.TEXT_MAX:
-        raise ForumError(f"Teksten er for lang (højst {rules.TEXT_MAX} tegn).", field)
+        raise ForumError(_("Teksten er for lang (højst %(max)s tegn).") % {"max": rules.TEXT_MAX}, field)
     return text
 
 
@@ -148,14 +149,14 @@ def create_forum(
     """A new forum convened by a leader of all its units; the caller becomes its convener."""
     name = " ".join(name.split())[:200]
     if not name:
-        raise ForumError("Giv forummet et navn.", "name")
+        raise ForumError(_("Giv forummet et navn."), "name")
     if kind not in rules.KINDS:
-        raise ForumError("Vælg, hvilken slags forum det er.", "kind")
+        raise ForumError(_("Vælg, hvilken slags forum det er."), "kind")
     units = [db.get(Unit, unit_id) for unit_id in unit_ids if is_id(unit_id)]
     if not units or any(u is None or u.municipality_id != scope.municipality_id for u in units):
-        raise ForumError("Vælg mindst én enhed.", "unit_ids")
+        raise ForumError(_("Vælg mindst én enhed."), "unit_ids")
     if not all(scope.leads(unit.id) for unit in units if unit):
-        raise ForumError("Kun lederen af enhederne kan oprette et forum for dem.", "unit_ids")
+        raise ForumError(_("Kun lederen af enhederne kan oprette et forum for dem."), "unit_ids")
     forum = Forum(
         municipality_id=scope.municipality_id, name=name, kind=kind, unit_ids=[u.id for u in units if u]
     )
@@ -167,7 +168,7 @@ def create_forum(
             continue
         user = db.get(User, member.user_id) if is_id(member.user_id) else None
         if user is None or user.municipality_id != scope.municipality_id:
-            raise ForumError("Et af medlemmerne findes ikke.", "members")
+            raise ForumError(_("Et af medlemmerne findes ikke."), "members")
         db.add(
             ForumMember(
                 forum_id=forum.id,
@@ -188,9 +189,9 @@ def plan_meeting(
     if forum is None:
         raise ForumError("Forummet findes ikke.", code="not_found")
     if held_on is None:
-        raise ForumError("Skriv mødets dato.", "held_on")
+        raise ForumError(_("Skriv mødets dato."), "held_on")
     if held_on < on:
-        raise ForumError("Mødets dato må ikke ligge før i dag.", "held_on")
+        raise ForumError(_("Mødets dato må ikke ligge før i dag."), "held_on")
     meeting = ForumMeeting(
         forum_id=forum.id,
         held_on=held_on,
@@ -390,7 +391,9 @@ def _planned_meeting(db: Session, scope: Scope, meeting_id: str) -> tuple[ForumM
         raise ForumError("Mødet findes ikke.", code="not_found")
     meeting, forum, _staff = found
     if meeting.status != "planned":
-        raise ForumError("Mødet er ikke længere planlagt; sager kan ikke tilføjes.", code="closed")
+        raise ForumError(
+            _("Mødet er ikke længere planlagt; sager kan ikke tilføjes."), "child_id", code="closed"
+        )
     return meeting, forum
 
 
@@ -401,13 +404,15 @@ def add_named_case(
     meeting, forum = _planned_meeting(db, scope, meeting_id)
     placed = child_in_scope(db, scope, child_id, on)
     if placed is None or placed[1].unit_id not in forum.unit_ids:
-        raise ForumError("Vælg et barn fra forummets enheder.", "child_id")
+        raise ForumError(_("Vælg et barn fra forummets enheder."), "child_id")
     child, placement = placed
     consent = forum_consent(db, child.id, forum, meeting)
     if consent is None:
         raise ForumError(
-            "Forældrene har ikke givet samtykke til, at barnet drøftes i dette forum. "
-            "Indhent samtykket først — eller drøft sagen anonymt.",
+            _(
+                "Forældrene har ikke givet samtykke til, at barnet drøftes i dette forum. "
+                "Indhent samtykket først — eller drøft sagen anonymt."
+            ),
             "child_id",
             code="consent",
         )
@@ -430,10 +435,10 @@ def add_anonymous_case(
     """An anonymous case: an age band and a description, never a child id."""
     meeting, forum = _planned_meeting(db, scope, meeting_id)
     if age_band not in rules.AGE_BANDS:
-        raise ForumError("Vælg barnets alder.", "age_band")
+        raise ForumError(_("Vælg barnets alder."), "age_band")
     text = _text(description, "description")
     if not text.strip():
-        raise ForumError("Beskriv sagen kort, uden navne.", "description")
+        raise ForumError(_("Beskriv sagen kort, uden navne."), "description")
     own = [unit_id for unit_id in forum.unit_ids if scope.works_in(unit_id)]
     case = ForumCase(
         meeting_id=meeting.id,
@@ -515,7 +520,7 @@ def share_preparation(
     """Marks the preparation shared: the members can read it, partners from now on."""
     case, _meeting, _forum = _staff_case(db, scope, case_id)
     if not (case.preparation.get("question") or "").strip():
-        raise ForumError("Skriv spørgsmålet til forummet, før forberedelsen deles.", "question")
+        raise ForumError(_("Skriv spørgsmålet til forummet, før forberedelsen deles."), "question")
     if case.shared_at is None:
         case.shared_at = now or utcnow()
         db.add(case)

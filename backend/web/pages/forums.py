@@ -22,6 +22,7 @@ from backend.forums.service import (
     plan_meeting,
     save_preparation,
 )
+from backend.i18n import gettext as _
 from backend.web.context import SignedIn
 from backend.web.forms import Fields
 from backend.web.templating import render
@@ -73,7 +74,7 @@ def _date(value: str) -> date | None:
 def new_meeting(ctx: SignedIn, forum_id: str, form: Fields) -> Response:
     held_on = _date(form.get("held_on", ""))
     if held_on is None and form.get("held_on", "").strip():
-        return _forum_page(ctx, forum_id, form, {"held_on": "Skriv datoen som dd-mm-åååå."}, 422)
+        return _forum_page(ctx, forum_id, form, {"held_on": _("Skriv datoen som dd-mm-åååå.")}, 422)
     try:
         meeting = plan_meeting(
             ctx.db, ctx.scope, ctx.audit, forum_id, held_on, form.get("place", ""), today()

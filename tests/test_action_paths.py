@@ -5,13 +5,15 @@ import re
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from backend.domain.dates import today
 from backend.people.forum_models import ForumCase
 from backend.records.models import Record, Task
 from tests.forum_support import forum_world, give_forum_consent
-from tests.support import adbb_data, child_aged, login, put_record, unit_named
+from tests.support import adbb_data, child_aged, children_of_unit, login, put_record, unit_named
+from tests.wellbeing_support import CM, add_round, joint
 
 HV_UNIT = "Sundhedsplejen Nord"
 
@@ -219,3 +221,20 @@ def test_a_concern_note_and_a_joint_assessment_lead_to_the_decision(client, demo
     assert f"/forms/action_paths?child={child.id}&amp;from={source}" in view
     form = client.get(f"/forms/action_paths?child={child.id}&from={source}").text
     assert f'name="data.source_record_id" value="{source}"' in form
+
+
+@pytest.mark.parametrize(
+    ("overall", "offered"), [("concern", True), ("extra_attention", True), ("thriving", False)]
+)
+def test_a_final_joint_assessment_not_thriving_leads_to_the_decision(
+    client, demo, db, overall, offered
+) -> None:
+    round_id = add_round(db, CM, today(), today() + timedelta(days=20))
+    child = children_of_unit(db, CM)[0]
+    login(client, "demo-dagplejepaedagog")
+    decision = "none" if overall == "thriving" else "action_plan"
+    response = put_record(client, "wellbeing", child.id, joint(round_id, overall, decision=decision))
+    assert response.status_code == 201, response.text
+    record_id = response.json()["id"]
+    view = client.get(f"/records/{record_id}").text
+    assert (f"/forms/action_paths?child={child.id}&amp;from={record_id}" in view) is offered

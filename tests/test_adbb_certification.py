@@ -7,7 +7,7 @@ from sqlmodel import func, select
 from backend.domain.dates import today
 from backend.people.models import AdbbCertification
 from backend.records.models import Record
-from tests.support import ADBB_ITEMS, add_user, adbb_data, child_aged, login, put_record, user_named
+from tests.support import ADBB_ITEMS, adbb_data, add_user, child_aged, login, put_record, user_named
 
 HV_UNIT = "Sundhedsplejen Nord"
 

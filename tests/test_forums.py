@@ -157,3 +157,17 @@ def test_next_meeting_skips_past_and_cancelled_meetings(client, db, world) -> No
     db.commit()
     login(client, "demo-leder")
     assert client.get("/api/forums").json()[0]["next_meeting_on"] is None
+
+
+def test_single_sign_on_maps_a_group_to_the_partner_role_without_the_units_children(db, demo) -> None:
+    from backend.auth.policy import scope_of
+    from backend.auth.provisioning import mapped_roles
+    from backend.config import get_settings
+    from backend.people.models import RoleAssignment, User
+
+    unit_id = unit_named(db, "Børnehuset Solsikken").id
+    mapping = mapped_roles(db, get_settings(), ["ppr"], {"ppr": [{"role": "partner", "unit_id": unit_id}]})
+    assert mapping.roles == {("partner", unit_id)}
+    user = User(municipality_id="m", username="sso-partner", display_name="P")
+    scope = scope_of(user, [RoleAssignment(user_id="u", role="partner", unit_id=unit_id)])
+    assert scope.is_partner and scope.unit_ids == frozenset()

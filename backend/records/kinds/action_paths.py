@@ -22,6 +22,7 @@ from backend.domain.forums import CONSENT_KIND as FORUM_CONSENT_KIND
 from backend.i18n import gettext as _
 from backend.people.forum_models import Forum, ForumCase, ForumMeeting
 from backend.people.models import Child
+from backend.records.access import visible_record
 from backend.records.consents import latest_decision
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record, RecordVersion
@@ -238,7 +239,8 @@ def summary(record: Record) -> str:
 
 def form_context(actor: Actor, child: Child | None, unit_id: str, query: dict[str, Any]) -> dict[str, Any]:
     source_id = query.get("from")
-    source = actor.db.get(Record, source_id) if isinstance(source_id, str) and len(source_id) == 36 else None
+    # Only a record the caller may read (`visible_record` answers None for an unknown id).
+    source = visible_record(actor.db, actor.scope, source_id, today()) if isinstance(source_id, str) else None
     if source is not None and (child is None or source.child_id != child.id):
         source = None
     supervision_first = bool(source and source.type == "adbb" and source.derived.get("above_cutoff"))

@@ -104,3 +104,28 @@ export async function openForFix(form) {
   showFormMessage(form, "error", (item.error && item.error.detail) || "Ret de markerede felter, og gem igen.");
   return true;
 }
+
+// A look elsewhere and back ("Læs beskrivelsen" on the consent form, issue 17 §10): a link marked
+// `data-peek` keeps what the form holds for this tab; coming back to the same page refills it.
+const PEEK = "opspor-peek";
+
+export function keepOnPeek(form) {
+  for (const link of form.ownerDocument.querySelectorAll("a[data-peek]")) {
+    link.addEventListener("click", () => {
+      sessionStorage.setItem(PEEK, JSON.stringify({ page: location.pathname + location.search,
+        record_id: recordIdOf(form), fields: formFields(form) }));
+    });
+  }
+}
+
+export function resumePeek(form) {
+  const raw = sessionStorage.getItem(PEEK);
+  if (!raw) return false;
+  sessionStorage.removeItem(PEEK);
+  let kept;
+  try { kept = JSON.parse(raw); } catch (error) { return false; }
+  if (!kept || kept.page !== location.pathname + location.search) return false;
+  if (kept.record_id && kept.record_id !== recordIdOf(form)) setRecordId(form, kept.record_id);
+  fillForm(form, kept.fields);
+  return true;
+}

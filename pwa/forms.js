@@ -2,7 +2,7 @@
 // server at once when it answers, else into the outbox.
 import { updateAdbb } from "./adbb.js";
 import { envelopeOf } from "./envelope.js";
-import { describe, formFields, offerDraft, openForFix, recordIdOf, saveDraft, setRecordId } from "./drafts.js";
+import { describe, formFields, keepOnPeek, offerDraft, openForFix, recordIdOf, resumePeek, saveDraft, setRecordId } from "./drafts.js";
 import { csrf, keptAt, Net, Store, store, userId } from "./page.js";
 import { refreshStatus, setProblem } from "./status.js";
 import { requestBackgroundSync, scheduleRetry } from "./sync.js";
@@ -24,17 +24,20 @@ function enhanceForm(form) {
     if (form.dataset.native) return;
     event.preventDefault();
     const body = formFields(form, event.submitter);  // before the buttons are disabled
+    const then = event.submitter?.dataset.thenNext || null;  // "Gem og næste barn": where to go next
     for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = true;
-    submitRecord(form, body).finally(() => {
+    submitRecord(form, body, then).finally(() => {
       for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = false;
     });
   });
-  openForFix(form).then((fixing) => { if (!fixing) offerDraft(form); });
+  keepOnPeek(form);
+  openForFix(form).then((fixing) => { if (!fixing && !resumePeek(form)) offerDraft(form); });
 }
 
-async function submitRecord(form, body) {
+async function submitRecord(form, body, then) {
   const record_id = recordIdOf(form);
   const params = new URLSearchParams(body);
+  if (params.get("then") === "next") params.set("status", "final");
   const pending = await store.get("outbox", record_id);
   const known = await store.get("versions", record_id);
   let base = Number(params.get("base_version")) || null;
@@ -57,7 +60,7 @@ async function submitRecord(form, body) {
     if (pending) await store.delete("outbox", record_id);  // a refused item, corrected ("Ret")
     await store.delete("drafts", record_id);
     await store.put("facts", "last_sent_at", new Date().toISOString());
-    location.assign(`/records/${record_id}?gemt=1`);
+    location.assign(then || form.dataset.after || `/records/${record_id}?gemt=1`);
   } else if (status === 202) {
     await store.delete("drafts", record_id);
     showFormMessage(form, "warn", json.detail);
@@ -69,6 +72,13 @@ async function submitRecord(form, body) {
     native.type = "hidden";
     native.name = "status";
     native.value = params.get("status");
+    if (params.get("then")) {
+      const next = document.createElement("input");
+      next.type = "hidden";
+      next.name = "then";
+      next.value = params.get("then");
+      form.append(next);
+    }
     if (base) form.querySelector('input[name="base_version"]')?.setAttribute("value", String(base));
     form.append(native);
     HTMLFormElement.prototype.submit.call(form);  // the server shows the errors, keeping what was typed

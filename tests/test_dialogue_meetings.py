@@ -374,7 +374,9 @@ def test_the_form_keeps_what_was_typed_and_offers_to_record_consent(client, demo
     text = response.text
     assert "Sprog &lt;b&gt;og&lt;/b&gt; leg</textarea>" in text
     assert 'value="Sara Holt"' in text
-    assert f'href="/forms/consent?child={child.id}&amp;kind=meeting&amp;scope={record_id}"' in text
+    consent_url = f"/forms/consent?child={child.id}&amp;kind=meeting&amp;scope={record_id}"
+    consent_url += f"&amp;fra={record_id}"
+    assert f'name="then" value="consent" data-then-next="{consent_url}"' in text  # same tab, draft first
     assert "Forældrene skal give samtykke" in text
     assert db.get(Record, record_id) is None
 

@@ -68,6 +68,12 @@ def follow_up_due_on(screened_on: date, follow_up_days: int) -> date:
     return screened_on + timedelta(days=follow_up_days)
 
 
+def wants_follow_up(above_cutoff: bool, action: str | None) -> bool:
+    """A follow-up screening is due when the total is at or over the cut-off (domain §4.1), and
+    also when the health visitor chose "Opfølgende screening" below it: the choice is the task."""
+    return above_cutoff or action == "follow_up"
+
+
 @dataclass(frozen=True)
 class Screening:
     """One ADBB screening as the rules see it (two-in-a-row, schedules, the leader overview)."""

@@ -16,6 +16,22 @@ KINDS: dict[str, str] = {
     "transition_handover": "Overlevering af overgangsbeskrivelse",
 }
 STATES: dict[str, str] = {"given": "Givet", "refused": "Afslået", "withdrawn": "Trukket tilbage"}
+#: A first decision is a yes or a no; only a consent already given can be withdrawn.
+FIRST_STATES: dict[str, str] = {key: STATES[key] for key in ("given", "refused")}
+
+#: The consent a record asks for before it can be finished, and what it then covers (its id).
+CONSENT_FOR_RECORD: dict[str, str] = {"reflection": "sparring_case", "dialogue_meeting": "meeting"}
+
+
+def states_offered(new: bool, asked: str | None) -> dict[str, str]:
+    """The decisions a consent form offers: no "Trukket tilbage" on a new consent, unless the
+    form was opened to withdraw one ("Træk samtykket tilbage")."""
+    return FIRST_STATES if new and asked != "withdrawn" else STATES
+
+
+def only_option(options: dict[str, str]) -> str | None:
+    """The scope to preselect: the one thing the consent can cover, when there is only one."""
+    return next(iter(options)) if len(options) == 1 else None
 
 
 @dataclass(frozen=True)

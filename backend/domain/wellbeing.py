@@ -213,3 +213,12 @@ def position_history(points: Iterable[tuple[str, date, str | None]]) -> list[His
         history.append(HistoryPoint(name, opens_on, overall, moved(previous, overall)))
         previous = overall
     return history
+
+
+def next_to_mark(order: list[str], unmarked: set[str], after: str | None) -> str | None:
+    """The child to mark after `after` in the round's order ("Gem og næste barn"): the next one
+    not marked yet, going round to the start of the list; None when every child is marked."""
+    if after in order:
+        start = order.index(after) + 1
+        order = order[start:] + order[:start]
+    return next((child for child in order if child in unmarked and child != after), None)

@@ -225,16 +225,38 @@ def build_overview(db: Session, scope: Scope, evaluation_round: EvaluationRound,
     return Overview(evaluation_round, raters, rows)
 
 
+def _caseload_in(db: Session, user_id: str, unit_id: str) -> set[str]:
+    query = select(Caseload.child_id).where(Caseload.user_id == user_id, Caseload.unit_id == unit_id)
+    return set(db.exec(query))
+
+
+def _marked_by(row: ChildRow, user_id: str) -> bool:
+    return user_id in row.marks and row.marks[user_id].status == "final"
+
+
 def unmarked_by(db: Session, overview: Overview, user_id: str, unit_id: str) -> list[Child]:
     """The caller's own children (caseload) in the unit that they have not marked yet."""
-    own = set(
-        db.exec(select(Caseload.child_id).where(Caseload.user_id == user_id, Caseload.unit_id == unit_id))
-    )
-    return [
-        row.child
-        for row in overview.rows
-        if row.child.id in own and (user_id not in row.marks or row.marks[user_id].status != "final")
-    ]
+    own = _caseload_in(db, user_id, unit_id)
+    return [row.child for row in overview.rows if row.child.id in own and not _marked_by(row, user_id)]
+
+
+def next_child_to_mark(
+    ctx: RoundsContext, evaluation_round: EvaluationRound, after_child_id: str, on: date
+) -> Child | None:
+    """ "Gem og næste barn": the next child of the open round the caller has not marked — among
+    their own children (caseload) when they have any in the unit, else among all its children."""
+    if wellbeing.round_state(period_of(evaluation_round), on) != "open":
+        return None
+    overview = build_overview(ctx.db, ctx.scope, evaluation_round, on)
+    own = _caseload_in(ctx.db, ctx.user.id, evaluation_round.unit_id)
+    rows = [row for row in overview.rows if row.child.id in own] or overview.rows
+    unmarked = [row.child for row in rows if not _marked_by(row, ctx.user.id)]
+    order = [row.child.id for row in overview.rows]
+    chosen = wellbeing.next_to_mark(order, {child.id for child in unmarked}, after_child_id)
+    child = next((c for c in unmarked if c.id == chosen), None)
+    if child is not None:
+        ctx.audit.add("child.list", "child", child.id, child.id, round_id=evaluation_round.id)
+    return child
 
 
 # --- A child's history ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ def menu_links(ctx: RequestContext | None) -> list[tuple[str, str]]:
         if not ctx.user.is_demo and not ctx.user.oidc_subject:
             links.append((_("Totrinsbekræftelse"), "/me/second-factor"))
         return links
-    links: list[tuple[str, str]] = [(_("Til afklaring"), "/conflicts")]
+    links: list[tuple[str, str]] = [(_("Ikke gemte ændringer"), "/conflicts")]
     if scope.unit_ids:
         links.append((_("Tværfaglige forummer"), "/forums"))
         links.append((_("Trivselsrunder"), "/rounds"))

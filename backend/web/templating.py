@@ -57,10 +57,26 @@ def _date(value: date | None, fmt: str = "d. MMM y") -> str:
     return format_date(value, fmt, locale=babel_locale(current_language.get())) if value else ""
 
 
-def _datetime(value: datetime | None, fmt: str = "d. MMM y 'kl.' HH:mm") -> str:
+def _datetime(value: datetime | None, fmt: str | None = None) -> str:
+    """A moment in Copenhagen time, the Danish way: "7. dec. 2026 kl. 01.47". A time without a
+    zone (a `datetime-local` field, e.g. when a parent decided) is already Copenhagen time."""
     if not value:
         return ""
-    return format_datetime(value, fmt, tzinfo=COPENHAGEN, locale=babel_locale(current_language.get()))
+    language = current_language.get()
+    if fmt is None:
+        fmt = "d. MMM y 'kl.' HH.mm" if language == "da" else "d MMM y, HH:mm"
+    return format_datetime(value, fmt, tzinfo=COPENHAGEN, locale=babel_locale(language))
+
+
+def _wall_clock(value: object) -> str:
+    """A local time as typed (ISO text or a naive datetime), shown like `_datetime`."""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=COPENHAGEN)
+    return _datetime(moment)
 
 
 def age_text(birth_date: date, on: date | None = None) -> str:
@@ -71,7 +87,7 @@ def age_text(birth_date: date, on: date | None = None) -> str:
         return ngettext("%(num)s måned", "%(num)s måneder", months) % {"num": months}
     years, rest = divmod(months, 12)
     text = ngettext("%(num)s år", "%(num)s år", years) % {"num": years}
-    return text + (" " + gettext("og %(num)s mdr.") % {"num": rest} if rest else "")
+    return text + (" " + ngettext("og %(num)s md.", "og %(num)s mdr.", rest) % {"num": rest} if rest else "")
 
 
 def field_id(name: str) -> str:
@@ -103,6 +119,7 @@ env.globals["schema_version"] = lambda record_type: (
     KINDS[record_type].schema_version if record_type in KINDS else 1
 )
 env.filters["datetime"] = _datetime
+env.filters["wallclock"] = _wall_clock
 env.filters["age"] = age_text
 env.globals["asset_url"] = asset_url
 env.globals["preloaded_modules"] = preloaded_modules

@@ -64,8 +64,10 @@ def test_pedagogue_prepares_and_minutes_a_meeting(phone, live_server) -> None:
     page.locator("#f-data-agreements-0-due_on").fill("2026-12-01")
     page.get_by_role("button", name="Afslut og gem").click()
     expect(page.get_by_role("alert").first).to_contain_text("samtykke")
-    consent = page.get_by_role("link", name="Registrér samtykke", exact=True)
-    expect(consent).to_have_attribute("href", re.compile(r"^/forms/consent\?child=.+&kind=meeting&scope="))
+    consent = page.get_by_role("button", name="Registrér samtykke", exact=True)
+    expect(consent).to_have_attribute(
+        "data-then-next", re.compile(r"^/forms/consent\?child=.+&kind=meeting&scope=.+&fra=")
+    )
     expect(page.locator("#f-data-participants-1-name")).to_have_value("Sara Holt")  # nothing lost
     assert page.errors == []
 

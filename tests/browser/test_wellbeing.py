@@ -141,7 +141,9 @@ def test_a_round_from_two_individual_marks_to_a_joint_assessment(
     expect(first.get_by_text("Dialogmøde med forældrene senest")).to_be_visible()
 
     # The child's page shows the joint position and the dialogue meeting to hold.
-    first.get_by_role("navigation", name="Brødkrummer").get_by_role("link").click()
+    crumbs = first.get_by_role("navigation", name="Brødkrummer")
+    expect(crumbs.get_by_role("link").first).to_have_text("Efterår i sundhedsplejen")  # back to the round
+    crumbs.get_by_role("link", name=child_name).click()
     expect(first.get_by_role("heading", name="Trivsel over tid")).to_be_visible()
     history = first.locator("table.wellbeing-history")
     expect(history).to_contain_text("Efterår i sundhedsplejen")

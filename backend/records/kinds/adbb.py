@@ -80,7 +80,7 @@ class AdbbRules(RecordRules):
         if write.is_final and data.screened_on and data.occasion:
             current = adbb.Screening(data.occasion, data.screened_on, derived["above_cutoff"])
             derived["consider_notification"] = adbb.consider_notification(current, self._earlier(write))
-            if derived["above_cutoff"]:
+            if adbb.wants_follow_up(derived["above_cutoff"], data.action):
                 derived["follow_up_due_on"] = adbb.follow_up_due_on(
                     data.screened_on, write.actor.municipal.adbb_follow_up_days
                 ).isoformat()
@@ -96,7 +96,7 @@ class AdbbRules(RecordRules):
                 close_tasks(write.db, closed_by=write.user.id, key=f"adbb_follow_up:{earlier.id}")
         if data.occasion in ("first", "second"):  # the scheduled screening is done
             close_tasks(write.db, closed_by=write.user.id, key=f"adbb_{data.occasion}_due:{record.child_id}")
-        if record.derived.get("above_cutoff"):
+        if adbb.wants_follow_up(bool(record.derived.get("above_cutoff")), data.action):
             ensure_task(
                 write.db,
                 key=f"adbb_follow_up:{record.id}",

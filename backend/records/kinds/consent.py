@@ -135,10 +135,19 @@ def consent_context(actor: Actor, child: Child | None, unit_id: str, query: dict
         value = query.get(key)
         if isinstance(value, str) and (value in consent.KINDS or value in consent.STATES or is_id(value)):
             defaults[key] = value
+    scope_options = _scope_options(actor, child, unit_id, transitions)
+    chosen_kind = defaults.get("kind")
+    if chosen_kind in scope_options and defaults.get("scope") is None:
+        only = consent.only_option(scope_options[chosen_kind])
+        if only is not None:
+            defaults["scope"] = only
+    back_to = query.get("fra")
     return {
+        "new_consent_states": consent.states_offered(True, defaults.get("state")),
+        "back_to": back_to if isinstance(back_to, str) and is_id(back_to) else None,
         "guardian_options": {g.id: f"{g.name} ({g.relation})" if g.relation else g.name for g in guardians},
         "guardian_names": {g.id: g.name for g in guardians},
-        "scope_options": _scope_options(actor, child, unit_id, transitions),
+        "scope_options": scope_options,
         "transitions": {t.id: t for t in transitions},
         "handover_kind": HANDOVER,
         "latest_handover_id": lambda scope: _latest_handover_id(actor, child, scope),

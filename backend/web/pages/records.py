@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from backend.auth.policy import child_in_scope, is_id
+from backend.domain import consent
 from backend.domain.dates import today
 from backend.notify.email import send_after_response
 from backend.people.service import child_by_id, unit_names
@@ -92,6 +94,8 @@ def submit_record(
         raise HTTPException(400, str(error)) from None
     record_type = tree.get("type") if tree.get("type") in RECORD_TYPES else None
     body = form_to_body(tree, KINDS[record_type].bool_fields if record_type else ())
+    if tree.get("then") == "next":  # "Gem og næste barn" finishes this mark
+        body["status"] = "final"
     result = save_record(ctx, record_id, body)
     if result.status == 200 and tree.get("conflict_id"):
         resolve_after_save(ctx, tree["conflict_id"], record_id)
@@ -104,7 +108,7 @@ def submit_record(
 
 def _html_result(ctx: SignedIn, record_id: str, body: dict, result: SaveResult, tree: dict) -> Response:
     if result.status in (200, 201):
-        return RedirectResponse(f"/records/{record_id}?gemt=1", status_code=303)
+        return RedirectResponse(_after_save(record_id, body, tree), status_code=303)
     if result.status == 422 and body.get("type") in RECORD_TYPES:
         child = None
         unit_id = body.get("unit_id") or ""
@@ -133,6 +137,24 @@ def _html_result(ctx: SignedIn, record_id: str, body: dict, result: SaveResult, 
     if result.status == 202:
         return render(ctx.request, "records/kept.html", {"detail": result.detail}, status_code=202)
     raise HTTPException(result.status if result.status in (403, 404) else 400, result.detail or None)
+
+
+def _after_save(record_id: str, body: dict, tree: dict) -> str:
+    """Where a save leads: the saved record; after "Gem og næste barn" the round's next child;
+    after "Registrér samtykke" (a draft saved first) the consent form; after that consent, back to the
+    record that asked for it."""
+    round_id = (body.get("data") or {}).get("round_id")
+    child_id = body.get("child_id")
+    then = tree.get("then")
+    if then == "next" and isinstance(round_id, str) and is_id(round_id) and is_id(child_id):
+        return f"/rounds/{round_id}/next?efter={child_id}"
+    if then == "consent" and body.get("type") in consent.CONSENT_FOR_RECORD and is_id(child_id):
+        query = {"child": child_id, "kind": consent.CONSENT_FOR_RECORD[body["type"]], "scope": record_id}
+        return "/forms/consent?" + urlencode({**query, "fra": record_id})
+    back = tree.get("fra")
+    if isinstance(back, str) and is_id(back):
+        return f"/records/{back}/edit"
+    return f"/records/{record_id}?gemt=1"
 
 
 @router.get("/records/{record_id}", dependencies=[Conditional])

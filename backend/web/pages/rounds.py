@@ -103,7 +103,7 @@ def open_round(
 
 
 @router.get("/rounds/{round_id}")
-def round_overview(ctx: SignedIn, round_id: str, gemt: str = "") -> Response:
+def round_overview(ctx: SignedIn, round_id: str, gemt: str = "", alle: str = "") -> Response:
     evaluation_round = _round(ctx, round_id)
     on = today()
     overview, unit = round_service.read_overview(ctx, evaluation_round, on)
@@ -120,7 +120,20 @@ def round_overview(ctx: SignedIn, round_id: str, gemt: str = "") -> Response:
             "positions": ctx.municipal.position_labels,
             "areas": wellbeing.AREAS,
             "saved": bool(gemt),
+            "all_marked": bool(alle),
         },
+    )
+
+
+@router.get("/rounds/{round_id}/next")
+def next_child(ctx: SignedIn, round_id: str, efter: str = "") -> Response:
+    """After "Gem og næste barn": the next child's form, or the round when all are marked."""
+    evaluation_round = _round(ctx, round_id)
+    child = round_service.next_child_to_mark(ctx, evaluation_round, efter, today())
+    if child is None:
+        return RedirectResponse(f"/rounds/{evaluation_round.id}?alle=1", status_code=303)
+    return RedirectResponse(
+        f"/forms/wellbeing?child={child.id}&round={evaluation_round.id}&gemt=1", status_code=303
     )
 
 

@@ -57,3 +57,25 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language.get()).ngettext(singular, plural, n)
+
+
+#: The page script's texts (pwa/*.js, marked `_("…")` there) live in their own catalogue, so a
+#: page carries only those translations (see `page_texts` and pwa/texts.js).
+PAGE_TEXTS_CATALOGUE = "pwa.po"
+
+
+def page_texts(language: object) -> dict[str, str]:
+    """The page script's translations for `language` ({} for Danish, the source language)."""
+    if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
+        return {}
+    return _page_texts(str(language))
+
+
+@lru_cache
+def _page_texts(language: str) -> dict[str, str]:
+    path = LOCALE_DIR / language / PAGE_TEXTS_CATALOGUE
+    if not path.is_file():
+        return {}
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str) and m.string}

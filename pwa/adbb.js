@@ -1,5 +1,6 @@
 // ADBB: the live total while scoring, and the age at the screening date.
 import { ageInMonths } from "./dates.js";
+import { _ } from "./texts.js";
 
 export function updateAdbb(form) {
   const box = form.querySelector("[data-adbb]");
@@ -10,17 +11,17 @@ export function updateAdbb(form) {
   }
   const cutoff = Number(box.dataset.cutoff);
   const output = form.querySelector("[data-adbb-total]");
-  output.textContent = `Total: ${total} af 32`;
+  output.textContent = _("Total: {total} af 32", { total });
   output.parentElement.classList.toggle("over", total >= cutoff);
   form.querySelector("[data-adbb-verdict]").textContent =
-    total >= cutoff ? `Over grænsen (${cutoff})` : `${scored} af 8 scoret · grænse ${cutoff}`;
+    total >= cutoff ? _("Over grænsen ({cutoff})", { cutoff }) : _("{scored} af 8 scoret · grænse {cutoff}", { scored, cutoff });
   const dateInput = form.querySelector('input[name="data.screened_on"]');
   const note = form.querySelector("[data-age-note]");
   if (dateInput && dateInput.value && note) {
     const months = ageInMonths(box.dataset.birthDate, dateInput.value);
     const outside = months < Number(box.dataset.minAge) || months > Number(box.dataset.maxAge);
-    note.textContent = `Alder ved screeningen: ${months} måneder.` +
-      (outside ? " Uden for 2–24 måneder: skriv en begrundelse." : "");
+    note.textContent = _("Alder ved screeningen: {months} måneder.", { months }) +
+      (outside ? " " + _("Uden for 2–24 måneder: skriv en begrundelse.") : "");
     note.classList.toggle("alert", outside);
     note.classList.toggle("warn", outside);
     const reason = form.querySelector("[data-age-reason]");

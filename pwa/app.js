@@ -16,7 +16,7 @@ import { offerInstall, watchForUpdates } from "./install.js";
 import { guardLogout } from "./logout.js";
 import { csrf, keptAt, metaContent, Store, userId } from "./page.js";
 import { outboxChanged, refreshStatus, setProblem } from "./status.js";
-import { expireOldCopies, replay, resetBackoff, scheduleRetry, syncScope } from "./sync.js";
+import { expireOldCopies, isProbing, replay, resetBackoff, scheduleRetry, serverReached, syncScope } from "./sync.js";
 import { setUpUi } from "./ui.js";
 
 function showFlash() {
@@ -44,6 +44,8 @@ async function start() {
         refreshStatus();
         outboxChanged();
       }
+      // Another tab's page came from the server: it is back, so send what waits here too.
+      if (event.data && event.data.type === "server-reached" && isProbing()) serverReached();
     });
   }
   for (const form of document.querySelectorAll("form[data-logout]")) guardLogout(form);

@@ -1,8 +1,9 @@
-// Drafts: every record form autosaves to the phone and offers "Fortsæt kladden" after a reload.
+// Drafts: every record form autosaves to the phone and offers _("Fortsæt kladden") after a reload.
 import { updateAdbb } from "./adbb.js";
 import { day, store } from "./page.js";
 import { ensureRows } from "./rows.js";
 import { showFormMessage } from "./ui.js";
+import { _ } from "./texts.js";
 
 export const formFields = (form, submitter) => {
   const data = new FormData(form, submitter);
@@ -24,7 +25,7 @@ export async function saveDraft(form) {
     await store.put("drafts", record_id, { ...describe(form), record_id, fields: formFields(form),
       saved_at: new Date().toISOString() });
   } catch (error) {
-    showFormMessage(form, "error", "Kladden kunne ikke gemmes på telefonen (pladsen er brugt op). Det, du har skrevet, står stadig her.");
+    showFormMessage(form, "error", _("Kladden kunne ikke gemmes på telefonen (pladsen er brugt op). Det, du har skrevet, står stadig her."));
   }
 }
 
@@ -54,15 +55,15 @@ export async function offerDraft(form) {
   const box = document.createElement("div");
   box.className = "alert warn draft-offer";
   const text = document.createElement("p");
-  text.textContent = `Du har en kladde på telefonen fra ${day(draft.saved_at)}.`;
+  text.textContent = _("Du har en kladde på telefonen fra {when}.", { when: day(draft.saved_at) });
   const resume = document.createElement("button");
   resume.type = "button";
   resume.className = "button";
-  resume.textContent = "Fortsæt kladden";
+  resume.textContent = _("Fortsæt kladden");
   const discard = document.createElement("button");
   discard.type = "button";
   discard.className = "button secondary";
-  discard.textContent = "Start forfra";
+  discard.textContent = _("Start forfra");
   resume.addEventListener("click", () => {
     if (draft.record_id !== recordIdOf(form)) setRecordId(form, draft.record_id);
     fillForm(form, draft.fields);
@@ -101,7 +102,7 @@ export async function openForFix(form) {
     element.setAttribute("aria-describedby", message.id);
     element.after(message);
   }
-  showFormMessage(form, "error", (item.error && item.error.detail) || "Ret de markerede felter, og gem igen.");
+  showFormMessage(form, "error", (item.error && item.error.detail) || _("Ret de markerede felter, og gem igen."));
   return true;
 }
 

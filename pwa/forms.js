@@ -9,6 +9,7 @@ import { requestBackgroundSync, scheduleRetry } from "./sync.js";
 import { setUpRows } from "./rows.js";
 import { setUpSignatures } from "./signature.js";
 import { showFormMessage } from "./ui.js";
+import { _ } from "./texts.js";
 
 const SEND_TIMEOUT_MS = 10000;
 
@@ -83,7 +84,7 @@ async function submitRecord(form, body, then) {
     form.append(native);
     HTMLFormElement.prototype.submit.call(form);  // the server shows the errors, keeping what was typed
   } else if (meaning === "resolve") {
-    showFormMessage(form, "error", (json && json.detail) || "Registreringen kunne ikke gemmes.");
+    showFormMessage(form, "error", (json && json.detail) || _("Registreringen kunne ikke gemmes."));
   } else {
     // No answer, the server failing, or the session (or its CSRF token) gone: keep it.
     await keepOnPhone(form, item, meaning === "login" ? "login" : null);
@@ -96,18 +97,18 @@ async function keepOnPhone(form, item, reason) {
     await Store.queue(userId, item);
     await store.delete("drafts", item.record_id);
   } catch (error) {
-    showFormMessage(form, "error", "Telefonen har ikke plads til at gemme registreringen. Den er IKKE gemt – frigør plads, og prøv igen.");
+    showFormMessage(form, "error", _("Telefonen har ikke plads til at gemme registreringen. Den er IKKE gemt – frigør plads, og prøv igen."));
     return;
   }
   setProblem(reason || "network");
   requestBackgroundSync();
   sessionStorage.setItem("opspor-flash", reason === "login"
-    ? "Gemt på telefonen – log ind igen, så sendes den."
-    : "Gemt på telefonen – sendes når der er net.");
+    ? _("Gemt på telefonen – log ind igen, så sendes den.")
+    : _("Gemt på telefonen – sendes når der er net."));
   await refreshStatus();
   scheduleRetry({});
   if (item.status === "draft") {
-    showFormMessage(form, "ok", "Kladden er gemt på telefonen – sendes når der er net.");
+    showFormMessage(form, "ok", _("Kladden er gemt på telefonen – sendes når der er net."));
   } else {
     location.assign(item.child_id ? `/children/${item.child_id}` : "/outbox");
   }

@@ -1,5 +1,6 @@
 // Installing (the hint on the caseload) and updating (a waiting service worker, on the user's tap).
 import { isIos, standalone } from "./page.js";
+import { _ } from "./texts.js";
 
 export function offerInstall() {
   const slot = document.querySelector("[data-install]");
@@ -7,7 +8,7 @@ export function offerInstall() {
   if (isIos) {
     slot.hidden = false;
     slot.querySelector("[data-install-text]").textContent =
-      "Føj Opspor til hjemmeskærmen: tryk på Del og derefter “Føj til hjemmeskærm”.";
+      _("Føj Opspor til hjemmeskærmen: tryk på Del og derefter “Føj til hjemmeskærm”.");
     return;
   }
   window.addEventListener("beforeinstallprompt", (event) => {
@@ -26,11 +27,11 @@ export function watchForUpdates(registration) {
     const bar = document.createElement("div");
     bar.className = "update-bar";
     bar.setAttribute("role", "status");
-    bar.textContent = "En ny version af Opspor er klar. ";
+    bar.textContent = _("En ny version af Opspor er klar.") + " ";
     const button = document.createElement("button");
     button.type = "button";
     button.className = "button";
-    button.textContent = "Opdatér";
+    button.textContent = _("Opdatér");
     button.addEventListener("click", () => {
       updateRequested = true;
       worker.postMessage({ type: "activate-update" });

@@ -1,6 +1,7 @@
 // Signing out: nothing unsent is lost without asking twice.
 import { day, Store, store, userId } from "./page.js";
 import { confirmDialog } from "./ui.js";
+import { _ } from "./texts.js";
 
 export function guardLogout(form) {
   form.addEventListener("submit", async (event) => {
@@ -8,13 +9,14 @@ export function guardLogout(form) {
     event.preventDefault();
     const items = (await store.all("outbox")).map((entry) => entry.value);
     if (items.length) {
-      const first = await confirmDialog(`${items.length} registreringer er ikke sendt`,
-        ["Hvis du logger ud nu, slettes de fra telefonen.", "Vent hellere, til der er net, og de er sendt."],
-        "Log ud alligevel", "Bliv logget ind");
+      const first = await confirmDialog(_("{count} registreringer er ikke sendt", { count: items.length }),
+        [_("Hvis du logger ud nu, slettes de fra telefonen."), _("Vent hellere, til der er net, og de er sendt.")],
+        _("Log ud alligevel"), _("Bliv logget ind"));
       if (!first) return;
-      const lines = items.map((item) => `${item.type_label || item.type || "Registrering"}` +
-        `${item.child_name ? ` – ${item.child_name}` : ""}, gemt ${item.saved_at ? day(item.saved_at) : ""}`);
-      const second = await confirmDialog("Disse registreringer går tabt", lines, "Slet dem og log ud", "Fortryd");
+      const fallback = _("Registrering");
+      const lines = items.map((item) => `${item.type_label || item.type || fallback}${item.child_name ? ` – ${item.child_name}` : ""}, ` +
+        _("gemt {when}", { when: item.saved_at ? day(item.saved_at) : "" }));
+      const second = await confirmDialog(_("Disse registreringer går tabt"), lines, _("Slet dem og log ud"), _("Fortryd"));
       if (!second) return;
     }
     await Store.wipeUser(userId);

@@ -96,7 +96,10 @@ globalThis.OpsporNet = (() => {
         next += 1;
         const batch = batches[index];
         if (batch.length) onProgress(batch[0]);
-        const payload = { items: batch.map((item) => item.envelope), reads: index === 0 ? reads : [] };
+        // A write whose answer was lost and that was saved again meanwhile goes first (a replay
+        // if it landed), so the newer write updates the version it made, never conflicts with it.
+        const owners = batch.flatMap((item) => (item.unconfirmed ? [null, item] : [item]));
+        const payload = { items: batch.flatMap(wire), reads: index === 0 ? reads : [] };
         if (since) payload.since = since;
         const answer = await postJson("/api/sync", payload, csrf, { timeoutMs: Math.max(timeoutMs, 30000) });
         if (answer.status !== 200 || !answer.json || !Array.isArray(answer.json.results)) {
@@ -104,9 +107,11 @@ globalThis.OpsporNet = (() => {
           ok = false;
           outcome.stopped = meaning === "login" ? "login" : "network";
           outcome.needsLogin = meaning === "login";
+          outcome.unreachable = answer.status === 0;  // no answer at all (sync.js then probes)
           const now = new Date().toISOString();
-          await store.batch(batch.map((item) => ["put", "outbox", item.record_id,
-            { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }]),
+          await store.batch(batch.flatMap((item) => [["put", "outbox", item.record_id,
+            { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }],
+          ["unconfirmed", "outbox", item.record_id, item.unconfirmed || item.envelope]]),
           new Map(batch.map((item) => [item.record_id, item])));
           return;
         }
@@ -117,18 +122,23 @@ globalThis.OpsporNet = (() => {
           await store.put("facts", "offline_reads", left);
         }
         if (answer.json.server_time) await store.put("facts", "sync_since", answer.json.server_time);
+        if (Array.isArray(answer.json.removed_child_ids)) outcome.removed.push(...answer.json.removed_child_ids);
         const byId = new Map(batch.map((item) => [item.record_id, item]));
         const ops = [];
-        for (const result of answer.json.results) {
-          const item = byId.get(result && result.id);
-          if (item) outcome.sent += settle(ops, item, result, outcome);
-        }
+        answer.json.results.forEach((result, at) => {
+          const item = owners[at];  // the results answer the items in order
+          if (item && result && result.id === item.record_id) outcome.sent += settle(ops, item, result, outcome);
+        });
         await store.batch(ops, byId);  // the whole batch's outcome in one transaction
       }
     };
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, send));
     return ok;
   }
+
+  const wire = (item) => (item.unconfirmed
+    ? [item.unconfirmed, { ...item.envelope, base_version: (item.unconfirmed.base_version || 0) + 1 }]
+    : [item.envelope]);
 
   // One item's result, as writes to the phone's stores (`ops`); 1 when it left the outbox or
   // went to the leader.
@@ -138,7 +148,11 @@ globalThis.OpsporNet = (() => {
     if (status === 200 || status === 201) {
       ops.push(["delete", "outbox", item.record_id], ["delete", "drafts", item.record_id],
         ["put", "facts", "last_sent_at", now]);
-      if (result.record && result.record.version) ops.push(["put", "versions", item.record_id, result.record.version]);
+      if (result.record && result.record.version) {
+        // Saved again while this batch was on the wire: the newer write updates this version.
+        ops.push(["put", "versions", item.record_id, result.record.version],
+          ["rebase", "outbox", item.record_id, result.record.version]);
+      }
       return 1;
     }
     if (status === 202) {

@@ -3,16 +3,17 @@
 import { day, store, userId } from "./page.js";
 import { OUTBOX_CHANGED, refreshStatus } from "./status.js";
 import { confirmDialog, link } from "./ui.js";
+import { _ } from "./texts.js";
 
-const STATE_TEXT = { pending: "Venter på net", conflict: "Ændret af en anden – vælg udgave",
-  invalid: "Afvist af serveren – ret den", quarantined: "Beskadiget – kan ikke sendes",
-  kept: "Sendt til lederen – barnet er ikke længere i din enhed" };
+const STATE_TEXT = { pending: _("Venter på net"), conflict: _("Ændret af en anden – vælg udgave"),
+  invalid: _("Afvist af serveren – ret den"), quarantined: _("Beskadiget – kan ikke sendes"),
+  kept: _("Sendt til lederen – barnet er ikke længere i din enhed") };
 
 // Who received a write kept for the leader (202): "Modtaget af <leader>, <unit>."
 const receiver = (keptFor) => {
   if (!keptFor) return "";
   const who = [keptFor.leader, keptFor.unit].filter(Boolean).join(", ");
-  return who ? `Modtaget af ${who}.` : "";
+  return who ? _("Modtaget af {who}.", { who }) : "";
 };
 
 async function renderOutbox() {
@@ -32,7 +33,8 @@ async function renderOutbox() {
     li.className = `list-item outbox-item ${item.state}`;
     const title = document.createElement("span");
     title.className = "list-title";
-    title.textContent = `${item.type_label || item.type || "Registrering"}${item.child_name ? ` – ${item.child_name}` : ""}`;
+    const label = item.type_label || item.type || _("Registrering");
+    title.textContent = `${label}${item.child_name ? ` – ${item.child_name}` : ""}`;
     const meta = document.createElement("span");
     meta.className = "list-meta";
     meta.textContent = `${STATE_TEXT[item.state] || item.state}${item.saved_at ? ` · gemt ${day(item.saved_at)}` : ""}`;
@@ -49,16 +51,16 @@ async function renderOutbox() {
     const actions = document.createElement("span");
     actions.className = "outbox-actions";
     if (item.state === "conflict" && item.error && item.error.conflict_id) {
-      actions.append(link(`/conflicts/${item.error.conflict_id}`, "Se begge udgaver"));
+      actions.append(link(`/conflicts/${item.error.conflict_id}`, _("Se begge udgaver")));
     }
     if (item.state === "invalid" && item.page) {
-      actions.append(link(`${item.page.split("#")[0]}#ret=${item.record_id}`, "Ret"));
+      actions.append(link(`${item.page.split("#")[0]}#ret=${item.record_id}`, _("Ret")));
     }
     if (item.state === "kept") {
       const seen = document.createElement("button");
       seen.type = "button";
       seen.className = "button secondary";
-      seen.textContent = "Forstået";
+      seen.textContent = _("Forstået");
       seen.addEventListener("click", async () => {
         await store.delete("outbox", item.record_id);
         renderOutbox();
@@ -69,9 +71,9 @@ async function renderOutbox() {
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "button secondary";
-      remove.textContent = "Fjern fra telefonen";
+      remove.textContent = _("Fjern fra telefonen");
       remove.addEventListener("click", async () => {
-        if (await confirmDialog("Fjern registreringen fra telefonen?", [title.textContent], "Fjern", "Fortryd")) {
+        if (await confirmDialog(_("Fjern registreringen fra telefonen?"), [title.textContent], _("Fjern"), _("Fortryd"))) {
           if (item.state === "invalid" && item.body) {
             await store.put("drafts", item.record_id, { ...item, fields: item.body, saved_at: item.saved_at });
           }

@@ -58,7 +58,8 @@ globalThis.OpsporStore = (() => {
     }),
     clear: (store) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.clear())),
     // Writes in one transaction ([op, store, key, value]); `sent` (record id → item as sent): a record
-    // saved again while on the wire keeps its newer item — an answer never deletes an unsent write.
+    // saved again while on the wire keeps its newer item — an answer never deletes an unsent write —
+    // and a "rebase" op gives that newer item the version the server just answered as its base.
     batch: (ops, sent) => runBatch(userDb(userId), ops, sent),
   });
 
@@ -68,16 +69,20 @@ globalThis.OpsporStore = (() => {
     try {
       await new Promise((resolve, reject) => {
         const tx = db.transaction(USER_STORES, "readwrite");
-        const replaced = new Set(); let waiting = sent.size;
+        const replaced = new Map(); let waiting = sent.size;
         const apply = () => ops.forEach(([op, store, key, value]) => {
-          if (replaced.has(key) && (store === "outbox" || store === "drafts")) return;
-          if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
+          const newer = replaced.get(key);
+          if (op === "rebase" || op === "unconfirmed") {  // the newer item: its base, or the write sent before it
+            if (newer) tx.objectStore(store).put(op === "rebase" ? rebased(newer, value) : { ...newer, unconfirmed: newer.unconfirmed || value }, key);
+          } else if (!(newer && (store === "outbox" || store === "drafts"))) {
+            if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
+          }
         });
         if (!waiting) apply();
         sent.forEach((item, key) => {
           const read = tx.objectStore("outbox").get(key);
           read.onsuccess = () => {
-            if (read.result && read.result.saved_at !== item.saved_at) replaced.add(key);
+            if (read.result && read.result.saved_at !== item.saved_at) replaced.set(key, read.result);
             if (--waiting === 0) apply();
           };
         });
@@ -95,13 +100,7 @@ globalThis.OpsporStore = (() => {
     set: (value) => run(META_DB, ["current"], "current", "readwrite", (s) => request(s.put(value, "current"))),
   };
 
-  async function currentUser() {
-    try {
-      return (await meta.get()) || {};
-    } catch (error) {
-      return {};
-    }
-  }
+  const currentUser = () => meta.get().then((value) => value || {}, () => ({}));
 
   // --- The outbox -----------------------------------------------------------------------
 
@@ -112,13 +111,14 @@ globalThis.OpsporStore = (() => {
     const earlier = await store.get("outbox", item.record_id);
     const pending = earlier && earlier.state === "pending";
     const base = pending ? earlier.base_version : item.base_version;
-    const entry = { ...item, base_version: base, body: withBase(item.body, base),
-      first_saved_at: pending ? earlier.first_saved_at : item.saved_at, state: "pending",
-      attempts: 0, error: null };
-    if (item.envelope) entry.envelope = { ...item.envelope, base_version: base || null };
+    const entry = { ...rebased(item, base), first_saved_at: pending ? earlier.first_saved_at : item.saved_at,
+      state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed : undefined };
     await store.put("outbox", item.record_id, entry);
     return entry;
   }
+
+  const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base), unconfirmed: undefined,
+    ...(item.envelope ? { envelope: { ...item.envelope, base_version: base || null } } : {}) });
 
   function withBase(body, base) {
     const params = new URLSearchParams(body);
@@ -127,10 +127,8 @@ globalThis.OpsporStore = (() => {
     return params.toString();
   }
 
-  function isValid(item) {
-    return item && typeof item.url === "string" && item.url.startsWith("/records/")
-      && typeof item.body === "string" && typeof item.record_id === "string";
-  }
+  const isValid = (item) => item && typeof item.url === "string" && item.url.startsWith("/records/")
+    && typeof item.body === "string" && typeof item.record_id === "string";
 
   // An item written by this release carries the sync wire's JSON envelope; one queued by an
   // older release (form body only) is replayed the old way, one form post each.
@@ -160,7 +158,7 @@ globalThis.OpsporStore = (() => {
   async function replayRound(userId, csrf, timeoutMs, onProgress) {
     const store = user(userId);
     const entries = await store.all("outbox");
-    const outcome = { sent: 0, stopped: null, needsLogin: false };
+    const outcome = { sent: 0, stopped: null, needsLogin: false, removed: [] };
     for (const { key, value } of entries) {
       if (!isValid(value) && !(value && value.state === "quarantined")) {
         await store.put("outbox", key, { record_id: key, state: "quarantined",
@@ -171,6 +169,7 @@ globalThis.OpsporStore = (() => {
       .filter((item) => isValid(item) && item.state === "pending")
       .sort((a, b) => String(a.first_saved_at).localeCompare(String(b.first_saved_at)));
     const wired = await OpsporNet.syncRound(store, csrf, items.filter(onWire), timeoutMs, onProgress, outcome);
+    if (outcome.removed.length) await purgePages(userId, null, null, outcome.removed);  // left the scope
     if (!wired) {
       await store.put("facts", "needs_login", outcome.needsLogin);
       return outcome;
@@ -202,19 +201,20 @@ globalThis.OpsporStore = (() => {
   }
 
   // --- Deleting data from the phone -------------------------------------------------------
-
-  // Pages of children who left the user's scope, and everything older than the data lifetime.
-  // The outbox and drafts are never touched here.
-  async function purgePages(userId, keepChildIds, maxAgeDays) {
+  // Pages of children who left the user's scope (not in `keepChildIds`, or in `dropChildIds`: a
+  // sync answer's removed_child_ids), and everything older than the data lifetime. The outbox
+  // and drafts are never touched here.
+  async function purgePages(userId, keepChildIds, maxAgeDays, dropChildIds = []) {
     const cache = await caches.open(pageCache(userId));
     const keep = keepChildIds ? new Set(keepChildIds) : null;
+    const drop = new Set(dropChildIds);
     const oldest = maxAgeDays ? Date.now() - maxAgeDays * 86400000 : null;
     let removed = 0;
     for (const req of await cache.keys()) {
       const response = await cache.match(req);
       const child = response && response.headers.get("X-Opspor-Child");
       const cachedAt = response && Date.parse(response.headers.get("X-Opspor-Cached-At") || "");
-      const gone = keep && child && !keep.has(child);
+      const gone = child && ((keep && !keep.has(child)) || drop.has(child));
       const stale = oldest && (!cachedAt || cachedAt < oldest);
       if (gone || stale) {
         await cache.delete(req);

@@ -1,10 +1,11 @@
 // What every module needs to know about the page it runs on: who is signed in, the CSRF token,
-// whether the page is the phone's kept copy, and how to write times in Danish. Also the code the
+// whether the page is the phone's kept copy, and how to write times in the page's language. Also the code the
 // page shares with the service worker: net.js (the one fetch/classify) and outbox.js (the phone's
 // storage and the outbox replay) are "dual" scripts that define a global (see net.js); here they
 // become ES module exports.
 import "./net.js";
 import "./outbox.js";
+import { locale } from "./texts.js";
 
 export const Net = globalThis.OpsporNet;
 export const Store = globalThis.OpsporStore;
@@ -23,5 +24,5 @@ export const isIos = /iPad|iPhone|iPod/.test(navigator.userAgent) ||
   (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
 export const standalone = window.matchMedia("(display-mode: standalone)").matches || navigator.standalone === true;
 
-export const time = (iso) => new Date(iso).toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" });
-export const day = (iso) => new Date(iso).toLocaleString("da-DK", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+export const time = (iso) => new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+export const day = (iso) => new Date(iso).toLocaleString(locale(), { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });

@@ -1,4 +1,5 @@
 // Consent: a signature drawn on the screen (finger, pen or mouse) becomes a PNG data URL.
+import { _ } from "./texts.js";
 
 export function setUpSignatures() {
   for (const box of document.querySelectorAll("[data-signature]")) setUpSignature(box);
@@ -34,18 +35,18 @@ function setUpSignature(box) {
     if (!last) return;
     last = null;
     input.value = canvas.toDataURL("image/png");
-    status.textContent = "Underskriften er med.";
+    status.textContent = _("Underskriften er med.");
   };
   for (const name of ["pointerup", "pointercancel", "lostpointercapture"]) canvas.addEventListener(name, finish);
   box.querySelector("[data-signature-clear]").addEventListener("click", () => {
     pen.clearRect(0, 0, canvas.width, canvas.height);
     input.value = "";
-    status.textContent = "Underskriften er fjernet.";
+    status.textContent = _("Underskriften er fjernet.");
   });
   if (input.value) {  // a form shown again after an error keeps the signature
     const image = new Image();
     image.addEventListener("load", () => pen.drawImage(image, 0, 0));
     image.src = input.value;
-    status.textContent = "Underskriften er med.";
+    status.textContent = _("Underskriften er med.");
   }
 }

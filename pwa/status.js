@@ -1,6 +1,7 @@
 // The status bar: always the truth about what is on the phone. The sending flag and the last
 // problem (null, "network" or "login") live here and change only through these functions.
 import { day, isIos, keptAt, store, time } from "./page.js";
+import { _ } from "./texts.js";
 
 const state = { sending: false, problem: keptAt ? "network" : null };  // a kept copy: the network just failed
 
@@ -26,29 +27,29 @@ export async function refreshStatus() {
   let kind, text;
   if (needsLogin && waiting) {
     kind = "failed";
-    text = `${waiting} venter: log ind igen for at sende dem.`;
+    text = _("{waiting} venter: log ind igen for at sende dem.", { waiting });
   } else if (toResolve) {
     kind = "failed";
-    text = `${toResolve} kræver din handling – åbn listen.`;
+    text = _("{count} kræver din handling – åbn listen.", { count: toResolve });
   } else if (state.sending && waiting) {
     kind = "sending";
-    text = `Sender ${waiting} …`;
+    text = _("Sender {waiting} …", { waiting });
   } else if (waiting) {
     kind = offline ? "offline" : "waiting";
-    text = offline ? `Offline – ${waiting} venter på at blive sendt.` : `${waiting} venter på at blive sendt.`;
+    text = offline ? _("Offline – {waiting} venter på at blive sendt.", { waiting }) : _("{waiting} venter på at blive sendt.", { waiting });
     const oldest = items.filter((i) => i.state === "pending").map((i) => i.first_saved_at).sort()[0];
     if (isIos && oldest && Date.now() - Date.parse(oldest) > 2 * 86400000) {
-      text += " Åbn Opspor med net snart: iPhone kan slette data, der har ligget længe.";
+      text += " " + _("Åbn Opspor med net snart: iPhone kan slette data, der har ligget længe.");
     }
   } else if (kept) {
     kind = "kept";
-    text = `${kept} sendt til lederen – barnet er ikke længere i din enhed. Åbn listen.`;
+    text = _("{kept} sendt til lederen – barnet er ikke længere i din enhed. Åbn listen.", { kept });
   } else if (offline) {
     kind = "offline";
-    text = keptAt ? `Offline – vist fra ${day(keptAt)}.` : "Offline.";
+    text = keptAt ? _("Offline – vist fra {when}.", { when: day(keptAt) }) : _("Offline.");
   } else if (lastSent) {
     kind = "sent";
-    text = `Alt er sendt (senest kl. ${time(lastSent)}).`;
+    text = _("Alt er sendt (senest kl. {time}).", { time: time(lastSent) });
   } else if (keptAt) {
     kind = "waiting";
     text = "";
@@ -58,7 +59,7 @@ export async function refreshStatus() {
     return;
   }
   if (keptAt && !(kind === "offline" && !waiting)) {
-    text += ` Siden er vist fra ${day(keptAt)} – genindlæs for den nyeste.`;
+    text += " " + _("Siden er vist fra {when} – genindlæs for den nyeste.", { when: day(keptAt) });
   }
   statusBar.dataset.state = kind;
   statusBar.textContent = "";

@@ -63,6 +63,7 @@ async function page(event, request, url) {
     if (response.status === 200 && owner && keepable(url)) {
       event.waitUntil(OpsporStore.storePage(owner, url.pathname + url.search, response.clone()));
     }
+    if (response.status < 500) event.waitUntil(tellPages({ type: "server-reached" }));
     return response;
   } catch (error) {
     return (await keptPage(url)) || (await caches.match(OFFLINE_PAGE)) ||
@@ -98,6 +99,10 @@ async function keptPage(url) {
 self.addEventListener("sync", (event) => {
   if (event.tag === "opspor-outbox") event.waitUntil(replayOutbox());
 });
+
+async function tellPages(message) {
+  for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage(message);
+}
 
 async function replayOutbox() {
   const { userId, csrf } = await OpsporStore.currentUser();

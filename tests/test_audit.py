@@ -63,3 +63,33 @@ def test_admin_sees_the_audit_log_filtered_by_child(client, demo, db) -> None:
 def test_only_the_admin_sees_the_audit_log(client, demo) -> None:
     login(client, "demo-leder")
     assert client.get("/admin/audit", headers={"accept": "text/html"}).status_code == 403
+
+
+def test_the_audit_log_shows_human_labels_in_the_admins_language(client, demo, db) -> None:
+    child = children_of_unit(db, "Sundhedsplejen Nord")[0]
+    login(client, "demo-sundhedsplejerske")
+    client.get(f"/api/children/{child.id}")
+    login(client, "demo-admin")
+    page = client.get(f"/admin/audit?child_id={child.id}").text
+    assert "Læste et barns side" in page and "<code>child.read</code>" in page
+    client.post("/me/language", data={"language": "en", "next": "/admin"})
+    assert "Read a child&#39;s page" in client.get(f"/admin/audit?child_id={child.id}").text
+
+
+def test_every_audit_action_written_by_the_code_has_a_label() -> None:
+    import re
+
+    from backend.config import PROJECT_DIR
+    from backend.domain.audit_labels import action_label
+
+    codes = set()
+    for path in (PROJECT_DIR / "backend").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'audit\.add\(\s*(?:action=)?"([a-z_]+(?:\.[a-z_]+)?)"', source))
+        codes |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source))
+    assert len(codes) > 60
+    assert {code for code in codes if action_label(code) is None} == set()
+    for kind in ("oidc", "saml"):
+        for event_name in ("failure", "no_access", "user_created", "roles_changed", "logout_redirect"):
+            assert action_label(f"{kind}.{event_name}"), (kind, event_name)
+    assert action_label("record.kept_moved") and action_label("no.such_code") is None

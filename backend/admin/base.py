@@ -7,6 +7,7 @@ from typing import Protocol
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
+from backend.domain.messages import N_
 from backend.people.models import User
 
 
@@ -28,11 +29,11 @@ class AdminError(ValueError):
 
 
 ROLE_LABELS: dict[str, str] = {
-    "health_visitor": "Sundhedsplejerske",
-    "childminder": "Dagplejer",
-    "childminder_supervisor": "Dagplejepædagog",
-    "pedagogue": "Pædagog",
-    "leader": "Leder",
+    "health_visitor": N_("Sundhedsplejerske"),
+    "childminder": N_("Dagplejer"),
+    "childminder_supervisor": N_("Dagplejepædagog"),
+    "pedagogue": N_("Pædagog"),
+    "leader": N_("Leder"),
     "admin": "Kommunal administrator",
     "partner": "Samarbejdspartner",
 }

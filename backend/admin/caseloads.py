@@ -10,6 +10,7 @@ from sqlmodel import Session, delete, select
 
 from backend.admin.base import AdminContext, AdminError
 from backend.auth.policy import is_id, placed_on
+from backend.domain.messages import N_
 from backend.people.models import PROFESSIONAL_ROLES, Caseload, Child, Placement, RoleAssignment, Unit, User
 
 
@@ -61,16 +62,16 @@ def unit_caseloads(db: Session, unit: Unit, on: date) -> list[CaseloadRow]:
 def assign(ctx: AdminContext, child: Child, user: User, on: date) -> Caseload:
     placement = ctx.db.exec(select(Placement).where(Placement.child_id == child.id, placed_on(on))).first()
     if placement is None:
-        raise AdminError("Barnet er ikke indskrevet i en enhed i dag.")
+        raise AdminError(N_("Barnet er ikke indskrevet i en enhed i dag."))
     if not is_professional_in(ctx.db, user.id, placement.unit_id):
-        raise AdminError("Medarbejderen arbejder ikke med børn i barnets enhed.", "user_id")
+        raise AdminError(N_("Medarbejderen arbejder ikke med børn i barnets enhed."), "user_id")
     existing = ctx.db.exec(
         select(Caseload).where(
             Caseload.user_id == user.id, Caseload.child_id == child.id, Caseload.unit_id == placement.unit_id
         )
     ).first()
     if existing is not None:
-        raise AdminError("Medarbejderen har allerede barnet.", "user_id")
+        raise AdminError(N_("Medarbejderen har allerede barnet."), "user_id")
     entry = Caseload(user_id=user.id, child_id=child.id, unit_id=placement.unit_id, since=on)
     ctx.db.add(entry)
     ctx.audit.add("caseload.assign", "caseload", None, child.id, user_id=user.id, unit_id=placement.unit_id)
@@ -91,10 +92,10 @@ class HandoverItem:
 
 
 OUTCOMES = {
-    "moves": "Flyttes",
-    "already": "Har barnet i forvejen – fjernes kun hos den tidligere",
-    "not_in_unit": "Flyttes ikke: modtageren arbejder ikke i enheden",
-    "left_unit": "Barnet er ikke længere i enheden – fjernes",
+    "moves": N_("Flyttes"),
+    "already": N_("Har barnet i forvejen – fjernes kun hos den tidligere"),
+    "not_in_unit": N_("Flyttes ikke: modtageren arbejder ikke i enheden"),
+    "left_unit": N_("Barnet er ikke længere i enheden – fjernes"),
 }
 
 
@@ -144,9 +145,9 @@ def _professional_units(db: Session, user_id: str) -> set[str]:
 def hand_over(ctx: AdminContext, from_user: User, to_user: User, on: date) -> dict[str, int]:
     """Apply the preview in one step; returns how many entries had each outcome."""
     if from_user.id == to_user.id:
-        raise AdminError("Vælg en anden medarbejder at overdrage til.", "to_user_id")
+        raise AdminError(N_("Vælg en anden medarbejder at overdrage til."), "to_user_id")
     if not to_user.active:
-        raise AdminError("Modtageren er deaktiveret.", "to_user_id")
+        raise AdminError(N_("Modtageren er deaktiveret."), "to_user_id")
     counts = dict.fromkeys(OUTCOMES, 0)
     for item in handover_preview(ctx.db, from_user, to_user, on):
         counts[item.outcome] += 1

@@ -19,6 +19,7 @@ from backend.auth.policy import is_id, placed_on
 from backend.db import utcnow
 from backend.domain.contact import EMAIL_INVALID, birth_date_problem, email_is_valid
 from backend.domain.cpr import CprError, check_cpr_matches_birth_date, normalise_cpr, redact_cpr
+from backend.domain.messages import N_
 from backend.domain.placements import PlacementError, Span, check_leaving, check_new_placement
 from backend.parents.models import ParentInvitation
 from backend.people.models import Caseload, Child, Guardian, Placement, Room, Unit
@@ -127,7 +128,7 @@ def _parse_day(value: str, field_name: str, label: str, errors: dict[str, str]) 
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        errors[field_name] = "Skal være en dato (ÅÅÅÅ-MM-DD)."
+        errors[field_name] = N_("Skal være en dato (ÅÅÅÅ-MM-DD).")
         return None
 
 
@@ -135,7 +136,7 @@ def _name_and_birth_date(form: ChildInput, on: date, errors: dict[str, str]) -> 
     """The child's name and birth date as typed, checked the one way (the import checks alike)."""
     name = clean_line(form.name, 200)
     if not name:
-        errors["name"] = "Skriv barnets navn."
+        errors["name"] = N_("Skriv barnets navn.")
     birth_date = _parse_day(form.birth_date, "birth_date", "fødselsdatoen", errors)
     problem = birth_date_problem(birth_date, on) if birth_date is not None else None
     if problem:
@@ -175,7 +176,7 @@ def _check_guardians(guardians: list[GuardianInput], errors: dict[str, str]) -> 
             kept.append(guardian)
             continue
         if not guardian.name:
-            errors[f"guardian-{index}-name"] = "Skriv forælderens navn."
+            errors[f"guardian-{index}-name"] = N_("Skriv forælderens navn.")
         if guardian.email and not email_is_valid(guardian.email):
             errors[f"guardian-{index}-email"] = EMAIL_INVALID
         if guardian.cpr.strip():
@@ -190,7 +191,7 @@ def _check_guardians(guardians: list[GuardianInput], errors: dict[str, str]) -> 
 def _reason(value: str, errors: dict[str, str]) -> str:
     reason = redact_cpr(clean_line(value, REASON_MAX))
     if len(reason) < 3:
-        errors["reason"] = "Skriv en begrundelse."
+        errors["reason"] = N_("Skriv en begrundelse.")
     return reason
 
 
@@ -205,7 +206,7 @@ def register_child(ctx: AdminContext, municipality_id: str, form: ChildInput, on
     room_id = _room(ctx.db, unit, form.room_id, errors)
     starts_on = _parse_day(form.starts_on, "starts_on", "startdatoen", errors)
     if birth_date and starts_on and starts_on < birth_date:
-        errors["starts_on"] = "Startdatoen ligger før barnets fødselsdato."
+        errors["starts_on"] = N_("Startdatoen ligger før barnets fødselsdato.")
     guardians = _check_guardians(form.guardians, errors)
     if errors:
         raise FormInvalid(errors)
@@ -221,7 +222,7 @@ def register_child(ctx: AdminContext, municipality_id: str, form: ChildInput, on
 def _unit(db: Session, municipality_id: str, unit_id: str, errors: dict[str, str]) -> Unit | None:
     unit = db.get(Unit, unit_id) if is_id(unit_id) else None
     if unit is None or unit.municipality_id != municipality_id:
-        errors["unit_id"] = "Vælg en enhed."
+        errors["unit_id"] = N_("Vælg en enhed.")
         return None
     return unit
 
@@ -231,7 +232,7 @@ def _room(db: Session, unit: Unit | None, room_id: str, errors: dict[str, str]) 
         return None
     room = db.get(Room, room_id) if is_id(room_id) else None
     if room is None or room.unit_id != unit.id:
-        errors["room_id"] = "Stuen hører ikke til den valgte enhed."
+        errors["room_id"] = N_("Stuen hører ikke til den valgte enhed.")
         return None
     return room.id
 
@@ -283,10 +284,10 @@ def update_child(ctx: AdminContext, child: Child, form: ChildInput, on: date) ->
         try:
             check_cpr_matches_birth_date(cpr, birth_date)
         except CprError:
-            errors["birth_date"] = "Fødselsdatoen passer ikke med det registrerede CPR-nummer."
+            errors["birth_date"] = N_("Fødselsdatoen passer ikke med det registrerede CPR-nummer.")
     first = min((span.starts_on for span in spans_of(ctx.db, child.id)), default=None)
     if birth_date and first and first < birth_date:
-        errors["birth_date"] = "Barnet er indskrevet før denne fødselsdato. Ret indskrivningen først."
+        errors["birth_date"] = N_("Barnet er indskrevet før denne fødselsdato. Ret indskrivningen først.")
     guardians = _check_guardians(form.guardians, errors)
     reason = _reason(form.reason, errors)
     if errors:
@@ -388,14 +389,14 @@ def undo_future_placement(ctx: AdminContext, child: Child, placement_id: str, on
     """Take back a move that has not started yet; the placement before it is open again."""
     placement = ctx.db.get(Placement, placement_id) if is_id(placement_id) else None
     if placement is None or placement.child_id != child.id:
-        raise AdminError("Indskrivningen findes ikke.")
+        raise AdminError(N_("Indskrivningen findes ikke."))
     if placement.starts_on <= on:
-        raise AdminError("Kun en flytning, der ikke er trådt i kraft endnu, kan fortrydes.")
+        raise AdminError(N_("Kun en flytning, der ikke er trådt i kraft endnu, kan fortrydes."))
     later = ctx.db.exec(
         select(Placement.id).where(Placement.child_id == child.id, Placement.starts_on > placement.starts_on)
     ).first()
     if later is not None:
-        raise AdminError("Fortryd først den seneste flytning.")
+        raise AdminError(N_("Fortryd først den seneste flytning."))
     previous = ctx.db.exec(
         select(Placement).where(Placement.child_id == child.id, Placement.ends_on == placement.starts_on)
     ).first()
@@ -416,7 +417,7 @@ def set_legal_hold(ctx: AdminContext, child: Child, hold: bool, reason_text: str
         raise FormInvalid(errors)
     if child.legal_hold == hold:
         raise AdminError(
-            "Retligt tilbagehold er allerede sat." if hold else "Der er intet retligt tilbagehold."
+            N_("Retligt tilbagehold er allerede sat.") if hold else N_("Der er intet retligt tilbagehold.")
         )
     child.legal_hold = hold
     child.legal_hold_reason = reason if hold else ""

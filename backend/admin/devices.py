@@ -13,6 +13,7 @@ from sqlmodel import Session, delete, select
 from backend.admin.base import AdminContext, AdminError
 from backend.auth.models import Device, WebSession
 from backend.db import utcnow
+from backend.domain.messages import N_
 from backend.people.models import User
 from backend.reminders.push import forget_device_subscriptions
 
@@ -24,7 +25,7 @@ def devices_of(db: Session, user_id: str) -> list[Device]:
 
 def revoke_device(ctx: AdminContext, device: Device) -> None:
     if device.revoked_at is not None:
-        raise AdminError("Apparatet er allerede spærret.")
+        raise AdminError(N_("Apparatet er allerede spærret."))
     _revoke(ctx, device)
 
 

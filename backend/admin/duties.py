@@ -21,15 +21,16 @@ from backend.admin.models import AdminApproval
 from backend.config import Settings
 from backend.db import utcnow
 from backend.domain import admin_duties as rules
+from backend.domain.messages import N_
 from backend.notify.email import queue_email
 from backend.people.models import RoleAssignment, User, new_id
 
-NO_EMAIL = (
+NO_EMAIL = N_(
     "Brugeren har ingen e-mailadresse, så linket kan ikke sendes. Driften kan lave et link med "
     "kommandoen »opspor password-link« på serveren."
 )
-INACTIVE = "Brugeren er deaktiveret. Genaktivér brugeren først."
-UNKNOWN_ROLE = "Rollen findes ikke længere."
+INACTIVE = N_("Brugeren er deaktiveret. Genaktivér brugeren først.")
+UNKNOWN_ROLE = N_("Rollen findes ikke længere.")
 _ACTION_TEXT = {
     rules.TOTP_RESET: "nulstille din totrinsbekræftelse",
     rules.PASSWORD_LINK: "sende dig et nyt link til at vælge adgangskode",
@@ -99,9 +100,9 @@ def _checked(ctx: AdminContext, action: str, target: User, params: dict) -> dict
             raise AdminError(refusal, "role")
         role, unit_id = params.get("role", ""), params.get("unit_id", "")
         if role not in ROLE_LABELS:
-            raise AdminError("Vælg en rolle.", "role")
+            raise AdminError(N_("Vælg en rolle."), "role")
         if role != "admin" and org.unit_of(ctx.db, target.municipality_id, unit_id) is None:
-            raise AdminError("Vælg den enhed, rollen gælder.", "unit_id")
+            raise AdminError(N_("Vælg den enhed, rollen gælder."), "unit_id")
         return {"role": role, "unit_id": unit_id if role != "admin" else ""}
     if action == rules.ROLE_REMOVE:
         assignment = ctx.db.get(RoleAssignment, params.get("assignment_id", ""))
@@ -114,7 +115,7 @@ def _checked(ctx: AdminContext, action: str, target: User, params: dict) -> dict
         if not target.email:
             raise AdminError(NO_EMAIL)
     if action == rules.TOTP_RESET and target.is_demo:
-        raise AdminError("Demo-brugere har ingen totrinsbekræftelse.")
+        raise AdminError(N_("Demo-brugere har ingen totrinsbekræftelse."))
     return {}
 
 
@@ -167,10 +168,10 @@ def send_password_link(ctx: AdminContext, settings: Settings, target: User, *, i
     days = org.LINK_VALID.days
     if invitation:
         subject = "Din konto i Opspor"
-        opening = "Der er oprettet en konto til dig i Opspor."
+        opening = N_("Der er oprettet en konto til dig i Opspor.")
     else:
-        subject = "Nyt link til din adgangskode i Opspor"
-        opening = "En administrator har lavet et nyt link, så du kan vælge en adgangskode til Opspor."
+        subject = N_("Nyt link til din adgangskode i Opspor")
+        opening = N_("En administrator har lavet et nyt link, så du kan vælge en adgangskode til Opspor.")
     body = (
         f"Hej {target.display_name}\n\n{opening}\n\n"
         f"Dit brugernavn er: {target.username}\n"
@@ -213,7 +214,7 @@ def _tell(
         db,
         key=f"account_notice:{cause}:{stage}:{action}",
         to=target.email,
-        subject="Ændring af din konto i Opspor",
+        subject=N_("Ændring af din konto i Opspor"),
         body=body,
         user_id=target.id,
     )

@@ -18,6 +18,7 @@ from backend.admin.base import AdminContext
 from backend.admin.children import child_of
 from backend.audit import AuditEvent
 from backend.domain.cpr import format_cpr
+from backend.domain.messages import N_
 from backend.people.models import Caseload, Child, Guardian, Unit, User
 from backend.people.service import placement_history
 from backend.records.models import Record, RecordVersion
@@ -25,7 +26,7 @@ from backend.records.registry import KINDS, label_of
 
 REVIEW_REASONS = {
     "internal_note": "Intern arbejdsnote (individuel trivselsvurdering)",
-    "abuse_path": "Bekymring om vold eller overgreb (særligt spor)",
+    "abuse_path": N_("Bekymring om vold eller overgreb (særligt spor)"),
 }
 
 

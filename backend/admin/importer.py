@@ -19,6 +19,7 @@ from sqlmodel import Session, delete, select
 from backend.admin.base import AdminContext, clean_line
 from backend.db import utcnow
 from backend.domain.child_csv import ChildRow, CsvFileError, GuardianRow, parse_file
+from backend.domain.messages import N_
 from backend.domain.placements import PlacementError, Span, check_new_placement
 from backend.people.models import Child, Guardian, ImportBatch, Placement, Room, Unit
 
@@ -26,9 +27,9 @@ BATCH_LIFETIME = timedelta(days=1)
 
 ACTIONS = {
     "create": "Nyt barn",
-    "update": "Opdateres",
-    "unchanged": "Uændret",
-    "error": "Fejl",
+    "update": N_("Opdateres"),
+    "unchanged": N_("Uændret"),
+    "error": N_("Fejl"),
 }
 
 
@@ -112,7 +113,7 @@ def plan_import(db: Session, municipality_id: str, raw: bytes, on: date) -> Impo
         encoding=parsed.encoding, delimiter=parsed.delimiter, ignored_columns=parsed.ignored_columns
     )
     if not parsed.rows:
-        report.file_error = "Filen har ingen børn under kolonnenavnene."
+        report.file_error = N_("Filen har ingen børn under kolonnenavnene.")
         return report
     register = _load_register(db, municipality_id)
     seen_cpr: dict[str, int] = {}
@@ -183,15 +184,21 @@ def _match(db: Session, register: _Register, plan: RowPlan) -> Child | None:
         in_unit = [child for child in in_unit if child.cpr in (None, row.cpr)]
         candidates = [child for child in candidates if child.cpr in (None, row.cpr)]
     if len(in_unit) > 1:
-        row.errors.append("Flere børn i registret har samme navn, fødselsdato og enhed. Tilføj CPR-nummeret.")
+        row.errors.append(
+            N_("Flere børn i registret har samme navn, fødselsdato og enhed. Tilføj CPR-nummeret.")
+        )
         return None
     if not in_unit and candidates:
         row.errors.append(
-            "Et barn med samme navn og fødselsdato, men uden CPR-nummer, findes i en anden enhed. "
-            "Tilføj CPR-nummeret på barnet i registret først."
+            N_(
+                "Et barn med samme navn og fødselsdato, men uden CPR-nummer, findes i en anden enhed. "
+                "Tilføj CPR-nummeret på barnet i registret først."
+            )
             if row.cpr
-            else "Et barn med samme navn og fødselsdato findes allerede i en anden enhed. "
-            "Tilføj CPR-nummeret i filen, så barnet kan genkendes."
+            else N_(
+                "Et barn med samme navn og fødselsdato findes allerede i en anden enhed. "
+                "Tilføj CPR-nummeret i filen, så barnet kan genkendes."
+            )
         )
         return None
     return in_unit[0] if in_unit else None
@@ -202,13 +209,13 @@ def _plan_existing(db: Session, plan: RowPlan) -> None:
 
     row, child = plan.row, plan.child
     if child.birth_date != row.birth_date:
-        row.errors.append("Barnet findes med en anden fødselsdato. Ret det i registret først.")
+        row.errors.append(N_("Barnet findes med en anden fødselsdato. Ret det i registret først."))
         return
     if child.name != row.name:
         plan.rename = True
         plan.changes.append("nyt navn")
     if row.cpr and child.cpr is None:
-        plan.changes.append("CPR-nummer tilføjes")
+        plan.changes.append(N_("CPR-nummer tilføjes"))
     _plan_placement(db, plan, spans_of(db, child.id))
     existing = {g.name.lower(): g for g in guardians_of(db, child.id)}
     for guardian in row.guardians:

@@ -17,6 +17,7 @@ from backend.auth.policy import is_id
 from backend.auth.sessions import end_user_sessions
 from backend.db import utcnow
 from backend.domain.contact import EMAIL_INVALID, email_is_valid
+from backend.domain.messages import N_
 from backend.domain.units import UNIT_KIND_LABELS
 from backend.people.models import Child, Placement, Role, RoleAssignment, Room, Unit, User
 from backend.records.tasks import release_tasks_left_behind
@@ -45,9 +46,9 @@ def rooms_of(db: Session, unit_id: str) -> list[Room]:
 def _unit_fields(kind: str, name: str) -> tuple[str, str]:
     name = clean_line(name, 200)
     if kind not in UNIT_KIND_LABELS:
-        raise AdminError("Vælg enhedens type.", "kind")
+        raise AdminError(N_("Vælg enhedens type."), "kind")
     if not name:
-        raise AdminError("Skriv enhedens navn.", "name")
+        raise AdminError(N_("Skriv enhedens navn."), "name")
     return kind, name
 
 
@@ -61,7 +62,7 @@ def _name_taken(db: Session, municipality_id: str, name: str, except_id: str | N
 def create_unit(ctx: AdminContext, municipality_id: str, kind: str, name: str) -> Unit:
     kind, name = _unit_fields(kind, name)
     if _name_taken(ctx.db, municipality_id, name):
-        raise AdminError("Der findes allerede en enhed med det navn.", "name")
+        raise AdminError(N_("Der findes allerede en enhed med det navn."), "name")
     unit = Unit(municipality_id=municipality_id, kind=kind, name=name)
     ctx.db.add(unit)
     ctx.db.flush()
@@ -72,7 +73,7 @@ def create_unit(ctx: AdminContext, municipality_id: str, kind: str, name: str) -
 def update_unit(ctx: AdminContext, unit: Unit, kind: str, name: str) -> None:
     kind, name = _unit_fields(kind, name)
     if _name_taken(ctx.db, unit.municipality_id, name, except_id=unit.id):
-        raise AdminError("Der findes allerede en enhed med det navn.", "name")
+        raise AdminError(N_("Der findes allerede en enhed med det navn."), "name")
     changed = [key for key, value in (("kind", kind), ("name", name)) if getattr(unit, key) != value]
     unit.kind, unit.name = kind, name
     ctx.db.add(unit)
@@ -82,9 +83,9 @@ def update_unit(ctx: AdminContext, unit: Unit, kind: str, name: str) -> None:
 def add_room(ctx: AdminContext, unit: Unit, name: str) -> Room:
     name = clean_line(name, 200)
     if not name:
-        raise AdminError("Skriv stuens navn.", "room_name")
+        raise AdminError(N_("Skriv stuens navn."), "room_name")
     if any(room.name.lower() == name.lower() for room in rooms_of(ctx.db, unit.id)):
-        raise AdminError("Enheden har allerede en stue med det navn.", "room_name")
+        raise AdminError(N_("Enheden har allerede en stue med det navn."), "room_name")
     room = Room(unit_id=unit.id, name=name)
     ctx.db.add(room)
     ctx.db.flush()
@@ -95,7 +96,7 @@ def add_room(ctx: AdminContext, unit: Unit, name: str) -> Room:
 def remove_room(ctx: AdminContext, room: Room) -> None:
     used = ctx.db.exec(select(Placement.id).where(Placement.room_id == room.id)).first()
     if used is not None:
-        raise AdminError("Stuen kan ikke fjernes: der er børn indskrevet på den (nu eller tidligere).")
+        raise AdminError(N_("Stuen kan ikke fjernes: der er børn indskrevet på den (nu eller tidligere)."))
     ctx.db.delete(room)
     ctx.audit.add("room.delete", "room", room.id, unit_id=room.unit_id)
 
@@ -122,15 +123,15 @@ def create_user(
     email = clean_line(email, 320)
     if not _USERNAME.match(username):
         raise AdminError(
-            "Brugernavnet skal være 2–150 tegn: små bogstaver, tal og . _ @ - (ingen mellemrum).",
+            N_("Brugernavnet skal være 2–150 tegn: små bogstaver, tal og . _ @ - (ingen mellemrum)."),
             "username",
         )
     if not display_name:
-        raise AdminError("Skriv brugerens navn.", "display_name")
+        raise AdminError(N_("Skriv brugerens navn."), "display_name")
     if email and not email_is_valid(email):
         raise AdminError(EMAIL_INVALID, "email")
     if ctx.db.exec(select(User.id).where(User.username == username)).first() is not None:
-        raise AdminError("Brugernavnet er optaget.", "username")
+        raise AdminError(N_("Brugernavnet er optaget."), "username")
     user = User(
         municipality_id=municipality_id, username=username, display_name=display_name, email=email or None
     )
@@ -181,12 +182,12 @@ def user_for_link(db: Session, token: str):
 def set_password_with_link(ctx: AdminContext, token: str, password: str, repeated: str) -> User:
     found = user_for_link(ctx.db, token)
     if found is None:
-        raise AdminError("Linket er udløbet eller allerede brugt. Bed din administrator om et nyt.")
+        raise AdminError(N_("Linket er udløbet eller allerede brugt. Bed din administrator om et nyt."))
     link, user = found
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AdminError(f"Adgangskoden skal være mindst {MIN_PASSWORD_LENGTH} tegn.", "password")
     if password != repeated:
-        raise AdminError("De to adgangskoder er ikke ens.", "repeated")
+        raise AdminError(N_("De to adgangskoder er ikke ens."), "repeated")
     user.password_hash = hash_password(password)
     link.used_at = utcnow()
     ctx.db.add_all([user, link])
@@ -206,12 +207,12 @@ def add_role(ctx: AdminContext, user: User, role: str, unit_id: str) -> None:
     if ctx.user is not None and (refusal := grant_refusal(ctx.user.id, user.id)):
         raise AdminError(refusal, "role")  # nobody gives themselves a role (separation of duties)
     if role not in ROLE_LABELS:
-        raise AdminError("Vælg en rolle.", "role")
+        raise AdminError(N_("Vælg en rolle."), "role")
     unit = None
     if role != Role.admin:
         unit = unit_of(ctx.db, user.municipality_id, unit_id)
         if unit is None:
-            raise AdminError("Vælg den enhed, rollen gælder.", "unit_id")
+            raise AdminError(N_("Vælg den enhed, rollen gælder."), "unit_id")
     unit_key = unit.id if unit else None
     exists = ctx.db.exec(
         select(RoleAssignment.id).where(
@@ -221,7 +222,7 @@ def add_role(ctx: AdminContext, user: User, role: str, unit_id: str) -> None:
         )
     ).first()
     if exists is not None:
-        raise AdminError("Brugeren har allerede den rolle.", "role")
+        raise AdminError(N_("Brugeren har allerede den rolle."), "role")
     ctx.db.add(RoleAssignment(user_id=user.id, role=role, unit_id=unit_key))
     ctx.audit.add("user.role_added", "user", user.id, role=role, unit_id=unit_key)
 
@@ -233,8 +234,10 @@ def remove_role(ctx: AdminContext, user: User, assignment: RoleAssignment) -> No
         and active_admin_count(ctx.db, user.municipality_id) <= 1
     ):
         raise AdminError(
-            "Du kan ikke fjerne administratorrollen fra den sidste aktive administrator. "
-            "Giv først en anden bruger rollen."
+            N_(
+                "Du kan ikke fjerne administratorrollen fra den sidste aktive administrator. "
+                "Giv først en anden bruger rollen."
+            )
         )
     ctx.db.delete(assignment)
     ctx.db.flush()
@@ -274,8 +277,10 @@ def deactivate_user(ctx: AdminContext, user: User) -> int:
         return 0
     if is_admin(ctx.db, user.id) and active_admin_count(ctx.db, user.municipality_id) <= 1:
         raise AdminError(
-            "Du kan ikke deaktivere den sidste aktive administrator. Giv først en anden bruger rollen "
-            "som kommunal administrator."
+            N_(
+                "Du kan ikke deaktivere den sidste aktive administrator. Giv først en anden bruger rollen "
+                "som kommunal administrator."
+            )
         )
     user.active = False
     ctx.db.add(user)

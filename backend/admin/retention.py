@@ -31,6 +31,7 @@ from sqlmodel import Session, delete, select
 from backend.audit import AuditEvent, AuditTrail
 from backend.db import utcnow
 from backend.domain.dates import COPENHAGEN, today
+from backend.domain.messages import N_
 from backend.domain.placements import has_left
 from backend.domain.retention import add_years, expires_on, latest_candidate_dates
 from backend.domain.settings import MunicipalSettings, RetentionSettings, load_settings
@@ -349,7 +350,7 @@ def run_retention_periodic(engine: Engine, _now: datetime) -> RetentionRun:
 
 # --- The admin's retention page (the web page only parses and renders) -----------------------
 
-NOT_A_NUMBER = "Skal være et helt tal."
+NOT_A_NUMBER = N_("Skal være et helt tal.")
 _Digits = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,4}$")]
 
 
@@ -385,10 +386,10 @@ def retention_form_model(record_types: tuple[str, ...]) -> type[BaseModel]:
 
 def _range_message(error_type: str) -> str:
     if error_type == "greater_than_equal":
-        return "Tallet er for lille."
+        return N_("Tallet er for lille.")
     if error_type == "less_than_equal":
-        return "Tallet er for stort."
-    return "Ugyldig værdi."
+        return N_("Tallet er for stort.")
+    return N_("Ugyldig værdi.")
 
 
 def _field_name(location: tuple) -> str:

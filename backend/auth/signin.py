@@ -62,7 +62,7 @@ class SignInRefused(Exception):
 
 WRONG_CREDENTIALS = "Forkert brugernavn eller adgangskode."
 THROTTLED = N_("For mange mislykkede forsøg. Vent lidt, og prøv igen.")
-DEMO_ONLY = "Demo-brugerne virker kun, når Opspor kører i demotilstand."
+DEMO_ONLY = N_("Demo-brugerne virker kun, når Opspor kører i demotilstand.")
 SSO_ONLY = N_("Log ind med kommunens login. Lokalt login er slået fra, når kommunens login er i brug.")
 CODE_MISSING = N_("Skriv koden fra din godkendelsesapp.")
 CODE_WRONG = N_("Koden er forkert. Brug den nyeste kode fra din godkendelsesapp, eller en gendannelseskode.")

@@ -10,39 +10,40 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from backend.domain.dates import age_in_months
+from backend.domain.messages import N_
 
 ITEMS: dict[str, str] = {
-    "facial_expression": "Ansigtsudtryk",
-    "eye_contact": "Øjenkontakt",
+    "facial_expression": N_("Ansigtsudtryk"),
+    "eye_contact": N_("Øjenkontakt"),
     "activity_level": "Generelt aktivitetsniveau",
-    "self_stimulation": "Selvstimulerende bevægelser",
-    "vocalisation": "Vokalisering",
-    "response_briskness": "Reaktion på stimulation",
-    "relationship": "Evne til at indgå i relation",
-    "attracting_attention": "Evne til at tiltrække og fastholde opmærksomhed",
+    "self_stimulation": N_("Selvstimulerende bevægelser"),
+    "vocalisation": N_("Vokalisering"),
+    "response_briskness": N_("Reaktion på stimulation"),
+    "relationship": N_("Evne til at indgå i relation"),
+    "attracting_attention": N_("Evne til at tiltrække og fastholde opmærksomhed"),
 }
 
 #: Short anchors per score, in our own words.
 SCORES: dict[int, str] = {
-    0: "Intet usædvanligt",
+    0: N_("Intet usædvanligt"),
     1: "Let eller tvivlsom",
-    2: "Tydelig",
-    3: "Markant",
-    4: "Massiv",
+    2: N_("Tydelig"),
+    3: N_("Markant"),
+    4: N_("Massiv"),
 }
 
 OCCASIONS: dict[str, str] = {
     "first": "1. screening (2–3 mdr.)",
     "second": "2. screening (8–10 mdr.)",
-    "follow_up": "Opfølgende screening",
+    "follow_up": N_("Opfølgende screening"),
     "ad_hoc": "Ekstra screening",
 }
 
 ACTIONS: dict[str, str] = {
     "none": "Ingen yderligere handling",
-    "follow_up": "Opfølgende screening",
-    "supervision_team": "Drøftes i det tværfaglige supervisionsteam",
-    "doctor": "Henvisning til egen læge",
+    "follow_up": N_("Opfølgende screening"),
+    "supervision_team": N_("Drøftes i det tværfaglige supervisionsteam"),
+    "doctor": N_("Henvisning til egen læge"),
     "other": "Anden handling (beskrives)",
 }
 

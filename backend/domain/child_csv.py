@@ -35,6 +35,7 @@ from datetime import date
 
 from backend.domain.contact import birth_date_problem, email_is_valid
 from backend.domain.cpr import CprError, check_cpr_matches_birth_date, normalise_cpr
+from backend.domain.messages import N_
 from backend.domain.numbers import is_digits
 
 MAX_ROWS = 5000
@@ -215,7 +216,7 @@ def parse_file(raw: bytes, today: date) -> ParsedFile:
     text, encoding = decode(raw)
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise CsvFileError("Filen er tom.")
+        raise CsvFileError(N_("Filen er tom."))
     first_line = text.splitlines()[0]
     delimiter = sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -263,7 +264,7 @@ def parse_row(line: int, cells: list[str], mapping: dict, width: int, today: dat
     row = ChildRow(line=line)
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
         row.errors.append(
-            "Linjen har flere felter end der er kolonner (forkert skilletegn eller citationstegn?)."
+            N_("Linjen har flere felter end der er kolonner (forkert skilletegn eller citationstegn?).")
         )
     values: dict[str, str] = {}
     guardians: dict[int, dict[str, str]] = {}
@@ -278,9 +279,9 @@ def parse_row(line: int, cells: list[str], mapping: dict, width: int, today: dat
     row.room = values.get("room", "").strip()
     if not row.name:
         row.errors.append("Barnets navn mangler.")
-    row.birth_date = _date_field(row, values.get("birth_date", ""), "Fødselsdatoen", required=True)
-    row.starts_on = _date_field(row, values.get("starts_on", ""), "Startdatoen", required=True)
-    row.ends_on = _date_field(row, values.get("ends_on", ""), "Slutdatoen", required=False)
+    row.birth_date = _date_field(row, values.get("birth_date", ""), N_("Fødselsdatoen"), required=True)
+    row.starts_on = _date_field(row, values.get("starts_on", ""), N_("Startdatoen"), required=True)
+    row.ends_on = _date_field(row, values.get("ends_on", ""), N_("Slutdatoen"), required=False)
     if not row.unit:
         row.errors.append("Enheden mangler.")
     _check_dates(row, today)
@@ -315,9 +316,9 @@ def _check_dates(row: ChildRow, today: date) -> None:
     if problem:
         row.errors.append(problem)
     if row.birth_date and row.starts_on and row.starts_on < row.birth_date:
-        row.errors.append("Startdatoen ligger før fødselsdatoen.")
+        row.errors.append(N_("Startdatoen ligger før fødselsdatoen."))
     if row.starts_on and row.ends_on and row.ends_on <= row.starts_on:
-        row.errors.append("Slutdatoen skal ligge efter startdatoen.")
+        row.errors.append(N_("Slutdatoen skal ligge efter startdatoen."))
 
 
 def _guardians(row: ChildRow, found: dict[int, dict[str, str]]) -> list[GuardianRow]:

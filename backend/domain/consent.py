@@ -6,16 +6,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from backend.domain.messages import N_
+
 #: The consent that lets a transition description reach the receiving unit.
 HANDOVER = "transition_handover"
 
 KINDS: dict[str, str] = {
-    "collegial_dialogue": "Kollegial drøftelse af barnet",
-    "meeting": "Mødets formål og deltagere",
+    "collegial_dialogue": N_("Kollegial drøftelse af barnet"),
+    "meeting": N_("Mødets formål og deltagere"),
     "sparring_case": "Navngiven sag i faglig sparring",
-    "transition_handover": "Overlevering af overgangsbeskrivelse",
+    "transition_handover": N_("Overlevering af overgangsbeskrivelse"),
 }
-STATES: dict[str, str] = {"given": "Givet", "refused": "Afslået", "withdrawn": "Trukket tilbage"}
+STATES: dict[str, str] = {"given": N_("Givet"), "refused": N_("Afslået"), "withdrawn": N_("Trukket tilbage")}
 #: A first decision is a yes or a no; only a consent already given can be withdrawn.
 FIRST_STATES: dict[str, str] = {key: STATES[key] for key in ("given", "refused")}
 

@@ -10,8 +10,10 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
+from backend.domain.messages import N_
+
 EMAIL_MAX = 320
-EMAIL_INVALID = "E-mailadressen er ikke gyldig."
+EMAIL_INVALID = N_("E-mailadressen er ikke gyldig.")
 #: A child older than this is not one of ours (and a wrong century is a typing error).
 OLDEST_CHILD_YEARS = 18
 
@@ -30,7 +32,7 @@ def email_is_valid(address: str) -> bool:
 def birth_date_problem(birth_date: date, today: date) -> str | None:
     """The Danish message for a birth date that cannot be right, or None."""
     if birth_date > today:
-        return "Fødselsdatoen ligger i fremtiden."
+        return N_("Fødselsdatoen ligger i fremtiden.")
     if birth_date.year < today.year - OLDEST_CHILD_YEARS:
-        return "Fødselsdatoen er mere end 18 år gammel."
+        return N_("Fødselsdatoen er mere end 18 år gammel.")
     return None

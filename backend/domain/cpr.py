@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from backend.domain.messages import N_
 from backend.domain.numbers import is_digits
 
 _SEPARATORS = re.compile(r"[\s\-–.]")
@@ -22,7 +23,7 @@ def normalise_cpr(raw: str) -> str:
     """Return the ten digits of a CPR number typed in any common format, or raise CprError."""
     digits = _SEPARATORS.sub("", raw or "")
     if not is_digits(digits) or len(digits) != 10:
-        raise CprError("CPR-nummeret skal have formen DDMMÅÅ-XXXX (10 cifre).")
+        raise CprError(N_("CPR-nummeret skal have formen DDMMÅÅ-XXXX (10 cifre)."))
     cpr_birth_date(digits)
     return digits
 
@@ -42,7 +43,7 @@ def cpr_birth_date(digits: str) -> date:
     try:
         return date(full_year, month, day)
     except ValueError:
-        raise CprError("CPR-nummerets dato findes ikke.") from None
+        raise CprError(N_("CPR-nummerets dato findes ikke.")) from None
 
 
 def format_cpr(digits: str) -> str:
@@ -51,7 +52,7 @@ def format_cpr(digits: str) -> str:
 
 def check_cpr_matches_birth_date(digits: str, birth_date: date) -> None:
     if cpr_birth_date(digits) != birth_date:
-        raise CprError("CPR-nummeret passer ikke med fødselsdatoen.")
+        raise CprError(N_("CPR-nummeret passer ikke med fødselsdatoen."))
 
 
 _CPR_LIKE = re.compile(r"(?<!\d)\d{6}[\s\-–.]?\d{4}(?!\d)")

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from backend.domain.adbb import Screening
 from backend.domain.dates import age_in_months
+from backend.domain.messages import N_
 from backend.domain.schedules import Window, month_window, screened_on_time
 from backend.domain.settings import POSITIONS, MunicipalSettings
 from backend.domain.transition import evaluation_window
@@ -27,9 +28,9 @@ from backend.domain.wellbeing import AREAS
 
 #: Age bands for the filter: key → (from month, to month exclusive, Danish label).
 AGE_BANDS: dict[str, tuple[int, int, str]] = {
-    "0-1": (0, 12, "0–1 år"),
-    "1-3": (12, 36, "1–2 år"),
-    "3-6": (36, 96, "3–6 år"),
+    "0-1": (0, 12, N_("0–1 år")),
+    "1-3": (12, 36, N_("1–2 år")),
+    "3-6": (36, 96, N_("3–6 år")),
 }
 
 #: ADBB, transitions and follow-up look back this far from the period's end.

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from backend.domain.messages import N_
+
 
 class PlacementError(ValueError):
     """A placement the rules refuse; the message is Danish and safe to show."""
@@ -47,9 +49,9 @@ def check_new_placement(
     child is in, or an overlap with any other placement.
     """
     if starts_on < birth_date:
-        raise PlacementError("Startdatoen ligger før barnets fødselsdato.")
+        raise PlacementError(N_("Startdatoen ligger før barnets fødselsdato."))
     if ends_on is not None and ends_on <= starts_on:
-        raise PlacementError("Slutdatoen skal ligge efter startdatoen.")
+        raise PlacementError(N_("Slutdatoen skal ligge efter startdatoen."))
     superseded = None
     for span in sorted(history, key=lambda s: s.starts_on, reverse=True):  # report the latest clash
         if not span.overlaps(starts_on, ends_on):
@@ -70,10 +72,10 @@ def check_leaving(history: list[Span], leaves_on: date) -> Span:
     """The open placement that ends when the child leaves the municipality on `leaves_on`."""
     open_spans = [span for span in history if span.ends_on is None]
     if not open_spans:
-        raise PlacementError("Barnet har ingen åben indskrivning at afslutte.")
+        raise PlacementError(N_("Barnet har ingen åben indskrivning at afslutte."))
     span = open_spans[0]
     if leaves_on <= span.starts_on:
-        raise PlacementError("Slutdatoen skal ligge efter indskrivningens startdato.")
+        raise PlacementError(N_("Slutdatoen skal ligge efter indskrivningens startdato."))
     return span
 
 

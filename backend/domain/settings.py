@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.domain.messages import N_
 from backend.domain.units import UnitKind
 
 POSITIONS = ("thriving", "extra_attention", "concern")
 
 LABEL_PRESETS: dict[str, dict[str, str]] = {
-    "words": {"thriving": "Trivsel", "extra_attention": "Ekstra opmærksomhed", "concern": "Bekymring"},
-    "colours": {"thriving": "Grøn", "extra_attention": "Gul", "concern": "Rød"},
+    "words": {
+        "thriving": N_("Trivsel"),
+        "extra_attention": N_("Ekstra opmærksomhed"),
+        "concern": N_("Bekymring"),
+    },
+    "colours": {"thriving": N_("Grøn"), "extra_attention": N_("Gul"), "concern": N_("Rød")},
 }
 
 
@@ -22,7 +27,7 @@ class MonthWindow(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> MonthWindow:
         if self.to_month < self.from_month:
-            raise ValueError("Vinduet skal slutte efter det starter.")
+            raise ValueError(N_("Vinduet skal slutte efter det starter."))
         return self
 
 
@@ -113,7 +118,7 @@ class MunicipalSettings(BaseModel):
     def _labels_complete(self) -> MunicipalSettings:
         missing = [key for key in POSITIONS if not self.position_labels.get(key, "").strip()]
         if missing:
-            raise ValueError("Alle tre positioner skal have en betegnelse.")
+            raise ValueError(N_("Alle tre positioner skal have en betegnelse."))
         for key, count in self.rounds_per_year.items():
             if not 1 <= count <= 4:
                 raise ValueError(f"Antal runder pr. år for {key} skal være mellem 1 og 4.")

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from backend.domain.messages import N_
 from backend.domain.numbers import is_digits
 from backend.domain.settings import LABEL_PRESETS, POSITIONS, MonthWindow, MunicipalSettings
 from backend.domain.text import clean_text
@@ -64,10 +65,10 @@ def settings_to_form(settings: MunicipalSettings) -> dict[str, str]:
 def _integer(form: Mapping[str, str], name: str, low: int, high: int, errors: dict[str, str]) -> int | None:
     text = (form.get(name) or "").strip()
     if not text:
-        errors[name] = "Skal udfyldes."
+        errors[name] = N_("Skal udfyldes.")
         return None
     if not is_digits(text.removeprefix("-")) or len(text) > 6:
-        errors[name] = "Skriv et helt tal."
+        errors[name] = N_("Skriv et helt tal.")
         return None
     value = int(text)
     if not low <= value <= high:
@@ -81,17 +82,17 @@ def _labels(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, str] |
     if preset in LABEL_PRESETS:
         return dict(LABEL_PRESETS[preset])
     if preset != "custom":
-        errors["label_preset"] = "Vælg, hvilke betegnelser positionerne skal have."
+        errors["label_preset"] = N_("Vælg, hvilke betegnelser positionerne skal have.")
         return None
     labels = {key: " ".join(clean_text(form.get(f"label_{key}") or "").split()) for key in POSITIONS}
     problems: dict[str, str] = {}
     for key, text in labels.items():
         if not text:
-            problems[f"label_{key}"] = "Skriv en betegnelse."
+            problems[f"label_{key}"] = N_("Skriv en betegnelse.")
         elif len(text) > LABEL_MAX:
             problems[f"label_{key}"] = f"Højst {LABEL_MAX} tegn."
     if not problems and len({text.lower() for text in labels.values()}) < len(POSITIONS):
-        problems["label_concern"] = "De tre positioner skal have hver sin betegnelse."
+        problems["label_concern"] = N_("De tre positioner skal have hver sin betegnelse.")
     errors.update(problems)
     return None if problems else labels
 
@@ -104,11 +105,11 @@ def _windows(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, dict[
         end = _integer(form, f"{prefix}_to", low, high, errors)
         if start is not None and end is not None:
             if end < start:
-                errors[f"{prefix}_to"] = "Vinduet skal slutte efter det starter."
+                errors[f"{prefix}_to"] = N_("Vinduet skal slutte efter det starter.")
             windows[field] = {"from_month": start, "to_month": end}
     first, second = windows.get("adbb_first_window"), windows.get("adbb_second_window")
     if first and second and "adbb_second_from" not in errors and second["from_month"] <= first["to_month"]:
-        errors["adbb_second_from"] = "Den anden screening skal ligge efter vinduet for den første."
+        errors["adbb_second_from"] = N_("Den anden screening skal ligge efter vinduet for den første.")
     return windows
 
 
@@ -127,16 +128,16 @@ def parse_settings_form(form: Mapping[str, str]) -> tuple[MunicipalSettings | No
         values[name] = form.get(name) in ("on", "true", "1")
     values["digest_time"] = (form.get("digest_time") or "").strip()
     if not TIME.match(values["digest_time"]):
-        errors["digest_time"] = "Skriv et klokkeslæt som 07:30."
+        errors["digest_time"] = N_("Skriv et klokkeslæt som 07:30.")
     values["language"] = form.get("language") or ""
     if values["language"] not in ("da", "en"):
-        errors["language"] = "Vælg dansk eller engelsk."
+        errors["language"] = N_("Vælg dansk eller engelsk.")
     if errors:
         return None, errors
     try:
         return MunicipalSettings.model_validate(values), {}
     except ValidationError:  # the checks above mirror the model; this is a safety net
-        return None, {"form": "Indstillingerne kunne ikke gemmes. Tjek felterne og prøv igen."}
+        return None, {"form": N_("Indstillingerne kunne ikke gemmes. Tjek felterne og prøv igen.")}
 
 
 def changes(before: MunicipalSettings, after: MunicipalSettings) -> dict[str, list[Any]]:

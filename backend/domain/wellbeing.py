@@ -7,23 +7,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from backend.domain.messages import N_
 from backend.domain.settings import POSITIONS
 
 AREAS: dict[str, str] = {
     "cognitive": "Kognitiv trivsel",
-    "emotional": "Psykisk og emotionel trivsel",
+    "emotional": N_("Psykisk og emotionel trivsel"),
     "social": "Social trivsel",
-    "physical": "Fysisk og sansemotorisk trivsel",
+    "physical": N_("Fysisk og sansemotorisk trivsel"),
 }
 
 DECISIONS: dict[str, str] = {
     "none": "Ingen yderligere handling",
-    "dialogue_meeting": "Dialogmøde med forældrene",
-    "action_plan": "Handleplan",
+    "dialogue_meeting": N_("Dialogmøde med forældrene"),
+    "action_plan": N_("Handleplan"),
     "sparring": "Faglig sparring",
-    "cross_disciplinary": "Tværfagligt samarbejde",
-    "ppr_referral": "Henvisning til PPR",
-    "notification": "Underretning",
+    "cross_disciplinary": N_("Tværfagligt samarbejde"),
+    "ppr_referral": N_("Henvisning til PPR"),
+    "notification": N_("Underretning"),
 }
 
 KINDS = ("individual", "joint")
@@ -105,13 +106,13 @@ def round_date_problems(period: Period, others: Iterable[Period], on: date) -> d
     """
     problems: dict[str, str] = {}
     if period.opens_on < on - ROUND_PAST_LIMIT:
-        problems["opens_on"] = "Startdatoen ligger for langt tilbage (højst tre år)."
+        problems["opens_on"] = N_("Startdatoen ligger for langt tilbage (højst tre år).")
     elif period.opens_on > on + ROUND_FUTURE_LIMIT:
-        problems["opens_on"] = "Startdatoen ligger for langt ude i fremtiden (højst to år)."
+        problems["opens_on"] = N_("Startdatoen ligger for langt ude i fremtiden (højst to år).")
     if period.closes_on <= period.opens_on:
-        problems["closes_on"] = "Runden skal slutte efter den starter."
+        problems["closes_on"] = N_("Runden skal slutte efter den starter.")
     elif period.closes_on - period.opens_on >= ROUND_LONGEST:
-        problems["closes_on"] = "En runde kan højst vare et halvt år."
+        problems["closes_on"] = N_("En runde kan højst vare et halvt år.")
     if problems:
         return problems
     clash = next((other for other in others if other.overlaps(period)), None)
@@ -188,7 +189,7 @@ def needs_dialogue_meeting(overall: str | None, decision: str | None) -> bool:
 def decision_problem(overall: str | None, decision: str | None) -> str | None:
     """A joint decision that contradicts the overall position (None when it fits)."""
     if parents_must_be_involved(overall) and decision == "none":
-        return (
+        return N_(
             "Når barnet ikke er i trivsel, skal forældrene altid inddrages. "
             "Vælg, hvad der skal ske – fx et dialogmøde."
         )

@@ -24,6 +24,7 @@ from backend.db import utcnow
 from backend.domain import parent_follow_up as follow
 from backend.domain import parents as rules
 from backend.domain.dates import today
+from backend.domain.messages import N_
 from backend.parents.models import ParentInvitation
 from backend.people.models import Child, Guardian
 from backend.records.access import can_change, visible_record
@@ -77,7 +78,7 @@ class InviteResult:
 
 def _field_error(name: str, message: str) -> InviteResult:
     return InviteResult(
-        422, detail="Invitationen kunne ikke laves.", errors=[{"field": name, "message": message}]
+        422, detail=N_("Invitationen kunne ikke laves."), errors=[{"field": name, "message": message}]
     )
 
 
@@ -86,29 +87,33 @@ def invite_parent(actor: Actor, base_url: str, body: Any) -> InviteResult:
     child's guardians to one task. Refused while the child's concern is on the abuse path."""
     if not isinstance(body, dict):
         return InviteResult(
-            422, detail="Skal være et objekt.", errors=[{"field": "body", "message": "Skal være et objekt."}]
+            422,
+            detail=N_("Skal være et objekt."),
+            errors=[{"field": "body", "message": N_("Skal være et objekt.")}],
         )
     record_id, part, guardian_id = body.get("record_id"), body.get("part"), body.get("guardian_id")
     if not isinstance(record_id, str) or not is_id(record_id):
-        return _field_error("record_id", "Vælg den registrering, forældrene skal inviteres til.")
+        return _field_error("record_id", N_("Vælg den registrering, forældrene skal inviteres til."))
     db = actor.db
     record = visible_record(db, actor.scope, record_id, today())
     if record is None or record.child_id is None:
-        return InviteResult(404, detail="Registreringen findes ikke.")
+        return InviteResult(404, detail=N_("Registreringen findes ikke."))
     if not can_change(actor.scope, record):
-        return InviteResult(403, detail="Du kan læse, men ikke rette denne registrering.")
+        return InviteResult(403, detail=N_("Du kan læse, men ikke rette denne registrering."))
     if not isinstance(part, str) or part not in rules.PARTS:
-        return _field_error("part", "Vælg, hvad forældrene skal inviteres til.")
+        return _field_error("part", N_("Vælg, hvad forældrene skal inviteres til."))
     if not rules.part_fits(part, record.type):
-        return _field_error("part", "Opgaven passer ikke til denne type registrering.")
+        return _field_error("part", N_("Opgaven passer ikke til denne type registrering."))
     guardian = db.get(Guardian, guardian_id) if isinstance(guardian_id, str) and is_id(guardian_id) else None
     if guardian is None or guardian.child_id != record.child_id:
-        return _field_error("guardian_id", "Vælg en af barnets forældre eller værger.")
+        return _field_error("guardian_id", N_("Vælg en af barnets forældre eller værger."))
     if abuse_path_open(db, record.child_id):
         return InviteResult(
             409,
-            detail="Der er en åben bekymring om vold eller overgreb. Forældrene kan ikke inviteres, "
-            "før lederen har vurderet den.",
+            detail=N_(
+                "Der er en åben bekymring om vold eller overgreb. Forældrene kan ikke inviteres, "
+                "før lederen har vurderet den."
+            ),
         )
     token = secrets.token_urlsafe(rules.TOKEN_BYTES)
     code = f"{secrets.randbelow(10**rules.CODE_DIGITS):0{rules.CODE_DIGITS}d}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from backend.domain.messages import N_
 from backend.domain.numbers import is_digits, parse_int
 
 MAX_FIELDS = 500
@@ -26,7 +27,7 @@ def unflatten(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for count, (name, value) in enumerate(items):
         if count >= MAX_FIELDS:
-            raise FormShapeError("Formularen har for mange felter.")
+            raise FormShapeError(N_("Formularen har for mange felter."))
         if name == "csrf_token" or not isinstance(value, str):
             continue
         _place(tree, name.split("."), _value(value))
@@ -63,7 +64,7 @@ def _lists(node: Any) -> Any:
     converted = {key: _lists(value) for key, value in node.items()}
     if converted and all(is_digits(key) for key in converted):
         if any(int(key) > MAX_INDEX for key in converted):
-            raise FormShapeError("Formularen har for mange rækker.")
+            raise FormShapeError(N_("Formularen har for mange rækker."))
         rows = [converted[key] for key in sorted(converted, key=int)]
         return [row for row in rows if _filled(row)]
     return converted

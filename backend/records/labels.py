@@ -62,7 +62,7 @@ def named_errors(errors: dict[str, str], record_type: str = "") -> dict[str, str
         if message in _MISSING:
             named[field] = _("%(field)s skal udfyldes.") % {"field": name}
         else:
-            named[field] = _("%(field)s: %(message)s") % {"field": name, "message": message}
+            named[field] = _("%(field)s: %(message)s") % {"field": name, "message": _(message)}
     return named
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from backend.audit import AuditTrail
 from backend.auth.policy import Scope, children_in_scope, is_id
 from backend.domain import wellbeing
+from backend.domain.messages import N_
 from backend.domain.text import clean_text
 from backend.people.models import Caseload, Child, Unit, User
 from backend.records.models import EvaluationRound, Record
@@ -86,12 +87,12 @@ def _parse_dates(entered: RoundInput) -> None:
     for name in ("opens_on", "closes_on"):
         text = getattr(entered, name)
         if not text:
-            entered.errors[name] = "Skriv en dato."
+            entered.errors[name] = N_("Skriv en dato.")
             continue
         try:
             entered.parsed[name] = date.fromisoformat(text)
         except ValueError:
-            entered.errors[name] = "Skriv en rigtig dato (ÅÅÅÅ-MM-DD)."
+            entered.errors[name] = N_("Skriv en rigtig dato (ÅÅÅÅ-MM-DD).")
 
 
 def check_round(
@@ -99,7 +100,7 @@ def check_round(
 ) -> bool:
     """Fill `entered.errors` with Danish messages; True when the round can be saved."""
     if not entered.name:
-        entered.errors["name"] = "Giv runden et navn, fx “Efterår 2026”."
+        entered.errors["name"] = N_("Giv runden et navn, fx “Efterår 2026”.")
     elif len(entered.name) > NAME_MAX:
         entered.errors["name"] = f"Navnet er for langt (højst {NAME_MAX} tegn)."
     _parse_dates(entered)
@@ -117,7 +118,7 @@ def _marks_outside(db: Session, editing: EvaluationRound, period: wellbeing.Peri
     """A round with marks cannot be moved to start after today's marks were made."""
     first = db.exec(select(func.min(Record.created_at)).where(Record.round_id == editing.id)).one()
     if first is not None and period.opens_on > first.date():
-        return {"opens_on": "Der er allerede vurderinger i runden fra før den nye startdato."}
+        return {"opens_on": N_("Der er allerede vurderinger i runden fra før den nye startdato.")}
     return {}
 
 
@@ -293,9 +294,9 @@ def child_history(
 
 # --- The leader's actions on a round (audited here; the pages only parse and render) ----------
 
-LEADERS_ONLY = "Kun enhedens leder kan åbne, rette og lukke runder."
-NOT_OPEN = "Runden er ikke åben, så den kan ikke lukkes før tid."
-HAS_MARKS = "Runden har vurderinger og kan ikke slettes. Luk den i stedet."
+LEADERS_ONLY = N_("Kun enhedens leder kan åbne, rette og lukke runder.")
+NOT_OPEN = N_("Runden er ikke åben, så den kan ikke lukkes før tid.")
+HAS_MARKS = N_("Runden har vurderinger og kan ikke slettes. Luk den i stedet.")
 
 
 class RoundsContext(Protocol):

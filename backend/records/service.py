@@ -22,7 +22,7 @@ from backend import metrics
 from backend.auth.policy import child_in_scope, children_in_scope_by_id, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
-from backend.domain.messages import VALIDATION_MESSAGES
+from backend.domain.messages import N_, VALIDATION_MESSAGES
 from backend.people.models import Child, Placement
 from backend.records.access import can_change, visible_record
 from backend.records.models import KeptWrite, Record, RecordVersion
@@ -134,7 +134,7 @@ def parse_envelope(body: Any) -> Envelope:
             [
                 {
                     "field": ".".join(str(p) for p in e["loc"]) or "body",
-                    "message": VALIDATION_MESSAGES.get(e["type"], "Ugyldig værdi."),
+                    "message": VALIDATION_MESSAGES.get(e["type"], N_("Ugyldig værdi.")),
                 }
                 for e in error.errors()
             ]
@@ -143,10 +143,10 @@ def parse_envelope(body: Any) -> Envelope:
     if envelope.type not in RECORD_TYPES:
         problems.append({"field": "type", "message": "Ukendt registreringstype."})
     if envelope.status not in ("draft", "final"):
-        problems.append({"field": "status", "message": "Status skal være kladde eller endelig."})
+        problems.append({"field": "status", "message": N_("Status skal være kladde eller endelig.")})
     anonymous = envelope.type == "reflection" and envelope.data.get("anonymous") is True
     if envelope.child_id is None and not anonymous:
-        problems.append({"field": "child_id", "message": "Vælg barnet."})
+        problems.append({"field": "child_id", "message": N_("Vælg barnet.")})
     if problems:
         raise FieldError(problems)
     return envelope
@@ -164,7 +164,7 @@ def save_record(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | N
 
 def _decide(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | None) -> SaveResult:
     if not is_id(record_id):
-        return SaveResult(404, detail="Registreringen findes ikke.")
+        return SaveResult(404, detail=N_("Registreringen findes ikke."))
     sent_data = body.get("data") if isinstance(body, dict) else None
     try:
         if isinstance(body, dict) and "schema" in body:
@@ -196,11 +196,11 @@ def _save(
     if existing is not None:
         return _update(actor, existing, envelope, digest, flush)
     if envelope.base_version is not None:
-        return SaveResult(404, detail="Registreringen findes ikke.")
+        return SaveResult(404, detail=N_("Registreringen findes ikke."))
     if envelope.child_id is None:
         unit_id = envelope.unit_id
         if unit_id not in actor.scope.unit_ids:
-            return SaveResult(404, detail="Enheden findes ikke.")
+            return SaveResult(404, detail=N_("Enheden findes ikke."))
         return _apply(actor, record_id, envelope, digest, None, unit_id, None, on, flush)
     if looked_up is not None:
         found = looked_up.child(actor, envelope.child_id, on)
@@ -221,13 +221,15 @@ def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str, flu
     if visible is None:
         if replay is not None or existing.author_id == actor.scope.user_id:
             return _outside_scope(actor, existing.id, envelope, digest)
-        return SaveResult(404, detail="Registreringen findes ikke.")
+        return SaveResult(404, detail=N_("Registreringen findes ikke."))
     if not can_change(actor.scope, existing):
-        return SaveResult(403, detail="Du kan læse, men ikke rette denne registrering.")
+        return SaveResult(403, detail=N_("Du kan læse, men ikke rette denne registrering."))
     if envelope.type != existing.type or envelope.child_id != existing.child_id:
         return SaveResult(
             422,
-            errors=[{"field": "type", "message": "Type og barn kan ikke ændres på en gemt registrering."}],
+            errors=[
+                {"field": "type", "message": N_("Type og barn kan ikke ændres på en gemt registrering.")}
+            ],
         )
     if envelope.base_version != existing.version:
         try:
@@ -247,7 +249,7 @@ def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str, flu
             409,
             existing,
             kept=kept,
-            detail=("Registreringen er ændret, siden du åbnede den. Din udgave er gemt som en kopi."),
+            detail=(N_("Registreringen er ændret, siden du åbnede den. Din udgave er gemt som en kopi.")),
         )
     if existing.status == "final" and envelope.status == "draft":
         return SaveResult(
@@ -255,8 +257,10 @@ def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str, flu
             errors=[
                 {
                     "field": "status",
-                    "message": "En afsluttet registrering rettes med en ny afsluttet "
-                    "version; den kan ikke blive kladde igen.",
+                    "message": N_(
+                        "En afsluttet registrering rettes med en ny afsluttet "
+                        "version; den kan ikke blive kladde igen."
+                    ),
                 }
             ],
         )
@@ -288,7 +292,7 @@ def _apply(
     flush: bool = True,
 ) -> SaveResult:
     if existing is None and not may_start(actor.scope, envelope.type, unit_id):
-        return SaveResult(403, detail="Din rolle kan ikke oprette denne type registrering.")
+        return SaveResult(403, detail=N_("Din rolle kan ikke oprette denne type registrering."))
     kind = KINDS[envelope.type]
     rules = kind.rules
     try:
@@ -382,7 +386,7 @@ def _outside_scope(actor: Actor, record_id: str, envelope: Envelope, digest: str
     """A write about a child who left the author's units meanwhile is kept for the leader."""
     unit_id = _former_unit(actor, envelope.child_id)
     if unit_id is None:
-        return SaveResult(404, detail="Barnet findes ikke.")
+        return SaveResult(404, detail=N_("Barnet findes ikke."))
     try:
         envelope = _valid_for_keeping(envelope)
     except FieldError as error:
@@ -391,7 +395,7 @@ def _outside_scope(actor: Actor, record_id: str, envelope: Envelope, digest: str
     return SaveResult(
         202,
         kept=kept,
-        detail=("Barnet er ikke længere i din enhed. Registreringen er gemt og sendt til lederen."),
+        detail=(N_("Barnet er ikke længere i din enhed. Registreringen er gemt og sendt til lederen.")),
     )
 
 

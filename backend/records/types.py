@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from backend.domain.messages import VALIDATION_MESSAGES
+from backend.domain.messages import N_, VALIDATION_MESSAGES
 from backend.domain.numbers import is_digits
 from backend.domain.text import clean_text
 
@@ -49,7 +49,7 @@ class FieldError(Exception):
 def parse_data(schema: type[Part], data: Any) -> Part:
     """The typed data of a record (its kind's schema), or FieldError with Danish messages."""
     if not isinstance(data, dict):
-        raise FieldError([{"field": "data", "message": "Skal være et objekt."}])
+        raise FieldError([{"field": "data", "message": N_("Skal være et objekt.")}])
     try:
         return schema.model_validate(data)
     except ValidationError as error:
@@ -68,9 +68,9 @@ def _message(error: Any) -> str:
         return (
             f"Teksten er for lang (højst {limit:,} tegn).".replace(",", ".")
             if limit
-            else "Teksten er for lang."
+            else N_("Teksten er for lang.")
         )
-    return VALIDATION_MESSAGES.get(error["type"], "Ugyldig værdi.")
+    return VALIDATION_MESSAGES.get(error["type"], N_("Ugyldig værdi."))
 
 
 def get_path(values: Any, path: str) -> Any:
@@ -87,7 +87,7 @@ def get_path(values: Any, path: str) -> Any:
 
 
 #: The message for a field a final record must fill (the form names the field in front of it).
-MISSING_FOR_FINAL = "Skal udfyldes, før registreringen kan afsluttes."
+MISSING_FOR_FINAL = N_("Skal udfyldes, før registreringen kan afsluttes.")
 
 
 def missing_for_final(required: Iterable[str], data: dict) -> list[dict[str, str]]:

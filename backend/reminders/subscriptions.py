@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import Session, select
 
 from backend.audit import AuditTrail
+from backend.domain.messages import N_
 from backend.people.models import User, new_id
 from backend.reminders import messages
 from backend.reminders.models import PushSubscription, ReminderDelivery
@@ -71,7 +72,7 @@ def endpoint_problem(endpoint: str, base_url: str) -> str | None:
         return None
     if parts.scheme in ("http", "https") and _is_loopback(host) and _is_loopback(urlsplit(base_url).hostname):
         return None  # a local installation (and the tests' stand-in push service)
-    return "Adressen er ikke en kendt push-tjeneste."
+    return N_("Adressen er ikke en kendt push-tjeneste.")
 
 
 def key_problems(p256dh: str, auth: str) -> list[dict[str, str]]:
@@ -79,13 +80,13 @@ def key_problems(p256dh: str, auth: str) -> list[dict[str, str]]:
     try:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(p256dh))
     except (ValueError, TypeError):
-        problems.append({"field": "keys.p256dh", "message": "Er ikke en gyldig offentlig nøgle."})
+        problems.append({"field": "keys.p256dh", "message": N_("Er ikke en gyldig offentlig nøgle.")})
     try:
         auth_ok = len(b64url_decode(auth)) == 16
     except (ValueError, TypeError):
         auth_ok = False
     if not auth_ok:
-        problems.append({"field": "keys.auth", "message": "Er ikke en gyldig godkendelsesnøgle."})
+        problems.append({"field": "keys.auth", "message": N_("Er ikke en gyldig godkendelsesnøgle.")})
     return problems
 
 

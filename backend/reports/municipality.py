@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from backend.domain import disclosure
 from backend.domain.csv_file import write_csv
+from backend.domain.messages import N_
 from backend.domain.overview import AGE_BANDS
 from backend.domain.settings import POSITIONS, MunicipalSettings
 from backend.domain.units import UNIT_KIND_LABELS
@@ -34,34 +35,34 @@ class Metric:
 
 def _metrics() -> list[Metric]:
     metrics = [
-        Metric("children", "Børn i runden", "wellbeing"),
-        Metric("assessed", "Med fælles vurdering", "wellbeing"),
+        Metric("children", N_("Børn i runden"), "wellbeing"),
+        Metric("assessed", N_("Med fælles vurdering"), "wellbeing"),
     ]
     metrics += [Metric(f"overall.{p}", p, "positions") for p in POSITIONS]
     metrics += [Metric(f"{area}.{p}", p, f"area.{area}") for area in AREA_KEYS for p in POSITIONS]
     metrics += [
         Metric("compared", "Vurderet i begge runder", "movement"),
-        Metric("better", "Bedre", "movement"),
-        Metric("same", "Uændret", "movement"),
-        Metric("worse", "Dårligere", "movement"),
+        Metric("better", N_("Bedre"), "movement"),
+        Metric("same", N_("Uændret"), "movement"),
+        Metric("worse", N_("Dårligere"), "movement"),
         Metric("adbb.first_due", "1. screening: vindue lukket", "adbb"),
         Metric("adbb.first_on_time", "1. screening i vinduet", "adbb"),
         Metric("adbb.second_due", "2. screening: vindue lukket", "adbb"),
         Metric("adbb.second_on_time", "2. screening i vinduet", "adbb"),
-        Metric("adbb.screenings", "Screeninger", "adbb"),
+        Metric("adbb.screenings", N_("Screeninger"), "adbb"),
         Metric("adbb.above_cutoff", "Ved eller over cut-off", "adbb"),
-        Metric("adbb.follow_ups_due", "Opfølgninger forfaldne", "adbb"),
-        Metric("adbb.follow_ups_in_time", "Opfølgninger til tiden", "adbb"),
-        Metric("transitions.outgoing", "Overgange", "transitions"),
+        Metric("adbb.follow_ups_due", N_("Opfølgninger forfaldne"), "adbb"),
+        Metric("adbb.follow_ups_in_time", N_("Opfølgninger til tiden"), "adbb"),
+        Metric("transitions.outgoing", N_("Overgange"), "transitions"),
         Metric("transitions.consent_given", "Samtykke givet", "transitions"),
         Metric("transitions.consent_refused", "Samtykke afvist", "transitions"),
-        Metric("transitions.described_before_start", "Beskrivelse før start", "transitions"),
+        Metric("transitions.described_before_start", N_("Beskrivelse før start"), "transitions"),
         Metric("transitions.evaluations_due", "Evalueringer forfaldne", "transitions"),
         Metric("transitions.evaluations_in_time", "Evalueret efter 3–4 mdr.", "transitions"),
-        Metric("follow_up.agreement.open", "Åbne aftaler", "follow_up"),
+        Metric("follow_up.agreement.open", N_("Åbne aftaler"), "follow_up"),
         Metric("follow_up.agreement.overdue", "Forfaldne aftaler", "follow_up"),
-        Metric("follow_up.trial_action_follow_up.open", "Åbne prøvehandlinger", "follow_up"),
-        Metric("follow_up.trial_action_follow_up.overdue", "Forfaldne prøvehandlinger", "follow_up"),
+        Metric("follow_up.trial_action_follow_up.open", N_("Åbne prøvehandlinger"), "follow_up"),
+        Metric("follow_up.trial_action_follow_up.overdue", N_("Forfaldne prøvehandlinger"), "follow_up"),
     ]
     return metrics
 
@@ -77,20 +78,25 @@ SHARES = [
     ("share.adbb.above_cutoff", "Andel ved eller over cut-off", "adbb.above_cutoff", "adbb.screenings"),
     (
         "share.adbb.follow_ups",
-        "Andel opfølgninger til tiden",
+        N_("Andel opfølgninger til tiden"),
         "adbb.follow_ups_in_time",
         "adbb.follow_ups_due",
     ),
-    ("share.transitions.consent", "Andel med samtykke", "transitions.consent_given", "transitions.outgoing"),
+    (
+        "share.transitions.consent",
+        N_("Andel med samtykke"),
+        "transitions.consent_given",
+        "transitions.outgoing",
+    ),
     (
         "share.transitions.described",
-        "Andel beskrevet før start",
+        N_("Andel beskrevet før start"),
         "transitions.described_before_start",
         "transitions.outgoing",
     ),
     (
         "share.transitions.evaluated",
-        "Andel evalueret til tiden",
+        N_("Andel evalueret til tiden"),
         "transitions.evaluations_in_time",
         "transitions.evaluations_due",
     ),

@@ -12,6 +12,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel
 
+from backend.domain.messages import N_
+
 #: Starlette's own limit; the admin pages ask for fewer (their forms are small).
 MAX_FIELDS = 1000
 ADMIN_MAX_FIELDS = 400
@@ -37,7 +39,7 @@ async def read_form(request: Request, max_fields: int = MAX_FIELDS) -> Submitted
     try:
         form = await request.form(max_fields=max_fields)
     except Exception:  # a malformed body is answered 400
-        raise HTTPException(400, "Formularen kunne ikke læses.") from None
+        raise HTTPException(400, N_("Formularen kunne ikke læses.")) from None
     return SubmittedForm(items=[(k, v) for k, v in form.multi_items() if isinstance(v, str)])
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.domain.messages import N_
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -127,7 +129,7 @@ class RejectNulBytesMiddleware:
 #: A surrogate in a JSON body, escaped (`\\ud800`–`\\udfff`) or as raw bytes (`json.loads` reads
 #: bytes with "surrogatepass"): a cheap pre-check before parsing.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\xed[\xa0-\xbf]")
-INVALID_CHARACTER = "Indeholder et tegn, der ikke kan gemmes."
+INVALID_CHARACTER = N_("Indeholder et tegn, der ikke kan gemmes.")
 
 
 class RejectLoneSurrogatesMiddleware:
@@ -160,7 +162,7 @@ class RejectLoneSurrogatesMiddleware:
             await _json_error(
                 send,
                 422,
-                "Nogle felter er ikke udfyldt rigtigt.",
+                N_("Nogle felter er ikke udfyldt rigtigt."),
                 [{"field": field, "message": INVALID_CHARACTER}],
             )
             return
@@ -223,7 +225,7 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send) -> None:
-    await _json_error(send, 413, "Forespørgslen er for stor.")
+    await _json_error(send, 413, N_("Forespørgslen er for stor."))
 
 
 async def _json_error(send: Send, status: int, detail: str, errors: list | None = None) -> None:

@@ -12,9 +12,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from backend.config import PROJECT_DIR
+from backend.domain.audit_labels import action_label
 from backend.domain.dates import COPENHAGEN, age_in_months, today
 from backend.domain.parents import FIELDS_OF_PART
-from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext
+from backend.i18n import DEFAULT_LANGUAGE, babel_locale, current_language, gettext, ngettext, page_texts
 from backend.records.registry import KINDS, key_date, record_summary
 from backend.records.types import get_path
 from backend.web.assets import asset_url, preloaded_modules
@@ -124,7 +125,24 @@ env.filters["age"] = age_text
 env.globals["asset_url"] = asset_url
 env.globals["preloaded_modules"] = preloaded_modules
 env.globals["menu_links"] = menu_links
+env.globals["page_texts"] = page_texts
+
+
+def _audit_action(action: str) -> str | None:
+    """An audit action code's label in the page's language (None for a code without one)."""
+    label = action_label(str(action))
+    return gettext(label) if label else None
+
+
+env.globals["audit_action"] = _audit_action
 env.globals["parents_fields"] = FIELDS_OF_PART
+
+
+def translated_messages(errors: dict[str, Any]) -> dict[str, Any]:
+    """A form's error messages in the page's language: each is one of the fixed Danish texts
+    marked `N_()` in the rules (a message with a value written in stays Danish). The result is
+    plain text, escaped where shown like any value."""
+    return {field: gettext(text) if isinstance(text, str) else text for field, text in errors.items()}
 
 
 def render(
@@ -147,6 +165,8 @@ def render(
         "is_htmx": bool(request.headers.get("HX-Request")),
     }
     values.update(context or {})
+    if values["language"] != DEFAULT_LANGUAGE and isinstance(values.get("errors"), dict):
+        values["errors"] = translated_messages(values["errors"])
     fragment = values.get("fragment")
     name = fragment if fragment and values["is_htmx"] else template
     html = env.get_template(name).render(values)

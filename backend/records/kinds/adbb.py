@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from backend.domain import adbb
 from backend.domain.dates import age_in_months
+from backend.domain.messages import N_
 from backend.domain.numbers import is_digits
 from backend.i18n import N_
 from backend.i18n import gettext as _
@@ -176,13 +177,13 @@ def _total_of(items: Any) -> int:
 
 #: The Danish label of each field (views, comparisons, the export); translated where shown.
 FIELD_LABELS: dict[str, str] = {
-    "screened_on": "Dato for screeningen",
-    "occasion": "Anledning",
+    "screened_on": N_("Dato for screeningen"),
+    "occasion": N_("Anledning"),
     "present": "Til stede",
-    "parent_dialogue": "Samtalen med forældrene",
-    "action": "Handling",
-    "action_note": "Beskrivelse af handlingen",
-    "age_reason": "Begrundelse for alder",
+    "parent_dialogue": N_("Samtalen med forældrene"),
+    "action": N_("Handling"),
+    "action_note": N_("Beskrivelse af handlingen"),
+    "age_reason": N_("Begrundelse for alder"),
     **{f"items.{key}": label for key, label in adbb.ITEMS.items()},
     **{f"item_notes.{key}": f"Note: {label}" for key, label in adbb.ITEMS.items()},
 }

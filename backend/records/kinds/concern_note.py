@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from backend.domain.messages import N_
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.models import Record
 from backend.records.rules import RecordRules, Write
@@ -55,15 +56,15 @@ def review_reason(record: Record) -> str | None:
 
 #: The Danish label of each field (views, comparisons, the export); translated where shown.
 FIELD_LABELS: dict[str, str] = {
-    "observed_on": "Observeret",
-    "text": "Observation",
+    "observed_on": N_("Observeret"),
+    "text": N_("Observation"),
     "abuse_path": "Spor om vold eller overgreb",
 }
 
 
 KIND = RecordKind(
     key="concern_note",
-    label="Bekymringsnotat",
+    label=N_("Bekymringsnotat"),
     schema=ConcernNoteData,
     field_labels=FIELD_LABELS,
     required_for_final=("observed_on", "text"),

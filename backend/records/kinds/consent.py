@@ -14,6 +14,7 @@ from backend.auth.policy import is_id
 from backend.domain import consent
 from backend.domain.consent import HANDOVER
 from backend.domain.dates import now_local
+from backend.domain.messages import N_
 from backend.i18n import gettext as _
 from backend.people.forum_models import Forum
 from backend.people.models import Child, Guardian, Unit
@@ -221,20 +222,20 @@ def summary(record: Record) -> str:
 
 #: The Danish label of each field (views, comparisons, the export); translated where shown.
 FIELD_LABELS: dict[str, str] = {
-    "kind": "Samtykket gælder",
-    "scope": "Gælder",
-    "state": "Beslutning",
-    "guardian": "Forælder/værge",
-    "decided_at": "Tidspunkt",
-    "witness": "Vidne",
+    "kind": N_("Samtykket gælder"),
+    "scope": N_("Gælder"),
+    "state": N_("Beslutning"),
+    "guardian": N_("Forælder/værge"),
+    "decided_at": N_("Tidspunkt"),
+    "witness": N_("Vidne"),
     "evidence.typed_name": "Skrevet navn",
-    "evidence.signature": "Underskrift",
+    "evidence.signature": N_("Underskrift"),
 }
 
 
 KIND = RecordKind(
     key="consent",
-    label="Samtykke",
+    label=N_("Samtykke"),
     schema=ConsentData,
     field_labels=FIELD_LABELS,
     required_for_final=("kind", "scope", "state", "guardian", "decided_at"),

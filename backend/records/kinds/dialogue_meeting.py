@@ -13,6 +13,7 @@ from backend.db import utcnow
 from backend.domain import meetings
 from backend.domain.dates import COPENHAGEN
 from backend.domain.meetings import needs_meeting_consent, next_meeting_before_this
+from backend.domain.messages import N_
 from backend.i18n import ngettext
 from backend.people.models import Child
 from backend.records.kind import EVERY_WRITER, RecordKind
@@ -71,7 +72,7 @@ class DialogueMeetingData(Part):
     share_with_parents: bool | None = None
 
 
-CONSENT_MISSING = (
+CONSENT_MISSING = N_(
     "Der deltager andre end forældrene og barnets egne medarbejdere. Forældrene skal give samtykke "
     "til mødets formål og deltagere, før referatet kan afsluttes. Registrér samtykket, og gem igen "
     "– eller gem referatet som kladde indtil da."
@@ -240,28 +241,28 @@ def form_context(actor: Actor, child: Child | None, unit_id: str, query: dict[st
 
 #: The Danish label of each field (views, comparisons, the export); translated where shown.
 FIELD_LABELS: dict[str, str] = {
-    "planned_on": "Planlagt til",
-    "held_on": "Holdt den",
-    "purpose": "Formål",
-    "hopes": "Det håber vi på",
-    "chair": "Mødeleder",
-    "participants": "Deltagere",
-    "going_well": "Hvad går godt?",
-    "challenges": "Udfordringer",
-    "possibilities": "Muligheder",
-    "agreements": "Aftaler",
+    "planned_on": N_("Planlagt til"),
+    "held_on": N_("Holdt den"),
+    "purpose": N_("Formål"),
+    "hopes": N_("Det håber vi på"),
+    "chair": N_("Mødeleder"),
+    "participants": N_("Deltagere"),
+    "going_well": N_("Hvad går godt?"),
+    "challenges": N_("Udfordringer"),
+    "possibilities": N_("Muligheder"),
+    "agreements": N_("Aftaler"),
     "best_today": "Det bedste i dag",
-    "next_on": "Næste møde",
-    "consent_id": "Samtykke",
-    "parents_words": "Forældrenes egne ord",
-    "shared_summary": "Kort fortalt til forældrene",
-    "share_with_parents": "Del aftalerne med forældrene",
+    "next_on": N_("Næste møde"),
+    "consent_id": N_("Samtykke"),
+    "parents_words": N_("Forældrenes egne ord"),
+    "shared_summary": N_("Kort fortalt til forældrene"),
+    "share_with_parents": N_("Del aftalerne med forældrene"),
 }
 
 
 KIND = RecordKind(
     key="dialogue_meeting",
-    label="Dialogmøde",
+    label=N_("Dialogmøde"),
     schema=DialogueMeetingData,
     field_labels=FIELD_LABELS,
     required_for_final=("held_on", "purpose"),

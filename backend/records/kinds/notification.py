@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
+from backend.domain.messages import N_
 from backend.domain.notification import receipt_due_on
 from backend.people.models import Child
 from backend.records.kind import EVERY_WRITER, RecordKind
@@ -96,8 +97,8 @@ def summary(record: Record) -> str:
 
 #: The Danish label of each field (views, comparisons, the export); translated where shown.
 FIELD_LABELS: dict[str, str] = {
-    "sent_on": "Sendt den",
-    "authority": "Sendt til",
+    "sent_on": N_("Sendt den"),
+    "authority": N_("Sendt til"),
     "summary": "Resumé",
     "receipt_on": "Kvittering modtaget",
     "observed_on": "Observeret den",
@@ -111,7 +112,7 @@ FIELD_LABELS: dict[str, str] = {
 
 KIND = RecordKind(
     key="notification",
-    label="Underretning",
+    label=N_("Underretning"),
     schema=NotificationData,
     field_labels=FIELD_LABELS,
     required_for_final=("sent_on", "authority", "summary"),

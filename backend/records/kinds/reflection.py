@@ -18,6 +18,7 @@ from backend.domain.meetings import (
     trial_action_done,
     trial_action_too_far,
 )
+from backend.domain.messages import N_
 from backend.i18n import ngettext
 from backend.notify import email as outbox
 from backend.notify.models import OutgoingEmail
@@ -65,7 +66,7 @@ class ReflectionData(Part):
     trial_actions: list[TrialAction] = Field(default_factory=list, max_length=20)
 
 
-BASIS_MISSING = (
+BASIS_MISSING = N_(
     "Sparring om et navngivet barn kræver forældrenes samtykke eller en dokumenteret hjemmel. "
     "Registrér samtykket, skriv hjemlen – eller gør sparringen anonym."
 )
@@ -232,19 +233,19 @@ def form_context(actor: Actor, child: Child | None, unit_id: str, query: dict[st
 
 #: The Danish label of each field (views, comparisons, the export); translated where shown.
 FIELD_LABELS: dict[str, str] = {
-    "anonymous": "Anonym",
-    "held_on": "Holdt den",
-    "participants": "Deltagere",
-    "age_band": "Aldersgruppe",
-    "consent_id": "Samtykke",
-    "legal_basis": "Hjemmel",
-    "situation": "Situationen",
+    "anonymous": N_("Anonym"),
+    "held_on": N_("Holdt den"),
+    "participants": N_("Deltagere"),
+    "age_band": N_("Aldersgruppe"),
+    "consent_id": N_("Samtykke"),
+    "legal_basis": N_("Hjemmel"),
+    "situation": N_("Situationen"),
     "adult_perspective": "De voksnes perspektiv",
     "child_perspective": "Barnets perspektiv",
-    "hand_needed": "Hånd barnet havde brug for",
-    "hand_offered": "Hånd de voksne gav",
-    "analysis": "Analyse",
-    "trial_actions": "Prøvehandlinger",
+    "hand_needed": N_("Hånd barnet havde brug for"),
+    "hand_offered": N_("Hånd de voksne gav"),
+    "analysis": N_("Analyse"),
+    "trial_actions": N_("Prøvehandlinger"),
 }
 
 

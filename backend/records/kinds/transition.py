@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from backend.auth.policy import placed_on
 from backend.domain import transition
+from backend.domain.messages import N_
 from backend.i18n import gettext as _
 from backend.people.models import Placement, Unit
 from backend.records.handover import latest_joint_assessment, sync_evaluation_task, sync_handover
@@ -195,25 +196,25 @@ def summary(record: Record) -> str:
 #: The Danish label of each field (views, comparisons, the export); translated where shown.
 FIELD_LABELS: dict[str, str] = {
     "to_unit_id": "Modtagende enhed",
-    "starts_on": "Startdato",
+    "starts_on": N_("Startdato"),
     **{f"parents_part.{key}": label for key, label in transition.PARENTS_PART.items()},
     **{f"professional_part.{key}": label for key, label in transition.PROFESSIONAL_PART.items()},
-    "professional_part.latest_position": "Seneste fælles trivselsvurdering",
-    "professional_part.latest_summary": "Seneste fælles beskrivelse",
+    "professional_part.latest_position": N_("Seneste fælles trivselsvurdering"),
+    "professional_part.latest_summary": N_("Seneste fælles beskrivelse"),
     **{f"learning_competences.{key}": label for key, label in transition.LEARNING_COMPETENCES.items()},
-    "consent_id": "Samtykke",
-    "conversation_on": "Overgangssamtale",
-    "visit.visited_on": "Overgangsbesøg",
-    "visit.attendees": "Deltagere i besøget",
-    "visit.notes": "Noter fra besøget",
+    "consent_id": N_("Samtykke"),
+    "conversation_on": N_("Overgangssamtale"),
+    "visit.visited_on": N_("Overgangsbesøg"),
+    "visit.attendees": N_("Deltagere i besøget"),
+    "visit.notes": N_("Noter fra besøget"),
     "evaluation_due_on": "Evaluering senest",
-    "parents_words": "Forældrenes egne ord",
+    "parents_words": N_("Forældrenes egne ord"),
 }
 
 
 KIND = RecordKind(
     key="transition",
-    label="Overgangsbeskrivelse",
+    label=N_("Overgangsbeskrivelse"),
     schema=TransitionData,
     field_labels=FIELD_LABELS,
     required_for_final=("to_unit_id", "starts_on"),

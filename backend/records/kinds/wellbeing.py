@@ -18,6 +18,7 @@ from pydantic import Field
 from sqlmodel import select
 
 from backend.domain import wellbeing
+from backend.domain.messages import N_
 from backend.i18n import gettext as _
 from backend.people.models import Unit, UnitKind
 from backend.records.kind import EVERY_WRITER, RecordKind
@@ -43,7 +44,7 @@ class WellbeingData(Part):
     decision: Literal[tuple(wellbeing.DECISIONS)] | None = None  # type: ignore[valid-type]
 
 
-FINAL_MESSAGE = "Skal udfyldes, før registreringen kan afsluttes."
+FINAL_MESSAGE = N_("Skal udfyldes, før registreringen kan afsluttes.")
 
 
 class WellbeingRules(RecordRules):
@@ -228,20 +229,20 @@ def review_reason(record: Record) -> str | None:
 
 #: The Danish label of each field (views, comparisons, the export); translated where shown.
 FIELD_LABELS: dict[str, str] = {
-    "round_id": "Runde",
-    "kind": "Vurdering",
+    "round_id": N_("Runde"),
+    "kind": N_("Vurdering"),
     **{f"areas.{key}": label for key, label in wellbeing.AREAS.items()},
     **{f"area_notes.{key}": f"Kommentar: {label}" for key, label in wellbeing.AREAS.items()},
     "overall": "Samlet vurdering",
-    "context": "Forældre og hjem",
-    "summary": "Fælles beskrivelse",
-    "decision": "Beslutning",
+    "context": N_("Forældre og hjem"),
+    "summary": N_("Fælles beskrivelse"),
+    "decision": N_("Beslutning"),
 }
 
 
 KIND = RecordKind(
     key="wellbeing",
-    label="Trivselsvurdering",
+    label=N_("Trivselsvurdering"),
     schema=WellbeingData,
     field_labels=FIELD_LABELS,
     required_for_final=("round_id", "kind", *(f"areas.{k}" for k in wellbeing.AREAS), "overall"),

@@ -12,6 +12,7 @@ from backend.admin.children import child_of
 from backend.admin.organisation import unit_of, units_of, user_of, users_of
 from backend.auth.policy import is_id
 from backend.domain.dates import today
+from backend.domain.messages import N_
 from backend.web.pages.admin_common import Admin, Fields, done_message
 from backend.web.pages.auth import safe_next
 from backend.web.templating import render
@@ -64,7 +65,7 @@ def assign(ctx: Admin, fields: Fields) -> Response:
     if child is None:
         raise HTTPException(404)
     if user is None:
-        return _caseloads_page(ctx, fields.get("unit", ""), "Vælg en medarbejder.", 422)
+        return _caseloads_page(ctx, fields.get("unit", ""), N_("Vælg en medarbejder."), 422)
     try:
         service.assign(ctx, child, user, today())
     except AdminError as error:
@@ -101,7 +102,7 @@ def _handover_page(ctx: Admin, from_id: str, to_id: str, error: str = "", status
     for item in items:
         ctx.audit.add("child.list", "child", item.child.id, item.child.id, admin=True, page="handover")
     if giver and taker and giver.id == taker.id:
-        error, items = error or "Vælg to forskellige medarbejdere.", []
+        error, items = error or N_("Vælg to forskellige medarbejdere."), []
     return render(
         ctx.request,
         "admin/handover.html",
@@ -122,7 +123,7 @@ def _handover_page(ctx: Admin, from_id: str, to_id: str, error: str = "", status
 def hand_over(ctx: Admin, fields: Fields) -> Response:
     giver, taker = _pair(ctx, fields.get("from_user", ""), fields.get("to_user", ""))
     if giver is None or taker is None:
-        return _handover_page(ctx, "", "", "Vælg begge medarbejdere.", 422)
+        return _handover_page(ctx, "", "", N_("Vælg begge medarbejdere."), 422)
     try:
         service.hand_over(ctx, giver, taker, today())
     except AdminError as error:

@@ -48,7 +48,11 @@ DERIVED_LABELS = {
 }
 
 
-_POSITIONS = {"thriving": "Trivsel", "extra_attention": "Ekstra opmærksomhed", "concern": "Bekymring"}
+_POSITIONS = {
+    "thriving": N_("Trivsel"),
+    "extra_attention": N_("Ekstra opmærksomhed"),
+    "concern": N_("Bekymring"),
+}
 
 #: Stored keys shown as words, by the field they belong to (the last part of its path).
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -59,7 +63,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "context": _POSITIONS,
     "latest_position": _POSITIONS,
     **{area: _POSITIONS for area in wellbeing.AREAS},
-    "kind": {"individual": "Individuel vurdering", "joint": "Fælles vurdering", **consent.KINDS},
+    "kind": {"individual": "Individuel vurdering", "joint": N_("Fælles vurdering"), **consent.KINDS},
     "state": consent.STATES,
 }
 
@@ -113,7 +117,7 @@ def export_with_inclusions(ctx: Admin, child_id: str, form: Form) -> Response:
     if chosen and len(reason) < 3:
         data = export_child(ctx, child_id, Inclusion(frozenset(), ""), output)
         return _document(
-            ctx, data, "Skriv en begrundelse for at tage noter med, der ellers holdes tilbage.", 422
+            ctx, data, N_("Skriv en begrundelse for at tage noter med, der ellers holdes tilbage."), 422
         )
     data = export_child(ctx, child_id, Inclusion(chosen, reason), output)
     if output == "json":

@@ -57,10 +57,10 @@ async def _uploaded(request: Request) -> tuple[str, bytes] | None:
 async def dry_run(ctx: Admin, request: Request) -> Response:
     uploaded = await _uploaded(request)
     if uploaded is None:
-        return _page(ctx, error="Vælg en CSV-fil at indlæse.", status=422)
+        return _page(ctx, error=N_("Vælg en CSV-fil at indlæse."), status=422)
     filename, raw = uploaded
     if len(raw) > MAX_FILE_BYTES:
-        return _page(ctx, error="Filen er for stor. Del den op i flere filer.", status=422)
+        return _page(ctx, error=N_("Filen er for stor. Del den op i flere filer."), status=422)
     report = importer.plan_import(ctx.db, ctx.user.municipality_id, raw, today())
     if report.file_error:
         ctx.audit.add("import.dry_run", "import_batch", None, file_error=True)
@@ -73,7 +73,7 @@ async def dry_run(ctx: Admin, request: Request) -> Response:
 def run_import(ctx: Admin, batch_id: str) -> Response:
     batch = importer.open_batch(ctx.db, ctx.user.municipality_id, batch_id[:36])
     if batch is None:
-        raise HTTPException(404, "Filen er allerede importeret eller for gammel. Indlæs den igen.")
+        raise HTTPException(404, N_("Filen er allerede importeret eller for gammel. Indlæs den igen."))
     report = importer.run_batch(ctx, batch, today())
     if not report.ok:
         return _page(ctx, report=report, batch=batch, status=422)

@@ -13,6 +13,7 @@ from backend.admin.base import ROLE_LABELS, AdminError
 from backend.admin.devices import device_of, devices_of, revoke_device
 from backend.auth.policy import is_id
 from backend.domain import admin_duties as rules
+from backend.domain.messages import N_
 from backend.domain.units import UNIT_KIND_LABELS
 from backend.notify.email import send_after_response
 from backend.people.models import Unit, User
@@ -23,7 +24,7 @@ from backend.web.templating import render
 router = APIRouter(include_in_schema=False)
 #: Pages that may hold a password link's token: no Referer to anywhere.
 NO_REFERRER = {"Referrer-Policy": "no-referrer"}
-PAGE_EXPIRED = "Siden var udløbet. Prøv igen."
+PAGE_EXPIRED = N_("Siden var udløbet. Prøv igen.")
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
 

@@ -18,6 +18,7 @@ from backend.auth.signin import (
     set_session_cookies,
     sign_out,
 )
+from backend.domain.messages import N_
 from backend.domain.urls import local_path
 from backend.people.models import User
 from backend.web.context import Ctx, RequestContext
@@ -88,9 +89,9 @@ def login(
 ) -> Response:
     target = safe_next(next)
     if not ctx.pre_session_csrf_ok():
-        return login_page(ctx, target, "Siden var udløbet. Prøv at logge ind igen.", username, 403)
+        return login_page(ctx, target, N_("Siden var udløbet. Prøv at logge ind igen."), username, 403)
     if not username.strip() or not password:
-        return login_page(ctx, target, "Skriv både brugernavn og adgangskode.", username, 422)
+        return login_page(ctx, target, N_("Skriv både brugernavn og adgangskode."), username, 422)
     try:
         user = check_password_sign_in(ctx, username, password)
     except SignInRefused as refused:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from backend.i18n import current_language
 from backend.people.models import Child
 from backend.records.labels import named_errors
 from backend.records.models import Record
@@ -31,6 +32,7 @@ def form_page(
     record: Record | None = None,
     conflict_id: str | None = None,
 ) -> Response:
+    current_language.set(ctx.language)  # the error messages below are written in the user's language
     extra = form_context(record_type, ctx, child, unit_id, query or {})
     defaults = extra.pop("defaults", {})
     data = values.setdefault("data", {})

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from backend.auth.policy import child_in_scope, is_id
 from backend.domain import consent
 from backend.domain.dates import today
+from backend.domain.messages import N_
 from backend.notify.email import send_after_response
 from backend.people.service import child_by_id, unit_names
 from backend.records.access import can_change, visible_record, visible_versions
@@ -50,7 +51,7 @@ def new_record_form(
         raise HTTPException(404)
     child_row, placement = found
     if not may_start(ctx.scope, record_type, placement.unit_id):
-        raise HTTPException(403, "Din rolle kan ikke oprette denne type registrering.")
+        raise HTTPException(403, N_("Din rolle kan ikke oprette denne type registrering."))
     ctx.audit.add("record.form", record_type, None, child_row.id)
     return form_page(
         ctx,
@@ -75,7 +76,7 @@ def _own_record(ctx: SignedIn, record_id: str) -> Record:
 def edit_record_form(ctx: SignedIn, record_id: str) -> Response:
     record = _own_record(ctx, record_id)
     if not can_change(ctx.scope, record):
-        raise HTTPException(403, "Du kan læse, men ikke rette denne registrering.")
+        raise HTTPException(403, N_("Du kan læse, men ikke rette denne registrering."))
     child = child_by_id(ctx.db, record.child_id)
     ctx.audit.add("record.read", record.type, record.id, record.child_id)
     values = {"data": record.data, "unit_id": record.unit_id}

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 
 from backend.domain.dates import today
+from backend.domain.messages import N_
 from backend.i18n import gettext
 from backend.records.models import Task
 from backend.records.tasks import (
@@ -30,7 +31,12 @@ from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-GROUPS = (("overdue", "Forfaldne"), ("today", "I dag"), ("week", "Denne uge"), ("later", "Senere"))
+GROUPS = (
+    ("overdue", N_("Forfaldne")),
+    ("today", N_("I dag")),
+    ("week", N_("Denne uge")),
+    ("later", N_("Senere")),
+)
 
 
 def group_of(due_on: date, on: date) -> str:
@@ -120,5 +126,5 @@ def complete_task(ctx: SignedIn, task_id: str, note: Annotated[str, Form(max_len
     except TaskNotFound:
         raise HTTPException(404) from None
     except TaskNotClosable:
-        raise HTTPException(400, "Opgaven lukkes, når arbejdet er registreret.") from None
+        raise HTTPException(400, N_("Opgaven lukkes, når arbejdet er registreret.")) from None
     return RedirectResponse("/tasks", status_code=303)

@@ -35,6 +35,7 @@ from backend.web.observability import ObservabilityMiddleware
 from backend.web.pages import account as account_pages
 from backend.web.pages import admin_approvals as admin_approvals_pages
 from backend.web.pages import admin_caseloads as admin_caseloads_pages
+from backend.web.pages import admin_certifications as admin_certification_pages
 from backend.web.pages import admin_children as admin_children_pages
 from backend.web.pages import admin_export as admin_export_pages
 from backend.web.pages import admin_home as admin_home_pages
@@ -47,6 +48,7 @@ from backend.web.pages import children as children_pages
 from backend.web.pages import conflicts as conflict_pages
 from backend.web.pages import forums as forum_pages
 from backend.web.pages import municipal_settings as settings_pages
+from backend.web.pages import notifications as notification_pages
 from backend.web.pages import offline as offline_pages
 from backend.web.pages import oidc as oidc_pages
 from backend.web.pages import overview as overview_pages
@@ -95,6 +97,7 @@ def create_app() -> FastAPI:
         saml_pages.router,
         totp_pages.router,
         children_pages.router,
+        notification_pages.router,
         record_pages.router,
         conflict_pages.router,
         task_pages.router,
@@ -109,6 +112,7 @@ def create_app() -> FastAPI:
         api_fhir.router,
         admin_home_pages.router,
         admin_org_pages.router,
+        admin_certification_pages.router,
         admin_approvals_pages.router,
         admin_children_pages.router,
         admin_caseloads_pages.router,

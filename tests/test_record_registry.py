@@ -41,6 +41,7 @@ CONTRACT_KINDS = (
     "concern_note",
     "notification",
     "consent",
+    "action_paths",  # the three action paths (issue 16): a new kind beside the contract's
 )
 #: Where kinds may be named side by side: the kinds themselves and the registry.
 REGISTRY_FILES = {BACKEND / "records" / "registry.py"}

@@ -72,10 +72,11 @@ def world(client, demo, db) -> dict:
     add_user(db, "hv-kollega", "health_visitor", None)
     from sqlmodel import select
 
-    from backend.people.models import RoleAssignment, User
+    from backend.people.models import AdbbCertification, RoleAssignment, User
 
     for user in db.exec(select(User).where(User.username.in_(["hv-maaling", "hv-kollega"]))):
         db.add(RoleAssignment(user_id=user.id, role="health_visitor", unit_id=unit.id))
+    db.add(AdbbCertification(user_id=hv.id, certified_on=today()))  # she finalises screenings
     db.commit()
     client.headers["X-Opspor-Device"] = str(uuid.uuid4())
     return {"unit": unit, "hv": hv, "children": []}

@@ -57,6 +57,7 @@ DEFAULT_RECORD_RETENTION: dict[str, int] = {
     "concern_note": 5,
     "notification": 10,
     "consent": 5,
+    "action_paths": 5,
 }
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from backend.auth.passwords import hash_password
 from backend.domain.dates import add_months, today
 from backend.people.models import (
+    AdbbCertification,
     Caseload,
     Child,
     Guardian,
@@ -241,6 +242,8 @@ def _demo_users(db: Session, municipality: Municipality, units: dict[str, Unit])
     db.flush()
     db.add(RoleAssignment(user_id=colleague.id, role=Role.childminder, unit_id=units["cm"].id))
     users["demo-dagplejer-2"] = colleague
+    # The demo health visitor has taken the ADBB training (issue 16): she finalises screenings.
+    db.add(AdbbCertification(user_id=users["demo-sundhedsplejerske"].id, certified_on=date(2019, 9, 12)))
     return users
 
 

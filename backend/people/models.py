@@ -172,3 +172,15 @@ class ImportBatch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime, index=True)
     imported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     summary: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+class AdbbCertification(SQLModel, table=True):
+    """A health visitor's ADBB training (University of Copenhagen): only a certified health visitor
+    finalises an ADBB screening (KL's FHIR guide; issue 16). Recorded by an admin."""
+
+    __tablename__ = "adbb_certification"
+
+    user_id: str = Field(foreign_key="app_user.id", primary_key=True, max_length=36)
+    certified_on: date
+    recorded_by_id: str | None = Field(default=None, foreign_key="app_user.id", max_length=36)
+    recorded_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

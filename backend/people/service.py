@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from backend.domain.settings import MunicipalSettings, load_settings
 from backend.people.models import (
+    AdbbCertification,
     Caseload,
     Child,
     Guardian,
@@ -119,3 +120,8 @@ def user_names(db: Session, user_ids: set[str]) -> dict[str, str]:
         rows = db.exec(select(User.id, User.display_name).where(User.id.in_(missing)))
         names.update(rows.all())
     return names
+
+
+def is_adbb_certified(db: Session, user_id: str) -> bool:
+    """Whether the user has a recorded ADBB certification (issue 16)."""
+    return db.get(AdbbCertification, user_id) is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from backend.auth.policy import Scope
 from backend.records.kind import EVERY_WRITER, RecordKind
 from backend.records.kinds import (
+    action_paths,
     adbb,
     concern_note,
     consent,
@@ -46,6 +47,7 @@ KINDS: dict[str, RecordKind] = {
         concern_note.KIND,
         notification.KIND,
         consent.KIND,
+        action_paths.KIND,
     )
 }
 

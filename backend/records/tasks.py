@@ -51,6 +51,12 @@ TITLES: dict[str, str] = {
     "parent_answer_waiting": N_("Forældrene har ikke svaret på invitationen"),
     "forum_action": N_("Opgave fra forummøde"),
     "forum_tell_parents": N_("Fortæl forældrene, hvad der skal ske efter forummødet"),
+    "action_plan_follow_up": N_("Følg op på planen i egen faggruppe"),
+    "forum_case": N_("Sæt sagen på dagsordenen i det tværfaglige forum"),
+    "forum_case_prepare": N_("Udfyld forberedelsen til det tværfaglige forum"),
+    "forum_consent": N_("Indhent forældrenes samtykke til drøftelse i det tværfaglige forum"),
+    "adbb_supervision_request": N_("Anmod ADBB-supervisionsteamet om sparring"),
+    "notification_write": N_("Skriv underretningen færdig"),
 }
 
 #: Kinds a person closes by hand (no record completes them).
@@ -63,6 +69,11 @@ CLOSED_BY_HAND = frozenset(
         "reflection_minutes",
         "forum_action",
         "forum_tell_parents",
+        "action_plan_follow_up",
+        "forum_case",
+        "forum_case_prepare",
+        "forum_consent",
+        "adbb_supervision_request",
     }
 )
 
@@ -185,6 +196,8 @@ def task_url(task: Task) -> str:
         "transition_conversation": f"/records/{task.record_id}/edit",
         "trial_action_follow_up": f"/records/{task.record_id}/edit",
         "notification_receipt": f"/records/{task.record_id}/edit",
+        "notification_write": f"/records/{task.record_id}/edit",
+        "action_plan_follow_up": f"/records/{task.record_id}",
         "adbb_first": f"/forms/adbb?child={child}&occasion=first",
         "adbb_second": f"/forms/adbb?child={child}&occasion=second",
         "parent_answer_waiting": f"/records/{task.record_id}/parents",
@@ -196,6 +209,10 @@ def task_url(task: Task) -> str:
         return f"/forums/cases/{task.params['case']}"
     if task.kind in forms and (child or task.record_id):
         return forms[task.kind]
+    if task.kind == "forum_case_prepare" and is_id(str(task.params.get("case_id"))):
+        return f"/forums/cases/{task.params['case_id']}"
+    if task.kind == "forum_consent" and child and is_id(str(task.params.get("forum_id"))):
+        return f"/forms/consent?child={child}&kind=meeting&scope={task.params['forum_id']}"
     return f"/tasks/{task.id}"
 
 

@@ -15,11 +15,19 @@ from backend.domain.numbers import is_digits
 from backend.i18n import N_
 from backend.i18n import gettext as _
 from backend.people.models import Child
+from backend.people.service import is_adbb_certified
 from backend.records.kind import RecordKind
 from backend.records.models import Record
 from backend.records.rules import Actor, RecordRules, Write
 from backend.records.tasks import close_tasks, ensure_task
 from backend.records.types import Part, Score, ShortText, Text, keyed_part
+
+#: Why a screening stays a draft for a health visitor without the ADBB training (issue 16).
+NOT_CERTIFIED = (
+    "Kun en sundhedsplejerske, der er certificeret i ADBB (Københavns Universitets uddannelse), kan "
+    "afslutte screeningen. Gem den som kladde, og bed en certificeret kollega eller "
+    "administratoren om hjælp."
+)
 
 AdbbItems = keyed_part("AdbbItems", adbb.ITEMS, Score)
 AdbbNotes = keyed_part("AdbbNotes", adbb.ITEMS, Text)
@@ -47,6 +55,8 @@ class AdbbRules(RecordRules):
             )
         if write.is_final and data.action == "other" and not (data.action_note or "").strip():
             write.error("action_note", "Beskriv den anden handling.")
+        if write.is_final and not is_adbb_certified(write.db, write.user.id):
+            write.errors.append({"field": "status", "message": NOT_CERTIFIED})
 
     @staticmethod
     def _needs_age_reason(write: Write, data: AdbbData) -> bool:

@@ -40,6 +40,8 @@ DONE: dict[str, str] = {
     "imported": N_("Filen er importeret."),
     "settings_saved": N_("Sletteperioderne er gemt."),
     "retention_ran": N_("Sletningen er kørt."),
+    "certified": N_("Certificeringen er registreret."),
+    "certification_removed": N_("Certificeringen er fjernet."),
 }
 
 

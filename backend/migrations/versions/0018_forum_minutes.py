@@ -1,8 +1,8 @@
 """forum minutes: per case the plan, action path and who does what (→ tasks); members'
 contributions (issue 16)
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 05:45:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

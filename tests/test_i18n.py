@@ -143,7 +143,13 @@ def test_an_english_form_names_its_fields_and_errors_in_english(client, demo, db
     page = client.get(f"/forms/adbb?child={child.id}").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     record_id = re.search(r'action="/records/([0-9a-f-]{36})"', page).group(1)
-    for english in ("Date of the screening", "Eye contact", "Nothing unusual", "Finish and save", "Save draft"):
+    for english in (
+        "Date of the screening",
+        "Eye contact",
+        "Nothing unusual",
+        "Finish and save",
+        "Save draft",
+    ):
         assert english in page, english
     fields = {"csrf_token": token, "type": "adbb", "child_id": child.id, "status": "final"}
     response = client.post(f"/records/{record_id}", data=fields, headers={"accept": "text/html"})

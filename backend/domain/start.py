@@ -8,9 +8,7 @@ ADMIN_HOME = "/admin"
 FORUMS = "/forums"
 
 
-def start_path(
-    *, is_professional: bool, leads: bool, is_admin: bool, is_partner: bool = False
-) -> str:
+def start_path(*, is_professional: bool, leads: bool, is_admin: bool, is_partner: bool = False) -> str:
     """Someone who works with children starts on "I dag" (their open work and children); a
     leader who does not is started on the overview of their units; an administrator with
     neither on the administration's start page; a partner with none of these on their coming

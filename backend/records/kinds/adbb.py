@@ -12,7 +12,6 @@ from backend.domain import adbb
 from backend.domain.dates import age_in_months
 from backend.domain.messages import N_
 from backend.domain.numbers import is_digits
-from backend.i18n import N_
 from backend.i18n import gettext as _
 from backend.people.models import Child
 from backend.people.service import is_adbb_certified

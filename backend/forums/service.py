@@ -556,10 +556,16 @@ class PartnerChild:
     cases: list[tuple[ForumCase, ForumMeeting]]
 
 
-def partner_children_list(db: Session, scope: Scope, audit: AuditTrail, on: date) -> list[PartnerChild]:
-    """The children on the agendas a partner may read now (each read audited)."""
+def partner_children_list(
+    db: Session, scope: Scope, audit: AuditTrail, on: date, search: str | None = None
+) -> list[PartnerChild]:
+    """The children on the agendas a partner may read now (each read audited), optionally only
+    those whose name contains `search`."""
     by_child: dict[str, PartnerChild] = {}
+    needle = (search or "").casefold()
     for child, case, meeting in partner_cases(db, scope, on):
+        if needle and needle not in child.name.casefold():
+            continue
         entry = by_child.setdefault(child.id, PartnerChild(child, case.unit_id, []))
         entry.cases.append((case, meeting))
     for child_id in by_child:

@@ -47,6 +47,7 @@ from backend.web.pages import auth as auth_pages
 from backend.web.pages import children as children_pages
 from backend.web.pages import conflicts as conflict_pages
 from backend.web.pages import forums as forum_pages
+from backend.web.pages import forums_admin as forum_admin_pages
 from backend.web.pages import municipal_settings as settings_pages
 from backend.web.pages import notifications as notification_pages
 from backend.web.pages import offline as offline_pages
@@ -127,6 +128,7 @@ def create_app() -> FastAPI:
         parent_consent_pages.router,
         parent_sign_in_pages.router,
         parent_invitation_pages.router,
+        forum_admin_pages.router,
         forum_pages.router,
     ):
         app.include_router(router)

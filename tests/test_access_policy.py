@@ -202,3 +202,32 @@ def test_a_cancelled_meeting_gives_no_access(client, db, partner_children) -> No
     login(client, "raadgiver-test", code=pyotp.TOTP(world.partner_secret).now())
     assert client.get("/api/children").json() == []
     assert client.get(f"/api/children/{children['in_agenda']}").status_code == 404
+
+
+def test_a_partners_children_page_lists_the_in_agenda_children(client, db, partner_children) -> None:
+    """Issue 16: the partner's /children page lists what /api/children lists (one policy)."""
+    from sqlmodel import select
+
+    from backend.audit import AuditEvent
+    from backend.people.models import Child
+
+    world, children = partner_children
+    login(client, "raadgiver-test", code=pyotp.TOTP(world.partner_secret).now())
+    names = {category: db.get(Child, child_id).name for category, child_id in children.items()}
+    page = client.get("/children")
+    assert page.status_code == 200
+    assert names["in_agenda"] in page.text and f'href="/children/{children["in_agenda"]}"' in page.text
+    for category in ("expired", "unshared", "never"):
+        assert names[category] not in page.text and children[category] not in page.text
+    listed = db.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "child.list", AuditEvent.child_id == children["in_agenda"]
+        )
+    ).all()
+    assert listed
+    found = client.post(
+        "/children", data={"csrf_token": client.headers["X-CSRF-Token"], "q": names["in_agenda"][:3]}
+    )
+    assert found.status_code == 200 and names["in_agenda"] in found.text
+    missed = client.post("/children", data={"csrf_token": client.headers["X-CSRF-Token"], "q": "zzzz"})
+    assert missed.status_code == 200 and names["in_agenda"] not in missed.text

@@ -140,3 +140,23 @@ def test_the_labels_chosen_are_the_labels_everyone_sees(client, demo, db) -> Non
         f"/forms/wellbeing?child={children_of_unit(db, 'Dagplejen Syd')[0].id}&round={round_id}"
     ).text
     assert "<span>Godt på vej</span>" in page and "<span>Uro</span>" in page
+
+
+def test_the_forum_access_days_are_set_on_the_form(client, demo, db) -> None:
+    """Issue 16: how long partners can read a forum case after the meeting (1–90 days)."""
+    login(client, "demo-admin")
+    page = client.get("/admin/settings").text
+    assert 'name="forum_access_days"' in page and 'value="14"' in page
+    for bad in ("0", "91", "to uger"):
+        refused = client.post("/admin/settings", data=_form(forum_access_days=bad))
+        assert refused.status_code == 422, bad
+        assert (
+            'href="#s-forum_access_days"' in refused.text or 'id="s-forum_access_days-error"' in refused.text
+        )
+        assert f'value="{bad}"' in refused.text
+    assert "mellem 1 og 90" in client.post("/admin/settings", data=_form(forum_access_days="0")).text.lower()
+    saved = client.post("/admin/settings", data=_form(forum_access_days="30"))
+    assert saved.status_code == 303
+    assert load_settings(_stored(db)).forum_access_days == 30
+    [event] = audit_actions(db, "settings.update")
+    assert event.detail["changed"]["forum_access_days"] == [14, 30]

@@ -108,7 +108,7 @@ class MunicipalSettings(BaseModel):
     urgent_within_days: int = Field(default=3, ge=0, le=30)
     transition_description_days_before: int = Field(default=14, ge=0, le=120)
     #: How many days after a forum meeting its partners can still read the named cases (§11).
-    forum_access_days: int = Field(default=14, ge=0, le=90)
+    forum_access_days: int = Field(default=14, ge=1, le=90)
     language: str = Field(default="da", pattern=r"^(da|en)$")
     #: The municipality's SOR code: the managing organisation in FHIR exports (KL Gateway Children).
     sor_code: str = Field(default="", pattern=r"^(\d{6,18})?$")

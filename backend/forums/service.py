@@ -22,6 +22,7 @@ from backend.db import utcnow
 from backend.domain import forums as rules
 from backend.domain.text import clean_text
 from backend.domain.wellbeing import AREAS
+from backend.forums.manage import may_create, may_manage
 from backend.forums.reminders import tell_preparation_shared
 from backend.i18n import gettext as _
 from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
@@ -314,6 +315,9 @@ def meeting_view(
 class ForumsPage:
     forums: list[ForumSummary]
     coming: list[MeetingView]
+    #: A leader or the admin may create forums; `managed` are those whose members they manage.
+    can_create: bool = False
+    managed: list[Forum] = field(default_factory=list)
 
 
 def forums_page(db: Session, scope: Scope, audit: AuditTrail, on: date) -> ForumsPage:
@@ -335,7 +339,13 @@ def forums_page(db: Session, scope: Scope, audit: AuditTrail, on: date) -> Forum
             view = meeting_view(db, scope, audit, meeting_id, on)
             if view is not None:
                 coming.append(view)
-    return ForumsPage(forums, coming)
+    managed: list[Forum] = []
+    if may_create(scope):
+        every = db.exec(
+            select(Forum).where(Forum.municipality_id == scope.municipality_id).order_by(Forum.name)
+        )
+        managed = [forum for forum in every if may_manage(scope, forum)]
+    return ForumsPage(forums, coming, may_create(scope), managed)
 
 
 @dataclass
@@ -546,10 +556,16 @@ class PartnerChild:
     cases: list[tuple[ForumCase, ForumMeeting]]
 
 
-def partner_children_list(db: Session, scope: Scope, audit: AuditTrail, on: date) -> list[PartnerChild]:
-    """The children on the agendas a partner may read now (each read audited)."""
+def partner_children_list(
+    db: Session, scope: Scope, audit: AuditTrail, on: date, search: str | None = None
+) -> list[PartnerChild]:
+    """The children on the agendas a partner may read now (each read audited), optionally only
+    those whose name contains `search`."""
     by_child: dict[str, PartnerChild] = {}
+    needle = (search or "").casefold()
     for child, case, meeting in partner_cases(db, scope, on):
+        if needle and needle not in child.name.casefold():
+            continue
         entry = by_child.setdefault(child.id, PartnerChild(child, case.unit_id, []))
         entry.cases.append((case, meeting))
     for child_id in by_child:

@@ -28,6 +28,8 @@ def menu_links(ctx: RequestContext | None) -> list[tuple[str, str]]:
         links.append((_("Forfaldne opgaver i enheden"), "/leader/overdue"))
     if scope.is_admin:
         links.append((_("Administration"), "/admin"))
+        if not scope.unit_ids:
+            links.append((_("Tværfaglige forummer"), "/forums"))
         links.append((_("Kommunens tal"), "/admin/reports"))
         links.append((_("Logbog over adgang"), "/admin/audit"))
         links.append((_("Kommunale indstillinger"), "/admin/settings"))

@@ -62,3 +62,31 @@ def test_leader_prepares_a_meeting_and_the_partner_reads_the_case(phone, live_se
     expect(page.get_by_role("button", name="Del forberedelsen")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert serious_violations(page) == []
+
+
+def test_admin_creates_a_forum_and_adds_a_partner_at_phone_width(phone, live_server) -> None:
+    """Issue 16: the create and members screens at 360 px, errors linking their field."""
+    page = phone
+    sign_in(page, live_server.url, "demo-admin")
+    page.locator("details.usermenu > summary").click()
+    page.get_by_role("link", name="Tværfaglige forummer").click()
+    page.get_by_role("link", name="Opret et forum").click()
+    expect(page.get_by_role("heading", name="Opret et forum", level=1)).to_be_visible()
+    page.get_by_label("Navn").fill("Fokusteam Solsikken")
+    page.get_by_label("Fokusteam").check()
+    page.get_by_label("Børnehuset Solsikken").check()
+    page.get_by_role("button", name="Opret forummet").click()
+    summary = page.locator(".error-summary")
+    expect(summary.get_by_role("link", name=re.compile("^Mødeindkalder"))).to_be_visible()
+    expect(page.get_by_label("Navn")).to_have_value("Fokusteam Solsikken")
+    assert serious_violations(page) == []
+    page.get_by_label("Mødeindkalder").select_option(label="Anne Vestergaard")
+    page.get_by_role("button", name="Opret forummet").click()
+    expect(page.get_by_role("heading", name="Fokusteam Solsikken", level=1)).to_be_visible()
+    page.get_by_label("Samarbejdspartner").check()
+    page.get_by_role("combobox", name=re.compile("^Person")).select_option(label="Rikke Holm")
+    page.get_by_label("Titel").fill("Forebyggende rådgiver")
+    page.get_by_role("button", name="Tilføj medlemmet").click()
+    expect(page.get_by_text("Rikke Holm · Samarbejdspartner · Forebyggende rådgiver")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert serious_violations(page) == []

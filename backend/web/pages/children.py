@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from backend.domain.dates import today
 from backend.domain.forums import PREPARATION_FIELDS
 from backend.domain.wellbeing import AREAS
-from backend.forums.service import partner_child
+from backend.forums.service import partner_child, partner_children_list
 from backend.parents.pages import child_with_parents, today_with_parents
 from backend.records.access import incoming_child, records_of_child
 from backend.records.pages import caseload_view
@@ -65,6 +65,8 @@ def search_children(ctx: SignedIn, q: Annotated[str, Form(max_length=100)] = "")
 
 
 def _children_page(ctx: SignedIn, q: str) -> Response:
+    if ctx.scope.is_partner and not ctx.scope.unit_ids:
+        return _partner_children_page(ctx, q)
     view = caseload_view(ctx.db, ctx.scope, ctx.audit, today(), q or None)
     return render(
         ctx.request,
@@ -125,6 +127,16 @@ def _incoming_child_page(ctx: SignedIn, child_id: str) -> Response:
             "type_labels": LABELS,
             "names": user_names(ctx.db, {r.author_id for r in records}),
         },
+    )
+
+
+def _partner_children_page(ctx: SignedIn, q: str) -> Response:
+    """A partner's list: the children on the agendas they may read now, by the one policy (§11)."""
+    entries = partner_children_list(ctx.db, ctx.scope, ctx.audit, today(), q or None)
+    return render(
+        ctx.request,
+        "children.html",
+        {"children": entries, "partner": True, "q": q, "fragment": "partials/children_list.html"},
     )
 
 

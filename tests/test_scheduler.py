@@ -76,7 +76,7 @@ def test_other_periodic_jobs_plug_in_and_run_once_per_interval(app_env, db, extr
     engine = get_engine()
     first = scheduler.run_jobs(engine)
     builtin = ["due_work", "reminders", "push", "reminder_cleanup", "session_purge"]
-    assert list(first) == [*builtin, "email", "retention", "statistics"]
+    assert list(first) == [*builtin, "email", "forum_reminders", "retention", "statistics"]
     scheduler.run_jobs(engine)
     assert runs == ["ran"]  # not again within the hour
     scheduler.run_jobs(engine, utcnow() + timedelta(hours=1, seconds=1))

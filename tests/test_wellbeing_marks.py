@@ -434,4 +434,6 @@ def test_a_joint_assessment_view_says_what_is_parent_facing(client, round_id, db
     shared = put_record(client, "wellbeing", child.id, joint(round_id, "extra_attention")).json()["id"]
     assert "Vises ikke for forældrene" in client.get(f"/records/{individual}").text
     page = client.get(f"/records/{shared}").text
-    assert "Fælles beskrivelse til forældrene" in page and "Dialogmøde med forældrene senest" in page
+    # 296c113 said the follow-up plainly: "Opgave oprettet: dialogmøde med forældrene senest <dato>."
+    assert "Fælles beskrivelse til forældrene" in page
+    assert "<strong>Opgave oprettet:</strong> dialogmøde med forældrene senest" in page

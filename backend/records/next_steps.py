@@ -50,5 +50,6 @@ def _round_steps(db: Session, scope: Scope, audit: AuditTrail, record: Record, o
             audit.add("child.list", "child", following.id, following.id, round_id=evaluation_round.id)
             url = f"/forms/wellbeing?child={following.id}&round={evaluation_round.id}"
             steps.append(NextStep("next_child", following.name, url))
-    steps.append(NextStep("round", evaluation_round.name, f"/units/{evaluation_round.unit_id}/rounds"))
+    url = f"/rounds/{evaluation_round.id}#child-{record.child_id}"
+    steps.append(NextStep("round", evaluation_round.name, url))
     return steps

@@ -1,4 +1,5 @@
-"""The print-friendly transition description (A4, the parents' copy)."""
+"""The print-friendly pages at `/records/{id}/print`: the transition description (A4, the parents'
+copy) and the notification for the secure channel. One route, so neither shadows the other."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.responses import Response
 from backend.domain.dates import today
 from backend.people.service import child_by_id, unit_names
 from backend.records.access import visible_record
+from backend.records.notifications import printable_notification
 from backend.web.context import SignedIn
 from backend.web.pages.record_forms import form_context
 from backend.web.templating import render
@@ -16,7 +18,14 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/records/{record_id}/print")
-def print_transition(ctx: SignedIn, record_id: str) -> Response:
+def print_record(ctx: SignedIn, record_id: str) -> Response:
+    notification = printable_notification(ctx.db, ctx.scope, ctx.audit, record_id, today())
+    if notification is not None:
+        return render(
+            ctx.request,
+            "records/notification_print.html",
+            {"view": notification, "data": notification.record.data},
+        )
     record = visible_record(ctx.db, ctx.scope, record_id, today())
     if record is None or record.type != "transition":
         raise HTTPException(404)

@@ -35,7 +35,7 @@ globalThis.OpsporStore = (() => {
       return await new Promise((resolve, reject) => {
         const tx = db.transaction(store, mode);
         let result;
-        Promise.resolve(work(tx.objectStore(store))).then(
+        Promise.resolve(work(Array.isArray(store) ? tx : tx.objectStore(store))).then(
           (value) => { result = value; },
           (error) => { reject(error); tx.abort(); },
         );
@@ -104,18 +104,18 @@ globalThis.OpsporStore = (() => {
 
   // --- The outbox -----------------------------------------------------------------------
 
-  // At most one pending write per record: a later save replaces the earlier one, keeping the
-  // base version the server last confirmed (a draft and then the final is one write).
-  async function queue(userId, item) {
-    const store = user(userId);
-    const earlier = await store.get("outbox", item.record_id);
+  // At most one pending write per record: a later save replaces it (a draft, then the final), keeping
+  // the base the server last confirmed — or, were it answered meanwhile, the version it was given.
+  const queue = (userId, item) => run(userDb(userId), USER_STORES, ["outbox", "versions"], "readwrite", async (tx) => {
+    const [outbox, versions] = [tx.objectStore("outbox"), tx.objectStore("versions")];
+    const [earlier, known] = await Promise.all([request(outbox.get(item.record_id)), request(versions.get(item.record_id))]);
     const pending = earlier && earlier.state === "pending";
-    const base = pending ? earlier.base_version : item.base_version;
+    const base = pending ? earlier.base_version : Math.max(item.base_version || 0, known || 0) || null;
     const entry = { ...rebased(item, base), first_saved_at: pending ? earlier.first_saved_at : item.saved_at,
       state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed : undefined };
-    await store.put("outbox", item.record_id, entry);
+    await request(outbox.put(entry, item.record_id));
     return entry;
-  }
+  });
 
   const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base), unconfirmed: undefined,
     ...(item.envelope ? { envelope: { ...item.envelope, base_version: base || null } } : {}) });

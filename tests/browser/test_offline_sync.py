@@ -362,6 +362,34 @@ def test_a_record_saved_again_while_its_batch_is_on_the_wire_lands_as_a_clean_up
     assert outbox_items(page) == []
 
 
+def test_a_save_queued_just_after_its_earlier_write_was_answered_takes_the_answered_version(
+    page, live_server
+) -> None:
+    """The form read the earlier write as still waiting (base: none, a new record); before the
+    newer save reaches the outbox the sync answer arrives — version 1 kept, the earlier write
+    gone. The newer save must go out as an update of version 1, not as a second creation the
+    server refuses as a conflict with the author's own write."""
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    queued = page.evaluate("""async () => {
+        const { userId } = await OpsporStore.currentUser();
+        const store = OpsporStore.user(userId);
+        const id = "7b0c3f5e-0000-4000-8000-000000000001";
+        const envelope = { id, schema: 1, type: "concern_note", base_version: null, status: "draft",
+          data: { text: "Anden kladde" } };
+        const item = { record_id: id, url: `/records/${id}`, body: "type=concern_note&status=draft",
+          base_version: null, status: "draft", saved_at: new Date().toISOString(), envelope };
+        // What the earlier write's answer leaves: no outbox item, the version it was given.
+        await store.put("versions", id, 1);
+        const entry = await OpsporStore.queue(userId, item);
+        await store.delete("outbox", id);
+        await store.delete("versions", id);
+        return entry;
+    }""")
+    assert queued["base_version"] == 1
+    assert queued["envelope"]["base_version"] == 1
+    assert "base_version=1" in queued["body"]
+
+
 def test_a_record_saved_again_while_its_batchs_answer_is_lost_lands_as_a_clean_update(
     page, browser_context, live_server
 ) -> None:

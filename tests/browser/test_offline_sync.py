@@ -153,7 +153,9 @@ def test_a_batch_with_mixed_outcomes_gives_each_item_its_own_result(page, live_s
     sign_in(page, live_server.url, HEALTH_VISITOR)
     page.goto(live_server.url + "/outbox")
     items = [new, replayed, kept, stale, invalid, unknown]
+    page.context.set_offline(True)  # queued as without network: the open page cannot send the first early
     queue_on_the_phone(page, items)
+    page.context.set_offline(False)
     posts = sync_posts(page)
     page.reload()  # a page from the server: the app sends what waits
     status = page.locator("#sync-status")

@@ -435,6 +435,13 @@ def test_a_record_saved_again_while_its_batchs_answer_is_lost_lands_as_a_clean_u
     text.fill("Anden kladde, gemt mens svaret gik tabt")
     page.get_by_role("button", name="Gem kladde").click()
     expect(page.get_by_text("Kladden er gemt på telefonen – sendes når der er net.")).to_be_visible()
+    # Saved again *while* the answer is still out: the newer write is in the outbox before the
+    # connection drops (the message above is still on screen from the first save).
+    for _ in range(80):
+        if "Anden kladde" in str(outbox_items(page)):
+            break
+        page.wait_for_timeout(250)
+    assert "Anden kladde" in str(outbox_items(page))
     held[0][0].abort("connectionreset")
 
     expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=45_000)

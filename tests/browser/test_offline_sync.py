@@ -155,9 +155,8 @@ def test_a_batch_with_mixed_outcomes_gives_each_item_its_own_result(page, live_s
     items = [new, replayed, kept, stale, invalid, unknown]
     page.context.set_offline(True)  # queued as without network: the open page cannot send the first early
     queue_on_the_phone(page, items)
+    posts = sync_posts(page)  # listening before the network returns: the "online" event sends at once
     page.context.set_offline(False)
-    posts = sync_posts(page)
-    page.reload()  # a page from the server: the app sends what waits
     status = page.locator("#sync-status")
     expect(status).to_contain_text("3 kræver din handling", timeout=20_000)
     assert posts[0] == [item["id"] for item in items]  # one batch, in the order saved

@@ -143,6 +143,7 @@ def test_turning_reminders_on_sending_a_test_and_turning_them_off(browser_contex
 
         page.get_by_role("button", name="Send en prøvebesked").click()
         expect(status).to_have_text("Prøvebeskeden er sendt.")
+
         def test_messages() -> list[dict]:
             # The server's own reminder job may push this new subscription too (its tasks are due):
             # the test message is picked out by its title, and must come exactly once.

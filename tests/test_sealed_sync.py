@@ -227,3 +227,22 @@ def test_what_the_server_seals_the_phone_opens() -> None:
         "return [await OpsporSeal.seal({kid: 'k1', jwk}, ['en', 2])];"
     )
     assert sealing.open_sealed({"k1": private}, sealed) == ["en", 2]
+
+
+def test_a_new_secret_key_gives_a_new_sealing_key_and_refuses_what_the_old_one_sealed(
+    client, demo, db, monkeypatch
+) -> None:
+    login(client, "demo-sundhedsplejerske")
+    old = client.get("/api/sync/key").json()
+    child = _child(db)
+    [envelope] = phone_seals(old, [_note(child.id, "Forseglet under den gamle nøgle")])
+    monkeypatch.setenv("OPSPOR_SECRET_KEY", "a-new-secret-" + uuid.uuid4().hex)
+    get_settings.cache_clear()
+    current = client.get("/api/sync/key").json()
+    assert current["kid"] != old["kid"]
+    assert client.get("/api/sync/key").json() == current  # made once
+    note = _note(child.id, "Forseglet under den nye nøgle")
+    [fresh] = phone_seals(current, [note])
+    results = client.post("/api/sync", json={"items": [envelope, fresh]}).json()["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [(422, "sealed"), (201, None)]
+    assert [e.detail["reason"] for e in events(db, "sync.sealed_refused")] == ["kid"]

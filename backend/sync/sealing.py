@@ -176,8 +176,12 @@ def rotate(db: Session, settings: Settings) -> SealingKey:
 
 
 def recipient(db: Session, settings: Settings) -> dict[str, Any]:
-    """`GET /api/sync/key`: the current key's id and public JWK."""
+    """`GET /api/sync/key`: the current key's id and public JWK. When the current key no longer
+    opens (`OPSPOR_SECRET_KEY` was changed), a new one is made: phones seal to what the server can
+    open (what was sealed to the old keys is refused, item by item)."""
     key = current_key(db, settings)
+    if _private_key(settings, key) is None:
+        key = rotate(db, settings)
     return {"kid": key.kid, "jwk": key.public_jwk}
 
 

@@ -23,7 +23,7 @@ from datetime import date
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, func, or_
 from sqlmodel import Session, select
 
-from backend.domain.forums import access_from
+from backend.domain.forums import CONSENT_KIND, access_from, consent_holds
 from backend.domain.settings import load_settings
 from backend.people.forum_models import ForumCase, ForumMeeting, ForumMember
 from backend.people.models import (
@@ -37,6 +37,7 @@ from backend.people.models import (
     Unit,
     User,
 )
+from backend.records.consents import latest_states
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,8 @@ def forum_access_days(db: Session, municipality_id: str) -> int:
 def partner_cases(
     db: Session, scope: Scope, on: date, child_id: str | None = None
 ) -> list[tuple[Child, ForumCase, ForumMeeting]]:
-    """The named cases a partner may read on `on` (all, or one child's), meeting by meeting."""
+    """The named cases a partner may read on `on` (all, or one child's), meeting by meeting —
+    only while the parents' consent the case rests on holds (a withdrawal ends the access)."""
     if not scope.is_partner or (child_id is not None and not is_id(child_id)):
         return []
     query = _PARTNER_CASES
@@ -258,7 +260,13 @@ def partner_cases(
         "municipality_id": scope.municipality_id,
         "from_on": access_from(on, forum_access_days(db, scope.municipality_id)),
     }
-    return list(db.exec(query, params=params))
+    rows = list(db.exec(query, params=params))
+    states = latest_states(db, sorted({child.id for child, _case, _meeting in rows}), CONSENT_KIND)
+    return [
+        (child, case, meeting)
+        for child, case, meeting in rows
+        if consent_holds(states.get(child.id, {}), meeting.id, meeting.forum_id)
+    ]
 
 
 def partner_children(db: Session, scope: Scope, on: date) -> list[Child]:

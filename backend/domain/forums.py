@@ -3,6 +3,7 @@ a partner may read a named case."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -34,6 +35,23 @@ PREPARATION_FIELDS: dict[str, str] = {
 CONSENT_KIND = "meeting"
 DEFAULT_ACCESS_DAYS = 14
 TEXT_MAX = 2000
+
+
+def consent_holds(latest_states: dict[str, str], meeting_id: str, forum_id: str) -> bool:
+    """Whether a named case still rests on the parents' consent: the latest decision about the
+    meeting — or, when there is none, about the forum — is `given` (a withdrawal or refusal after
+    the case was put on the agenda ends it). `latest_states` maps a scope to its latest state."""
+    for scope_id in (meeting_id, forum_id):
+        if scope_id in latest_states:
+            return latest_states[scope_id] == "given"
+    return False
+
+
+def participants_version(participants: list[dict[str, str]]) -> int:
+    """A number that changes whenever the forum's participants change (name, title or role): the
+    parents decide about exactly the participants they read."""
+    text = "\n".join(f"{p.get('name', '')}|{p.get('title', '')}|{p.get('role', '')}" for p in participants)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
 
 
 def partner_may_read(

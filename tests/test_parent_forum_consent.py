@@ -7,6 +7,7 @@ a child already on the agenda."""
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import httpx
@@ -87,6 +88,10 @@ def test_the_parent_reads_the_forum_its_purpose_and_participants_in_danish_and_e
     assert "Mødeindkalder" in text and "Samtykket gælder netop disse deltagere." in text
     assert child.name.split()[0] in text and child.name not in text  # the first name only
     assert "Næste møde" in text and "Ikke planlagt endnu" not in text
+    # The page weight budget of the parent pages: no JavaScript, ≤ 20 KB compressed with its CSS.
+    css_url = re.search(r'href="(/static/[^"]+parents\.css)"', text).group(1)
+    weight = len(gzip.compress(text.encode())) + len(gzip.compress(parent.get(css_url).content))
+    assert "<script" not in text and weight <= 20_000, weight
     english = parent.post(
         f"{link_path(invitation)}/language", data={"language": "en", "csrf_token": csrf_of(text)}
     )

@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import select
 
 from backend.audit import AuditEvent
+from backend.notify.models import OutgoingEmail
 from backend.parents.consent_models import ParentConsentLink
 from backend.people.models import Child, Guardian
 from backend.records.models import Record
@@ -107,6 +108,9 @@ def test_a_consent_given_lets_the_case_on_and_a_withdrawal_ends_the_partners_acc
     client, app, db, world
 ) -> None:
     child, guardian, prepared, invitation = _invite_to_forum(client, db, world)
+    guardian.email = "mor@example.org"
+    db.add(guardian)
+    db.commit()
     refused = _add_named_case(client, world, child.id)
     assert refused.status_code == 422 and "samtykke" in refused.text
     parent, page = signed_in_parent(app, invitation)
@@ -118,6 +122,10 @@ def test_a_consent_given_lets_the_case_on_and_a_withdrawal_ends_the_partners_acc
     assert consent.data["state"] == "given" and consent.data["guardian"] == guardian.id
     assert consent.derived["channel"] == "parent_link" and consent.derived["forum_name"]
     assert "Rikke Rådgiver" in [p["name"] for p in consent.derived["participants"]]
+    # The receipt names the forum, never the child.
+    receipt = db.exec(select(OutgoingEmail).where(OutgoingEmail.to_address == "mor@example.org")).one()
+    assert "Det gælder drøftelsen i Ressourceteam Solsikken og dem, der deltager." in receipt.body
+    assert child.name.split()[0] not in receipt.body and "/p/withdraw/" in receipt.body
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "parent.consent")).one()
     assert event.actor_id is None and event.detail["forum_id"] == world.forum_id
 
@@ -184,3 +192,27 @@ def test_participants_changed_while_the_parent_reads_are_shown_again(client, app
     assert changed.status_code == 422 and leader.display_name in changed.text
     db.expire_all()
     assert db.get(Record, prepared["id"]).status == "draft"
+
+
+def test_the_meetings_decision_comes_before_the_forums() -> None:
+    from datetime import datetime
+
+    from backend.domain.consent import fact_of
+    from backend.domain.forums import consent_holds
+
+    def fact(scope: str, state: str, minute: int):
+        return fact_of(
+            {
+                "kind": "meeting",
+                "scope": scope,
+                "state": state,
+                "decided_at": datetime(2026, 1, 1, 9, minute).isoformat(),
+            }
+        )
+
+    assert consent_holds([fact("forum", "given", 1)], "meeting", "forum")
+    assert not consent_holds([fact("forum", "given", 1), fact("forum", "withdrawn", 2)], "meeting", "forum")
+    assert not consent_holds([fact("forum", "given", 1), fact("meeting", "refused", 0)], "meeting", "forum")
+    assert consent_holds([fact("forum", "refused", 3), fact("meeting", "given", 0)], "meeting", "forum")
+    assert not consent_holds([fact("other", "given", 1)], "meeting", "forum")
+    assert fact_of({"kind": "meeting", "scope": "x", "state": "given", "decided_at": "i går"}) is None

@@ -20,10 +20,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, func, or_
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, column, exists, func, or_, table
 from sqlmodel import Session, select
 
-from backend.domain.forums import CONSENT_KIND, access_from, consent_holds
+from backend.db import JSONType
+from backend.domain.consent import ConsentFact, fact_of
+from backend.domain.forums import access_from, consent_holds
 from backend.domain.settings import load_settings
 from backend.people.forum_models import ForumCase, ForumMeeting, ForumMember
 from backend.people.models import (
@@ -37,7 +39,6 @@ from backend.people.models import (
     Unit,
     User,
 )
-from backend.records.consents import latest_states
 
 
 @dataclass(frozen=True)
@@ -261,12 +262,34 @@ def partner_cases(
         "from_on": access_from(on, forum_access_days(db, scope.municipality_id)),
     }
     rows = list(db.exec(query, params=params))
-    states = latest_states(db, sorted({child.id for child, _case, _meeting in rows}), CONSENT_KIND)
+    facts = _consent_facts(db, sorted({child.id for child, _case, _meeting in rows}))
     return [
         (child, case, meeting)
         for child, case, meeting in rows
-        if consent_holds(states.get(child.id, {}), meeting.id, meeting.forum_id)
+        if consent_holds(facts.get(child.id, []), meeting.id, meeting.forum_id)
     ]
+
+
+# The final consent records of children, read as plain columns of the `record` table: the
+# records package asks this policy, so the policy does not import its models.
+_RECORD = table("record", column("child_id"), column("type"), column("status"), column("data", JSONType))
+
+
+def _consent_facts(db: Session, child_ids: list[str]) -> dict[str, list[ConsentFact]]:
+    """Every final consent decision of these children (one query), by child."""
+    facts: dict[str, list[ConsentFact]] = {}
+    if not child_ids:
+        return facts
+    rows = db.exec(
+        select(_RECORD.c.child_id, _RECORD.c.data).where(
+            _RECORD.c.type == "consent", _RECORD.c.status == "final", _RECORD.c.child_id.in_(child_ids)
+        )
+    )
+    for child_id, data in rows:
+        fact = fact_of(data)
+        if fact is not None:
+            facts.setdefault(child_id, []).append(fact)
+    return facts
 
 
 def partner_children(db: Session, scope: Scope, on: date) -> list[Child]:

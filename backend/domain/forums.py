@@ -4,9 +4,11 @@ a partner may read a named case."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from backend.domain.consent import ConsentFact, current_state
 from backend.domain.messages import N_
 
 KINDS: dict[str, str] = {
@@ -37,13 +39,15 @@ DEFAULT_ACCESS_DAYS = 14
 TEXT_MAX = 2000
 
 
-def consent_holds(latest_states: dict[str, str], meeting_id: str, forum_id: str) -> bool:
+def consent_holds(facts: Iterable[ConsentFact], meeting_id: str, forum_id: str) -> bool:
     """Whether a named case still rests on the parents' consent: the latest decision about the
     meeting — or, when there is none, about the forum — is `given` (a withdrawal or refusal after
-    the case was put on the agenda ends it). `latest_states` maps a scope to its latest state."""
+    the case was put on the agenda ends it)."""
+    facts = list(facts)
     for scope_id in (meeting_id, forum_id):
-        if scope_id in latest_states:
-            return latest_states[scope_id] == "given"
+        state = current_state(facts, CONSENT_KIND, scope_id)
+        if state is not None:
+            return state == "given"
     return False
 
 

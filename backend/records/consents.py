@@ -49,27 +49,3 @@ def latest_decision(db, child_id: str, kind: str, scope: str) -> Record | None:
     """The consent record holding the latest final decision for a kind and scope."""
     rows = [r for r in _final_consents(db, child_id) if r.data["kind"] == kind and r.data["scope"] == scope]
     return max(rows, key=lambda r: _decided_at(r.data), default=None)
-
-
-def latest_states(db, child_ids: list[str], kind: str) -> dict[str, dict[str, str]]:
-    """For each child, the latest final decision's state per scope of one consent kind — in one
-    query for many children (the partner's access checks the consent of each case)."""
-    if not child_ids:
-        return {}
-    rows = db.exec(
-        select(Record).where(
-            Record.type == "consent", Record.child_id.in_(child_ids), Record.status == "final"
-        )
-    )
-    latest: dict[tuple[str, str], Record] = {}
-    for row in rows:
-        data = row.data
-        if data.get("kind") != kind or not all(data.get(key) for key in ("scope", "state", "decided_at")):
-            continue
-        key = (row.child_id, data["scope"])
-        if key not in latest or _decided_at(data) > _decided_at(latest[key].data):
-            latest[key] = row
-    states: dict[str, dict[str, str]] = {}
-    for (child_id, scope), row in latest.items():
-        states.setdefault(child_id, {})[scope] = row.data["state"]
-    return states

@@ -79,6 +79,9 @@ def test_the_parent_reads_the_forum_its_purpose_and_participants_in_danish_and_e
     client, app, db, world
 ) -> None:
     child, guardian, prepared, invitation = _invite_to_forum(client, db, world)
+    # The professional's side: the prepared consent offers "Inviter forældrene" to a consent.
+    assert f'href="/records/{prepared["id"]}/parents"' in client.get(f"/records/{prepared['id']}").text
+    assert 'value="consent"' in client.get(f"/records/{prepared['id']}/parents").text
     parent, page = signed_in_parent(app, invitation)
     assert page.status_code == 200, page.text
     text = page.text
@@ -216,3 +219,24 @@ def test_the_meetings_decision_comes_before_the_forums() -> None:
     assert consent_holds([fact("forum", "refused", 3), fact("meeting", "given", 0)], "meeting", "forum")
     assert not consent_holds([fact("other", "given", 1)], "meeting", "forum")
     assert fact_of({"kind": "meeting", "scope": "x", "state": "given", "decided_at": "i går"}) is None
+
+
+def test_a_consent_to_the_forums_next_meeting_shows_its_date_and_covers_that_meeting(
+    client, app, db, world
+) -> None:
+    from backend.people.forum_models import ForumMeeting
+
+    login(client, LEADER)
+    child, guardian = _child_with_guardian(db, world)
+    meeting = db.get(ForumMeeting, world.meeting_id)
+    prepared = put_record(
+        client, "consent", child.id, {"kind": "meeting", "scope": world.meeting_id}, status="draft"
+    ).json()
+    invitation = invite(client, prepared["id"], guardian.id, "consent").json()
+    parent, page = signed_in_parent(app, invitation)
+    assert page.status_code == 200 and "Ressourceteam Solsikken" in page.text
+    assert f"{meeting.held_on.day}." in page.text and "Ikke planlagt endnu" not in page.text
+    assert _decide(parent, invitation, page, "given").status_code == 200
+    db.expire_all()
+    assert db.get(Record, prepared["id"]).data["scope"] == world.meeting_id
+    assert _add_named_case(client, world, child.id).status_code == 303

@@ -9,7 +9,8 @@
 5. "Hent til offline" twice in the browser: bytes (CDP) and seconds, the second with nothing changed.
 4. Compressed bytes a phone downloads before it can work offline (shell, forms, 25 children).
 
-Run: `.venv/bin/python -m bench.offline` (`--sync-only [--repeat N]`: only 3., N times)
+Run: `.venv/bin/python -m bench.offline` (`--sync-only [--repeat N]
+[--postgresql]`: only 3., N times)
 """
 
 from __future__ import annotations
@@ -268,10 +269,10 @@ def measure_download(base_url: str) -> dict:
     }
 
 
-def sync_only(repeat: int) -> None:
+def sync_only(repeat: int, kind: str = "sqlite") -> None:
     """Only the delivery of 100 and 1,000 queued records, `repeat` times each, with where the
     seconds went (`--sync-only`): for measuring the sync path on a shared machine."""
-    with bench_server("sqlite") as server:
+    with bench_server(kind) as server:
         grow_caseload_to(server, HEALTH_VISITOR, 25)
         with server_database(server) as db:
             from backend.people.models import Caseload, User
@@ -308,7 +309,7 @@ def print_sync(each: dict) -> None:
 def main() -> None:
     if "--sync-only" in sys.argv:
         repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 3
-        sync_only(repeat)
+        sync_only(repeat, "postgresql" if "--postgresql" in sys.argv else "sqlite")
         return
     with bench_server("sqlite") as server:
         grow_caseload_to(server, HEALTH_VISITOR, 25)

@@ -112,12 +112,12 @@ globalThis.OpsporStore = (() => {
     const pending = earlier && earlier.state === "pending";
     const base = pending ? earlier.base_version : Math.max(item.base_version || 0, known || 0) || null;
     const entry = { ...rebased(item, base), first_saved_at: pending ? earlier.first_saved_at : item.saved_at,
-      state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed : undefined };
+      state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed || earlier.unanswered : undefined };
     await request(outbox.put(entry, item.record_id));
     return entry;
   });
 
-  const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base), unconfirmed: undefined,
+  const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base), unconfirmed: undefined, unanswered: undefined,
     ...(item.envelope ? { envelope: { ...item.envelope, base_version: base || null } } : {}) });
 
   function withBase(body, base) {

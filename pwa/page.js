@@ -5,10 +5,12 @@
 // become ES module exports.
 import "./net.js";
 import "./outbox.js";
+import "./seal.js";
 import { locale } from "./texts.js";
 
 export const Net = globalThis.OpsporNet;
 export const Store = globalThis.OpsporStore;
+export const Seal = globalThis.OpsporSeal;
 
 export const metaContent = (name) => {
   const tag = document.querySelector(`meta[name="${name}"]`);

@@ -17,7 +17,7 @@ from backend.web.assets import IMMUTABLE
 
 PWA = PROJECT_DIR / "pwa"
 MODULES = sorted(path.name for path in PWA.glob("*.js"))
-DUAL = ["net.js", "outbox.js"]
+DUAL = ["net.js", "outbox.js", "seal.js"]
 IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;"'\n(]*?(?:from\s*)?["'](\.[^"']+)["']""", re.MULTILINE)
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["'](\.[^"']+)["']\s*\)""")
 #: Modules only some pages need, loaded by those pages' templates.
@@ -87,9 +87,9 @@ def test_the_dual_scripts_run_as_classic_scripts_and_as_modules() -> None:
         "for (const name of " + json.dumps(DUAL) + ") await import(asModule(name));"
         "const asModules = typeof globalThis.OpsporStore.replay;"
         "console.log(JSON.stringify([typeof realm.OpsporNet.postForm, typeof realm.OpsporStore.replay,"
-        " asModules]));"
+        " typeof realm.OpsporSeal.seal, asModules, typeof globalThis.OpsporSeal.open]));"
     )
-    assert loaded == ["function", "function", "function"]
+    assert loaded == ["function", "function", "function", "function", "function"]
 
 
 def imports_of(name: str, dynamic: bool = True) -> list[str]:
@@ -151,7 +151,8 @@ def test_the_service_worker_precaches_every_module_and_imports_the_dual_scripts(
     assert sorted(url.rsplit("/", 1)[1] for url in module_urls) == MODULES
     assert len({url.rsplit("/", 1)[0] for url in module_urls}) == 1
     directory = module_urls[0].rsplit("/", 1)[0]
-    assert f'importScripts("{directory}/net.js", "{directory}/outbox.js");' in worker
+    dual = ", ".join(f'"{directory}/{name}"' for name in DUAL)
+    assert f"importScripts({dual});" in worker
 
 
 def test_the_phone_builds_the_same_body_from_a_form_as_the_server() -> None:

@@ -44,6 +44,7 @@ def service_worker() -> Response:
         source.replace("__ASSET_URLS__", json.dumps(sorted(asset_urls())))
         .replace("__NET_URL__", asset_url("net.js"))
         .replace("__OUTBOX_URL__", asset_url("outbox.js"))
+        .replace("__SEAL_URL__", asset_url("seal.js"))
         .replace("__RELEASE__", release())
     )
     return Response(

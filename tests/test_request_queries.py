@@ -163,8 +163,21 @@ def test_a_page_costs_few_trips_through_the_thread_pool(client, db, world, monke
         counts[url] = len(trips)
     trips.clear()
     note = {"observed_on": today().isoformat(), "text": "Målt."}
-    assert put_record(client, "concern_note", child.id, note).status_code == 201
+    written = put_record(client, "concern_note", child.id, note)
+    assert written.status_code == 201
     counts["record write"] = len(trips)
+    # The pages a phone keeps offline (with their `If-None-Match` check) and the list of children.
+    record_id = written.json()["id"]
+    pages = ("/api/children", f"/records/{record_id}", f"/records/{record_id}/edit")
+    for url in (*pages, f"/forms/concern_note?child={child.id}"):
+        trips.clear()
+        assert client.get(url).status_code == 200, url
+        counts[url] = len(trips)
+    trips.clear()
+    etag = client.get(f"/records/{record_id}", headers={"If-None-Match": 'W/"old"'}).headers["ETag"]
+    trips.clear()
+    assert client.get(f"/records/{record_id}", headers={"If-None-Match": etag}).status_code == 304
+    counts["record page, 304"] = len(trips)
     assert set(counts.values()) == {1}, (counts, trips)
 
 

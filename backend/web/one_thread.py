@@ -52,20 +52,26 @@ def one_thread(*, conditional: bool = False) -> Callable[[Callable[..., Any]], C
                     _check_version(ctx)
                 return route(ctx, **values)
 
-        async def endpoint(
-            one_thread_request: Request,
-            one_thread_csrf: Annotated[str | None, Depends(submitted_csrf_token)],
-            **values: Any,
-        ) -> Any:
-            return await run_in_threadpool(in_worker, one_thread_request, one_thread_csrf, values)
+        # FastAPI hands the request to one parameter only: the route's own, when it has one.
+        request_name = next((p.name for p in rest if p.annotation is Request), None)
+        own = [] if request_name else [_parameter("one_thread_request", Request)]
+        own.append(_parameter("one_thread_csrf", Annotated[str | None, Depends(submitted_csrf_token)]))
 
-        own = list(inspect.signature(endpoint, eval_str=True).parameters.values())[:2]
+        async def endpoint(**values: Any) -> Any:
+            submitted = values.pop("one_thread_csrf")
+            request = values[request_name] if request_name else values.pop("one_thread_request")
+            return await run_in_threadpool(in_worker, request, submitted, values)
+
         for name in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(endpoint, name, getattr(route, name))
         endpoint.__signature__ = signature.replace(parameters=[*own, *rest])  # type: ignore[attr-defined]
         return endpoint
 
     return wrap
+
+
+def _parameter(name: str, annotation: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation)
 
 
 #: FastAPI's own error for a required body that was not sent.

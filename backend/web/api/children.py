@@ -41,6 +41,7 @@ def me(ctx: SignedIn) -> dict:
 
 
 @router.get("/children", response_model=list[ChildOut])
+@one_thread()
 def list_children(ctx: SignedIn) -> list[dict]:
     """Children in the caller's scope (no CPR); for a partner, the children on the agendas they
     may read now (domain §11)."""

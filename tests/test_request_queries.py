@@ -220,3 +220,30 @@ def test_a_record_write_in_one_trip_is_checked_in_the_same_order(client, db, wor
     client.headers["X-CSRF-Token"] = token
     client.cookies.clear()
     assert client.put(url).status_code == 401
+
+
+def test_the_busiest_pages_build_no_statement_per_request(client, db, world, monkeypatch) -> None:
+    """ "I dag", the caseload, the child page and the child JSON run statements built once (with
+    parameters): building an access rule's correlated subqueries and keying them for SQLAlchemy's
+    cache cost more CPU than the database's answer. Each statement object of a second request is
+    one the first request ran too."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    _grow(client, db, world, 2)
+    login(client, "hv-kollega")  # she sent the children's parents a form: "Sendt til forældre" lists it
+    child = world["children"][0]
+    ran: list[object] = []
+    real_execute = OrmSession.execute
+
+    def recording_execute(self, statement, *args, **kwargs):
+        ran.append(statement)
+        return real_execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(OrmSession, "execute", recording_execute)
+    for url in ("/", "/children", f"/children/{child.id}", f"/api/children/{child.id}"):
+        seen = []
+        for _ in range(2):
+            ran.clear()
+            assert client.get(url).status_code == 200, url
+            seen.append({id(statement) for statement in ran})
+        assert seen[1] <= seen[0], (url, [str(s)[:120] for s in ran if id(s) not in seen[0]])

@@ -97,7 +97,7 @@ def test_the_pedagogue_finds_the_round_on_today_and_goes_on_to_the_next_child(br
 
     # Back on I dag the count is one less.
     page.goto(live_server.url + "/")
-    expect(page.locator(".work-card .work-count")).to_have_text(
+    expect(card.locator(".work-count")).to_have_text(
         re.compile(f"^{waiting - 1} af dine børn mangler din vurdering")
     )
     assert errors == []

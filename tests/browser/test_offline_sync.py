@@ -12,7 +12,7 @@ from tests.browser.offline_support import (
     child_named,
     download_for_offline,
     eventually,
-    kept_urls,
+    is_kept,
     outbox_items,
     server_database,
     sign_in,
@@ -237,8 +237,9 @@ def test_the_server_killed_in_the_middle_of_a_batch_stores_every_item_exactly_on
 
 KEPT_COPY = """async (url) => {
     const { userId } = await OpsporStore.currentUser();
-    const copy = await (await caches.open(OpsporStore.pageCache(userId))).match(url);
-    return copy ? { etag: copy.headers.get("ETag"), kept_at: copy.headers.get("X-Opspor-Cached-At") } : null;
+    const copy = await OpsporStore.keptPage(userId, url);
+    const etags = (await OpsporStore.user(userId).get("facts", "etags")) || {};
+    return copy ? { etag: etags[url] || null, kept_at: copy.keptAt } : null;
 }"""
 
 
@@ -268,7 +269,7 @@ def test_a_sync_answer_removes_the_pages_of_children_who_left_the_scope(
     with page.expect_response(lambda r: r.url.endswith("/api/sync")) as synced:
         browser_context.set_offline(False)
     assert child.id in synced.value.json()["removed_child_ids"]
-    assert eventually(lambda: not [url for url in kept_urls(page) if child.id in url])
+    assert eventually(lambda: not is_kept(page, f"/children/{child.id}"))
     assert kept_copy(page, f"/children/{other.id}")  # the others stay
 
 

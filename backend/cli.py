@@ -278,6 +278,21 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sealing_key_rotate(_args: argparse.Namespace) -> int:
+    """A new current sealing key (issue 20); the older keys keep opening what was sealed to them."""
+    from backend.config import get_settings
+    from backend.db import new_session
+    from backend.sync.sealing import rotate
+
+    _migrate()
+    with new_session() as db:
+        key = rotate(db, get_settings())
+        db.commit()
+        print(f"Ny forseglingsnøgle nr. {key.generation}: {key.kid}.")
+        print("De ældre åbner stadig det, der er forseglet til dem.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="opspor", description="Opspor")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -333,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     reminder_commands.add_parser(
         "run", help="Beregn forfaldne opgaver og send påmindelser én gang"
     ).set_defaults(handler=cmd_reminders_run)
+
+    sealing = commands.add_parser("sealing-key", help="Nøglen, telefoner forsegler til, når de er låst")
+    sealing_commands = sealing.add_subparsers(dest="sealing_command", required=True)
+    sealing_commands.add_parser("rotate", help="Lav en ny nøgle (de gamle virker stadig)").set_defaults(
+        handler=cmd_sealing_key_rotate
+    )
 
     retention = commands.add_parser("retention", help="Sletning af udløbne data")
     retention_commands = retention.add_subparsers(dest="retention_command", required=True)

@@ -37,6 +37,7 @@ from backend.reminders.models import (
     SchedulerLease,
     ServerKey,
 )
+from backend.sync.models import SealingKey
 
 __all__ = [
     "AdminApproval",
@@ -70,6 +71,7 @@ __all__ = [
     "ReminderDelivery",
     "RoleAssignment",
     "Room",
+    "SealingKey",
     "SchedulerLease",
     "ServerKey",
     "Task",

@@ -8,12 +8,14 @@ import "./crypto.js";
 import "./codec.js";
 import "./outbox.js";
 import "./phone.js";
+import "./seal.js";
 import { locale } from "./texts.js";
 
 export const Net = globalThis.OpsporNet;
 export const Store = globalThis.OpsporStore;
 export const Crypto = globalThis.OpsporCrypto;
 export const Codec = globalThis.OpsporCodec;
+export const Seal = globalThis.OpsporSeal;
 
 export const metaContent = (name) => {
   const tag = document.querySelector(`meta[name="${name}"]`);

@@ -102,7 +102,7 @@ export async function enrol({ pin = null, passkey = false, label = "Opspor" }) {
   // The server records that this device holds encrypted data (for device revocation).
   await fetch("/api/devices/current/protection", { method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf || "" },
-    body: JSON.stringify({ methods: [pin && "pin", passkey && "passkey"].filter(Boolean) }) }).catch(() => null);
+    body: JSON.stringify({ method: passkey ? "passkey" : "pin" }) }).catch(() => null);
 }
 
 // --- Unlocking ------------------------------------------------------------------------------

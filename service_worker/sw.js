@@ -16,10 +16,10 @@ const UNLOCK_PAGE = "/unlock";  // "Lås op": all a locked app shows for kept pa
 const NETWORK_TIMEOUT_MS = 8000;
 
 // The code the page shares with this worker: "dual" scripts (no import/export) that define
-// OpsporNet, OpsporCrypto, OpsporCodec and OpsporStore on the global object. This worker stays a classic script, because
-// not every browser Opspor supports runs service workers that are ES modules; the page's ES
-// modules load the same two files with `import` (pwa/shared.js).
-importScripts("__NET_URL__", "__CRYPTO_URL__", "__CODEC_URL__", "__OUTBOX_URL__", "__PHONE_URL__");
+// OpsporNet, OpsporCrypto, OpsporCodec, OpsporStore and OpsporSeal on the global object. This
+// worker stays a classic script, because not every browser Opspor supports runs service workers
+// that are ES modules; the page's ES modules load the same files with `import` (pwa/shared.js).
+importScripts("__NET_URL__", "__CRYPTO_URL__", "__CODEC_URL__", "__OUTBOX_URL__", "__PHONE_URL__", "__SEAL_URL__");
 
 // Pages a device may keep: never admin pages (they may show CPR numbers).
 const KEEPABLE = [

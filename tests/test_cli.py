@@ -73,3 +73,15 @@ def test_create_user_refuses_unknown_units_and_short_passwords(db_url) -> None:
     assert unknown.returncode == 2 and "Ukendt enhed" in unknown.stderr
     short = _opspor(db_url, "create-user", "y", "--name", "Y", "--password-stdin", stdin="kort\n")
     assert short.returncode == 2 and "mindst 10 tegn" in short.stderr
+
+
+def test_sealing_key_rotate_adds_a_current_key_and_keeps_the_old_ones(db_url, db) -> None:
+    from backend.sync.models import SealingKey
+
+    first = _opspor(db_url, "sealing-key", "rotate")
+    assert first.returncode == 0, first.stderr
+    second = _opspor(db_url, "sealing-key", "rotate")
+    assert "nr. 2" in second.stdout and "De ældre åbner stadig" in second.stdout
+    db.expire_all()
+    keys = db.exec(select(SealingKey).order_by(SealingKey.generation)).all()
+    assert [k.generation for k in keys] == [1, 2] and keys[1].kid in second.stdout

@@ -160,3 +160,23 @@ def test_the_forum_access_days_are_set_on_the_form(client, demo, db) -> None:
     assert load_settings(_stored(db)).forum_access_days == 30
     [event] = audit_actions(db, "settings.update")
     assert event.detail["changed"]["forum_access_days"] == [14, 30]
+
+
+def test_the_lock_minutes_are_validated_and_given_to_every_signed_in_page(client, demo, db) -> None:
+    assert 'name="opspor-lock-minutes"' not in client.get("/login").text
+    login(client, "demo-paedagog")
+    assert '<meta name="opspor-lock-minutes" content="5">' in client.get("/").text  # the default
+    login(client, "demo-admin")
+    for typed, message in (("0", "Skal være mellem 1 og 60."), ("61", "Skal være mellem 1 og 60."),
+                           ("fem", "Skriv et helt tal."), ("", "Skal udfyldes.")):  # fmt: skip
+        refused = client.post("/admin/settings", data=_form(lock_minutes=typed))
+        assert refused.status_code == 422 and message in refused.text, typed
+        assert 'id="s-lock_minutes"' in refused.text
+    assert "lock_minutes" not in _stored(db)
+    assert client.post("/admin/settings", data=_form(lock_minutes="12")).status_code == 303
+    assert _stored(db)["lock_minutes"] == 12
+    [event] = audit_actions(db, "settings.update")
+    assert event.detail["changed"] == {"lock_minutes": [5, 12]}
+    login(client, "demo-paedagog")
+    for path in ("/", "/children", "/tasks"):
+        assert '<meta name="opspor-lock-minutes" content="12">' in client.get(path).text, path

@@ -17,7 +17,7 @@ from backend.web.assets import IMMUTABLE
 
 PWA = PROJECT_DIR / "pwa"
 MODULES = sorted(path.name for path in PWA.glob("*.js"))
-DUAL = ["net.js", "crypto.js", "codec.js", "outbox.js", "phone.js"]
+DUAL = ["net.js", "crypto.js", "codec.js", "outbox.js", "phone.js", "seal.js"]
 IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;"'\n(]*?(?:from\s*)?["'](\.[^"']+)["']""", re.MULTILINE)
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["'](\.[^"']+)["']\s*\)""")
 #: Modules only some pages need, loaded by those pages' templates.
@@ -87,9 +87,9 @@ def test_the_dual_scripts_run_as_classic_scripts_and_as_modules() -> None:
         "for (const name of " + json.dumps(DUAL) + ") await import(asModule(name));"
         "const asModules = typeof globalThis.OpsporStore.replay;"
         "console.log(JSON.stringify([typeof realm.OpsporNet.postForm, typeof realm.OpsporStore.replay,"
-        " asModules]));"
+        " typeof realm.OpsporSeal.seal, asModules, typeof globalThis.OpsporSeal.open]));"
     )
-    assert loaded == ["function", "function", "function"]
+    assert loaded == ["function", "function", "function", "function", "function"]
 
 
 def imports_of(name: str, dynamic: bool = True) -> list[str]:

@@ -74,3 +74,22 @@ def note_wipe(db: Session, device_id: str | None, ip: str, path: str) -> bool:
     trail.flush(db)
     db.commit()
     return True
+
+
+#: How a phone may guard the offline data it holds (issue 20): a PIN or a passkey.
+PROTECTIONS = ("pin", "passkey")
+
+
+def note_protection(
+    db: Session, audit: AuditTrail, user: User, device_id: str | None, method: str
+) -> Device | None:
+    """The signed-in user's own device (the cookie's) now guards its offline data with `method`
+    (audited `device.protect`); None when the request names no device of this user's."""
+    device = db.get(Device, device_id) if device_id else None
+    if device is None or device.user_id != user.id or device.revoked_at is not None:
+        return None
+    device.protection = method
+    device.protected_at = utcnow()
+    db.add(device)
+    audit.add("device.protect", "device", device.id, method=method)
+    return device

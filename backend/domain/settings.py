@@ -103,6 +103,9 @@ class MunicipalSettings(BaseModel):
     dialogue_meeting_within_days: int = Field(default=14, ge=1, le=120)
     local_sign_in_with_sso: bool = False
     offline_days: int = Field(default=7, ge=1, le=60)
+    #: After how many idle minutes (or minutes hidden) the app locks the data kept on the phone
+    #: (issue 20); given to every signed-in page as `<meta name="opspor-lock-minutes">`.
+    lock_minutes: int = Field(default=5, ge=1, le=60)
     digest_time: str = Field(default="07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     round_closing_days: int = Field(default=7, ge=1, le=60)
     urgent_within_days: int = Field(default=3, ge=0, le=30)

@@ -25,6 +25,7 @@ INTEGER_FIELDS = (
     "round_window_weeks",
     "dialogue_meeting_within_days",
     "offline_days",
+    "lock_minutes",
     "forum_access_days",
 )
 WINDOW_FIELDS = {"adbb_first_window": "adbb_first", "adbb_second_window": "adbb_second"}

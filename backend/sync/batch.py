@@ -6,6 +6,10 @@ one savepoint and their rows written together; should the database refuse anythi
 savepoint is undone and each item decided again inside its own savepoint with its audit events,
 so one item's failure — a refusal or a database error — never undoes another's success (issue 14:
 1,000 queued records in ≤ 5 s). Offline reads become audit events marked as such.
+
+An item or a read may come sealed to the server's key (issue 20, `backend/sync/sealing.py`): it
+is opened first and then decided exactly as a plain one; one that cannot be opened is that item's
+422 (`code` "sealed") and a `sync.sealed_refused` event, and never undoes another item.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from backend.records.schemas import FIRST_SCHEMA
 from backend.records.service import LookedUp, SaveResult, look_up, save_record
 from backend.records.views import record_json, user_names
 from backend.sync.scope_changes import children_left_scope
+from backend.sync.sealing import Unopenable, is_sealed, open_sealed, private_keys
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,17 @@ MAX_READS = 1000
 TOO_MANY_READS = f"Højst {MAX_READS} opslag pr. sending. Telefonen sender resten i næste omgang."
 NOT_A_BATCH = "Sendingen skal være et objekt med en liste 'items'."
 ITEM_FAILED = "Registreringen kunne ikke gemmes på grund af en fejl på serveren. Den prøves igen."
+SEALED_REFUSED = (
+    "Registreringen kunne ikke åbnes på serveren (den er låst med en ukendt nøgle eller ødelagt "
+    "undervejs). Den er ikke gemt."
+)
+
+
+class _Refused:
+    """In place of a sealed item that could not be opened."""
+
+
+REFUSED = _Refused()
 
 
 class BatchRefused(Exception):
@@ -73,13 +89,32 @@ def sync(ctx: Any, body: Any) -> SyncAnswer:
     reads = body.get("reads") or []
     if isinstance(reads, list) and len(reads) > MAX_READS:
         raise BatchRefused(413, TOO_MANY_READS)
+    reads = reads if isinstance(reads, list) else []
+    if any(is_sealed(value) for value in (*items, *reads)):
+        keys = private_keys(ctx.db, ctx.settings)
+        items, reads = _opened(ctx, keys, items, "item"), _opened(ctx, keys, reads, "read")
     now = utcnow()
     answer = SyncAnswer(server_time=now.isoformat())
     answer.results = _decide_items(ctx, items)
-    answer.reads_recorded = record_offline_reads(ctx, reads if isinstance(reads, list) else [], now)
+    answer.reads_recorded = record_offline_reads(ctx, reads, now)
     since = _since(body.get("since"), now, ctx.municipal.offline_days)
     answer.removed_child_ids = children_left_scope(ctx.db, ctx.user.id, since)
     return answer
+
+
+def _opened(ctx: Any, keys: dict[str, Any], values: list[Any], kind: str) -> list[Any]:
+    """The values with each sealed one opened (REFUSED, and audited, when it cannot be)."""
+    opened = []
+    for value in values:
+        if is_sealed(value):
+            try:
+                value = open_sealed(keys, value)
+            except Unopenable as refused:
+                # Nothing about the item is known, nor recorded: only that one was refused, and why.
+                ctx.audit.add("sync.sealed_refused", "sync", kind=kind, reason=refused.reason)
+                value = REFUSED
+        opened.append(value)
+    return opened
 
 
 def _since(value: Any, now: datetime, offline_days: int) -> datetime:
@@ -119,11 +154,17 @@ def _decide_items(ctx: Any, items: list[Any]) -> list[dict[str, Any]]:
 
 
 def _decide_in_group(ctx: Any, item: Any, group: LookedUp) -> dict[str, Any]:
+    if item is REFUSED:
+        return _sealed_refused()
     record_id = item.get("id") if isinstance(item, dict) else None
     if not isinstance(record_id, str):
         return _without_id(record_id)
     body = {"schema": FIRST_SCHEMA, **item}  # an item that names no schema was written by the first
     return _result_json(ctx, record_id, save_record(ctx, record_id, body, group))
+
+
+def _sealed_refused() -> dict[str, Any]:
+    return {"id": None, "status": 422, "code": "sealed", "detail": SEALED_REFUSED, "errors": []}
 
 
 def _without_id(record_id: Any) -> dict[str, Any]:
@@ -136,6 +177,9 @@ def _without_id(record_id: Any) -> dict[str, Any]:
 
 
 def _decide_item(ctx: Any, item: Any, looked_up: LookedUp) -> dict[str, Any]:
+    if item is REFUSED:
+        metrics.record_write(422)
+        return _sealed_refused()
     record_id = item.get("id") if isinstance(item, dict) else None
     if not isinstance(record_id, str):
         metrics.record_write(422)

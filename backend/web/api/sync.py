@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
+from backend.auth.devices import PROTECTIONS, note_protection
 from backend.db import utcnow
 from backend.domain.dates import today
 from backend.notify.email import send_after_response
 from backend.records import offline
 from backend.sync.batch import BatchRefused, sync
 from backend.sync.manifest import offline_manifest_with_versions
+from backend.sync.sealing import recipient
 from backend.web.context import SignedIn
 from backend.web.errors import error_json
 
@@ -37,6 +39,13 @@ def offline_manifest(ctx: SignedIn) -> dict:
     a blank form per record type and child, and the children's recent records."""
     urls, children, etags = offline_manifest_with_versions(ctx, today())
     return {"urls": urls, "children": children, "etags": etags}
+
+
+@router.get("/sync/key")
+def sync_key(ctx: SignedIn) -> JSONResponse:
+    """The server's current sealing key `{"kid", "jwk"}`: a locked phone seals its queued writes
+    and offline reads to it (README, "Working offline"). The same for every user; an hour's cache."""
+    return JSONResponse(recipient(ctx.db, ctx.settings), headers={"Cache-Control": "private, max-age=3600"})
 
 
 SYNC_EXAMPLE = {
@@ -65,3 +74,20 @@ def post_sync(ctx: SignedIn, body: Any = Body(..., examples=[SYNC_EXAMPLE])) -> 
     except BatchRefused as refused:
         return error_json(refused.status, refused.detail)
     return send_after_response(ctx.db, ctx.settings, JSONResponse(answer.json()))
+
+
+PROTECTION_REFUSED = "Feltet 'method' skal være 'pin' eller 'passkey'."
+NO_DEVICE = "Denne browser er ikke kendt som en af dine telefoner. Log ind igen."
+
+
+@router.post("/devices/current/protection", responses={404: {}, 422: {}})
+def device_protection(ctx: SignedIn, body: Any = Body(..., examples=[{"method": "pin"}])) -> JSONResponse:
+    """The phone tells the server how it now guards its offline data (`{"method": "pin"|"passkey"}`),
+    for the admin's list of devices. The device is the one the device cookie names."""
+    method = body.get("method") if isinstance(body, dict) else None
+    if method not in PROTECTIONS:
+        return error_json(422, PROTECTION_REFUSED, [{"field": "method", "message": PROTECTION_REFUSED}])
+    device = note_protection(ctx.db, ctx.audit, ctx.user, ctx.device_id, method)
+    if device is None:
+        return error_json(404, NO_DEVICE)
+    return JSONResponse({"device_id": device.id, "protection": device.protection})

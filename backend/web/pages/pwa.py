@@ -47,6 +47,7 @@ def service_worker() -> Response:
         .replace("__CODEC_URL__", asset_url("codec.js"))
         .replace("__OUTBOX_URL__", asset_url("outbox.js"))
         .replace("__PHONE_URL__", asset_url("phone.js"))
+        .replace("__SEAL_URL__", asset_url("seal.js"))
         .replace("__RELEASE__", release())
     )
     return Response(

@@ -33,7 +33,7 @@ export function keysFromWorker(forUser) {
   if (!("serviceWorker" in navigator) || !forUser) return Promise.resolve(null);
   return new Promise((resolve) => {
     const channel = new MessageChannel();
-    const timer = setTimeout(() => resolve(null), 1500);
+    const timer = setTimeout(() => resolve(null), 8000);  // the worker answers at once, unless the phone is very busy
     channel.port1.onmessage = (event) => {
       clearTimeout(timer);
       if (event.data && event.data.keys) Crypto.hold(forUser, event.data.keys);

@@ -77,6 +77,11 @@ async function setUpUnlock(section) {
   }
   form.hidden = !record.pin;
   passkeyButton.hidden = !record.passkey;
+  // Locked, the writes that wait still go out, sealed to the server (the phone cannot read them).
+  const send = () => Store.replay(who, csrf).catch(() => null);
+  if (navigator.onLine) send();
+  addEventListener("online", send);
+  setInterval(() => navigator.onLine && send(), 10000);
   const opened = () => location.replace(nextPage());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -91,7 +96,7 @@ async function setUpUnlock(section) {
       form.hidden = true;
       passkeyButton.hidden = true;
       status.textContent = texts.wiped(result.wiped);
-      if (result.wiped && navigator.onLine) Store.replay(who, csrf).catch(() => {});  // sealed: sendable as they are
+      if (result.wiped && navigator.onLine) send();  // sealed: sendable as they are
       return;
     }
     status.textContent = texts.wrong(result.left);

@@ -16,17 +16,22 @@ export const vaultOf = (who) => (who ? Store.meta.read(vaultKey(who)).catch(() =
 export const isEnrolled = async (who = userId) => Boolean(await vaultOf(who));
 
 // The active worker, also while it does not control this page yet (the first visit).
+let registration = null;  // known once ready: a message on leaving the page cannot wait for it
+if ("serviceWorker" in navigator) navigator.serviceWorker.ready.then((ready) => { registration = ready; });
+// Resolves once handed over (a worker still installing gets it when it is active, up to 15 s).
 function tellWorker(message) {
-  if (!("serviceWorker" in navigator)) return;
-  if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage(message);
-  else navigator.serviceWorker.ready.then((registration) => registration.active && registration.active.postMessage(message));
+  if (!("serviceWorker" in navigator)) return Promise.resolve();
+  const worker = navigator.serviceWorker.controller || (registration && registration.active);
+  if (worker) return Promise.resolve(worker.postMessage(message));
+  const later = navigator.serviceWorker.ready.then((ready) => ready.active && ready.active.postMessage(message));
+  return Promise.race([later, new Promise((resolve) => setTimeout(resolve, 15000))]);
 }
 
 let keepalive = null;
 function holdKeys(who, keys) {
   Crypto.hold(who, keys);
-  const send = () => { const held = Crypto.held(who); if (held) tellWorker({ type: "keys", userId: who, keys: held, minutes: lockMinutes() }); };
-  send();
+  const send = () => { const held = Crypto.held(who); return held && tellWorker({ type: "keys", userId: who, keys: held, minutes: lockMinutes() }); };
+  const sent = send();
   clearInterval(keepalive);
   keepalive = setInterval(send, KEEPALIVE_MS);  // also keeps the worker (and so the keys) alive
   // The browser may have stopped the worker (and its memory) meanwhile: leaving the page hands
@@ -35,6 +40,7 @@ function holdKeys(who, keys) {
     holdKeys.leaving = true;
     addEventListener("pagehide", () => send());
   }
+  return sent;
 }
 
 const importDevice = (jwk) => subtle.importKey("jwk", jwk, { name: "ECDH", namedCurve: "P-256" }, false, ["deriveKey", "deriveBits"]);
@@ -42,7 +48,7 @@ const importDevice = (jwk) => subtle.importKey("jwk", jwk, { name: "ECDH", named
 async function openVault(who, record, master) {
   const keys = await Crypto.deriveKeys(master);
   const device = await importDevice(await Crypto.open(keys.aes, record.device_key.wrapped_private));
-  holdKeys(who, { ...keys, device });
+  await holdKeys(who, { ...keys, device });
 }
 
 // --- Passkeys (PRF) ---------------------------------------------------------------------
@@ -97,7 +103,7 @@ export async function enrol({ pin = null, passkey = false, label = "Opspor" }) {
   const privateJwk = await subtle.exportKey("jwk", pair.privateKey);
   record.device_key = { public_jwk: await subtle.exportKey("jwk", pair.publicKey), wrapped_private: await Crypto.box(keys.aes, privateJwk) };
   await Store.meta.write(vaultKey(userId), record);
-  holdKeys(userId, { ...keys, device: await importDevice(privateJwk) });
+  await holdKeys(userId, { ...keys, device: await importDevice(privateJwk) });
   await fetchServerKey();
   // The server records that this device holds encrypted data (for device revocation).
   await fetch("/api/devices/current/protection", { method: "POST", credentials: "same-origin",

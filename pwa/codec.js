@@ -82,23 +82,24 @@ globalThis.OpsporCodec = (() => {
     return item;
   }
 
-  // The envelopes to send for an item: sealed (always so while locked), or in the clear.
-  const wire = (item) => (item.locked ? item.sealed || [] : item.sealed_wire || wireOf(item));
+  // The envelopes to send for an item: while locked the sealed ones (all the phone has), else
+  // the item's own (over TLS, as before).
+  const wire = (item) => (item.locked ? item.sealed || [] : wireOf(item));
 
-  // The offline reads ("facts" offline_reads): each sealed to the server, else boxed.
+  // The offline reads ("facts" offline_reads): each boxed, and sealed to the server (sent so
+  // while locked).
   async function sealRead(ctx, read) {
-    if (ctx.serverKey && sealer()) return sealTo(ctx.serverKey, read);
     if (!ctx.keys) throw new Locked();
-    return { box: await C.box(ctx.keys.aes, read) };
+    const sealed = ctx.serverKey && sealer() ? await sealTo(ctx.serverKey, read) : {};
+    return { ...sealed, box: await C.box(ctx.keys.aes, read) };
   }
   async function sendableReads(ctx, entries) {
     const out = [];
     for (const entry of entries) {
-      if (entry && entry.sealed) out.push({ entry, wire: entry });
-      else if (entry && entry.box && ctx.keys) {
-        const read = await C.open(ctx.keys.aes, entry.box).catch(() => null);
-        if (read) out.push({ entry, wire: read });
-      } else if (entry && entry.child_id) out.push({ entry, wire: entry });  // an older release's
+      const read = entry && entry.box && ctx.keys ? await C.open(ctx.keys.aes, entry.box).catch(() => null) : null;
+      if (read) out.push({ entry, wire: read });
+      else if (entry && entry.sealed) out.push({ entry, wire: { sealed: entry.sealed } });
+      else if (entry && entry.child_id) out.push({ entry, wire: entry });  // an older release's
     }
     return out;
   }

@@ -27,6 +27,14 @@ function tellWorker(message) {
   return Promise.race([later, new Promise((resolve) => setTimeout(resolve, 15000))]);
 }
 
+// The worker lost the keys (the browser stopped it): an unlocked page gives them back.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (!event.data || event.data.type !== "keys-please" || !event.ports[0]) return;
+    event.ports[0].postMessage({ keys: Crypto.held(event.data.userId) });
+  });
+}
+
 let keepalive = null;
 function holdKeys(who, keys) {
   Crypto.hold(who, keys);

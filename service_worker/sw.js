@@ -115,6 +115,9 @@ async function keptPage(url) {
     }
   } catch (error) {
     if (!OpsporCodec.isLocked(error)) return null;
+    // The browser may have stopped this worker (and so dropped the keys) while a page stayed
+    // unlocked: that page (the one navigating away, another tab) hands them back.
+    if (await keysFromPages(userId)) return keptPage(url);
     const enrolled = await OpsporStore.meta.read(`vault-${userId}`).catch(() => null);
     return enrolled ? caches.match(UNLOCK_PAGE) : null;
   }
@@ -122,6 +125,26 @@ async function keptPage(url) {
   const html = hit.html.replace("</head>",
     `<meta name="opspor-kept-at" content="${hit.keptAt.replace(/[^0-9TZ:.+-]/g, "")}"></head>`);
   return new Response(html, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+async function keysFromPages(userId) {
+  const pages = await self.clients.matchAll({ type: "window" });
+  const keys = await new Promise((resolve) => {
+    let left = pages.length;
+    const timer = setTimeout(() => resolve(null), 500);
+    const answer = (found) => {
+      left -= 1;
+      if (found || left <= 0) { clearTimeout(timer); resolve(found || null); }
+    };
+    if (!left) answer(null);
+    for (const client of pages) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => answer(event.data && event.data.keys);
+      client.postMessage({ type: "keys-please", userId }, [channel.port2]);
+    }
+  });
+  if (keys) OpsporCrypto.hold(userId, keys);
+  return keys;
 }
 
 // Background Sync: replay the signed-in user's outbox, then tell the open pages.

@@ -125,6 +125,16 @@ def user_fact(page: Page, key: str):
     )
 
 
+def offline_reads(page: Page) -> list[dict]:
+    """The signed-in user's offline reads waiting on the phone, opened with the user's key."""
+    return page.evaluate("""async () => {
+        const { userId } = await OpsporStore.currentUser();
+        const keys = await OpsporCrypto.ready(userId);
+        const entries = (await OpsporStore.user(userId).get("facts", "offline_reads")) || [];
+        return Promise.all(entries.map((entry) => OpsporCrypto.open(keys.aes, entry.box)));
+    }""")
+
+
 def kept_urls(page: Page) -> list[str]:
     """The kept pages' cache URLs (/kept/<opaque name>: no path in clear)."""
     return page.evaluate("""async () => {
@@ -161,6 +171,17 @@ def server_database(server: LiveServer):
             yield session
     finally:
         engine.dispose()
+
+
+def lock_after(server: LiveServer, minutes: int) -> None:
+    """The municipalities' `lock_minutes` (the app locks after that long unused, issue 20)."""
+    from backend.people.models import Municipality
+
+    with server_database(server) as db:
+        for municipality in db.exec(select(Municipality)):
+            municipality.settings = {**(municipality.settings or {}), "lock_minutes": minutes}
+            db.add(municipality)
+        db.commit()
 
 
 def child_named(db: Session, first_name: str) -> Child:

@@ -22,6 +22,8 @@ from tests.browser.offline_support import (
     eventually,
     fill_adbb,
     kept_urls,
+    lock_after,
+    offline_reads,
     outbox_items,
     server_database,
     sign_in,
@@ -560,7 +562,9 @@ def test_a_replay_refused_for_a_stale_csrf_token_waits_for_a_fresh_one(
 
 def test_with_the_page_open_through_a_long_outage_sending_resumes_within_30_s(page, live_server) -> None:
     """Issue 14, bug 4: retries backed off to 300 s, so a phone left open said "Offline" long after
-    the server was back. The page's clock is Playwright's, jumped forward through the outage."""
+    the server was back. The page's clock is Playwright's, jumped forward through the outage (the
+    app's lock set to its longest, 60 minutes, so the page stays open and unlocked throughout)."""
+    lock_after(live_server, 60)
     page.clock.install()
     with server_database(live_server) as db:
         child = child_named(db, "Agnes")
@@ -604,9 +608,10 @@ def test_a_child_page_opened_from_the_phones_copy_arrives_as_an_offline_read(
     browser_context.set_offline(True)
     page.goto(f"{live_server.url}/children/{child.id}")
     expect(page.locator("#sync-status")).to_contain_text("Offline")  # the phone's copy
-    assert eventually(lambda: user_fact(page, "offline_reads"))
-    read = user_fact(page, "offline_reads")[0]
+    assert eventually(lambda: offline_reads(page))
+    read = offline_reads(page)[0]  # stored encrypted (and sealed to the server)
     assert read["child_id"] == child.id
+    assert all(set(entry) == {"sealed", "box"} for entry in user_fact(page, "offline_reads"))
     assert offline_reads_of(live_server, child.id) == []
 
     browser_context.set_offline(False)  # the next sync carries the read

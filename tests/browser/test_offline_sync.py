@@ -27,9 +27,11 @@ def attempts(page) -> int:
 
 
 def pause_the_phones_clock(page) -> None:
-    """From here on the page's timers fire only when the test moves its clock."""
+    """From here on the page's timers fire only when the test moves its clock (one second on:
+    Playwright for Python takes the time in seconds — in milliseconds it jumped 57,000 years
+    ahead, which the app's auto-lock now notices)."""
     now_ms = page.evaluate("() => Date.now()")
-    page.clock.pause_at(now_ms + 1000)
+    page.clock.pause_at((now_ms + 1000) / 1000)
 
 
 def test_the_server_back_with_the_page_open_sends_within_5_s(page, live_server) -> None:

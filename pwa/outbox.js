@@ -72,13 +72,18 @@ globalThis.OpsporStore = (() => {
         try { opaque = await Codec.keyOf(ctx.keys, store, key); } catch (error) { if (Codec.isLocked(error)) return undefined; throw error; }
         return Codec.decode(ctx, store, opaque, await db(store, "readonly", (s) => request(s.get(opaque))));
       },
+      // Locked (or never protected), a version is not kept and nothing named can be deleted
+      // (nothing was kept under a name); other writes throw OpsporCodec.Locked.
       put: async (store, key, value) => {
         const ctx = await context(userId);
+        if (!ctx.keys && store === "versions" && !String(key).startsWith(Codec.OPAQUE)) return undefined;
         const [opaque, raw] = await Promise.all([Codec.keyOf(ctx.keys, store, key), Codec.encode(ctx, store, key, value)]);
         return db(store, "readwrite", (s) => request(s.put(raw, opaque)));
       },
       delete: async (store, key) => {
-        const opaque = await Codec.keyOf((await context(userId)).keys, store, key);
+        const ctx = await context(userId);
+        if (!ctx.keys && store !== "facts" && !String(key).startsWith(Codec.OPAQUE)) return undefined;
+        const opaque = await Codec.keyOf(ctx.keys, store, key);
         return db(store, "readwrite", (s) => request(s.delete(opaque)));
       },
       all: async (store) => {

@@ -9,11 +9,14 @@
 5. "Hent til offline" twice in the browser: bytes (CDP) and seconds, the second with nothing changed.
 4. Compressed bytes a phone downloads before it can work offline (shell, forms, 25 children).
 
-Run: `.venv/bin/python -m bench.offline`
+Run: `.venv/bin/python -m bench.offline` (`--sync-only [--repeat N]
+[--postgresql]`: only 3., N times)
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from datetime import timedelta
 
@@ -165,7 +168,15 @@ def measure_sync(page, context, base_url: str, child_ids: list[str], count: int 
         sent_bytes.append(len(request.post_data_buffer or b"") + line + headers)
         route.continue_()
 
+    requests = []
+
+    def finished(request) -> None:
+        if "/api/sync" in request.url:
+            requests.append(request)
+
+    page.on("requestfinished", finished)
     context.route("**/api/sync", count_bytes)
+    start_wall = time.time()
     start = time.perf_counter()
     context.set_offline(False)
     while outbox_count(page):
@@ -173,6 +184,8 @@ def measure_sync(page, context, base_url: str, child_ids: list[str], count: int 
         if time.perf_counter() - start > 300:
             break
     elapsed = time.perf_counter() - start
+    page.evaluate("0")  # the last answer's events reach this side
+    page.remove_listener("requestfinished", finished)
     context.unroute("**/api/sync")
     return {
         "records": count,
@@ -181,6 +194,33 @@ def measure_sync(page, context, base_url: str, child_ids: list[str], count: int 
         "bytes_sent": sum(sent_bytes),
         "json_bytes": json_bytes,
         "requests": len(sent_bytes),
+        **wire_breakdown(requests, start_wall, elapsed),
+    }
+
+
+def wire_breakdown(requests: list, start_wall: float, elapsed: float) -> dict:
+    """Where a delivery's seconds went, from the browser's own timing of each POST /api/sync:
+    until the first request left (the phone noticing the network and reading its outbox), the
+    time with at least one request waiting for its answer (the server and the wire), and the
+    rest (the phone between and after the answers: JSON, IndexedDB writes, status updates)."""
+    spans = []
+    for request in requests:
+        timing = request.timing  # milliseconds; startTime since the epoch, the rest after it
+        begin = timing["startTime"] / 1000 - start_wall
+        end = begin + max(timing["responseEnd"], 0) / 1000
+        spans.append((begin, end, max(timing["responseStart"] - timing["requestStart"], 0) / 1000))
+    spans.sort()
+    on_wire, reach = 0.0, 0.0
+    for begin, end, _ in spans:
+        if end > reach:
+            on_wire += end - max(begin, reach)
+            reach = end
+    first = spans[0][0] if spans else elapsed
+    return {
+        "until_first_request": first,
+        "awaiting_answers": on_wire,
+        "phone_otherwise": max(elapsed - first - on_wire, 0.0),
+        "waits": [round(wait, 2) for _, _, wait in spans],
     }
 
 
@@ -229,7 +269,48 @@ def measure_download(base_url: str) -> dict:
     }
 
 
+def sync_only(repeat: int, kind: str = "sqlite") -> None:
+    """Only the delivery of 100 and 1,000 queued records, `repeat` times each, with where the
+    seconds went (`--sync-only`): for measuring the sync path on a shared machine."""
+    with bench_server(kind) as server:
+        grow_caseload_to(server, HEALTH_VISITOR, 25)
+        with server_database(server) as db:
+            from backend.people.models import Caseload, User
+
+            user = db.exec(select(User).where(User.username == HEALTH_VISITOR)).one()
+            child_ids = [c.child_id for c in db.exec(select(Caseload).where(Caseload.user_id == user.id))]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(**PHONE)
+            page = context.new_page()
+            sign_in(page, server.url, HEALTH_VISITOR)
+            download_for_offline(page, server.url)
+            page.goto(server.url + "/outbox")
+            measure_sync(page, context, server.url, child_ids, count=20)  # warm up
+            for _ in range(repeat):
+                for count in (100, 1000):
+                    print_sync(measure_sync(page, context, server.url, child_ids, count=count))
+            browser.close()
+
+
+def print_sync(each: dict) -> None:
+    print(
+        f"  sync: {each['records']} queued records delivered in {each['seconds']:.2f} s "
+        f"({each['per_second']:.0f} records/s), {each['bytes_sent']:,} bytes sent in {each['requests']} "
+        f"requests = {each['bytes_sent'] / each['json_bytes']:.2f}× the items' JSON "
+        f"(target ≤ 1 s for 100, ≤ 5 s for 1,000, ≤ 1.2×); until the first request "
+        f"{each['until_first_request']:.2f} s, awaiting answers {each['awaiting_answers']:.2f} s "
+        f"(each request's wait for its first byte: {each['waits']}), the phone otherwise "
+        f"{each['phone_otherwise']:.2f} s; load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+
+
 def main() -> None:
+    if "--sync-only" in sys.argv:
+        repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 3
+        sync_only(repeat, "postgresql" if "--postgresql" in sys.argv else "sqlite")
+        return
     with bench_server("sqlite") as server:
         grow_caseload_to(server, HEALTH_VISITOR, 25)
         download = measure_download(server.url)
@@ -265,12 +346,7 @@ def main() -> None:
         f"p95 {opening['p95']:.0f} ms over {opening['n']} loads (target < 300 ms)"
     )
     for each in (sync, sync_1000):
-        print(
-            f"  sync: {each['records']} queued records delivered in {each['seconds']:.2f} s "
-            f"({each['per_second']:.0f} records/s), {each['bytes_sent']:,} bytes sent in {each['requests']} "
-            f"requests = {each['bytes_sent'] / each['json_bytes']:.2f}× the items' JSON "
-            f"(target ≤ 1 s for 100, ≤ 5 s for 1,000, ≤ 1.2×)"
-        )
+        print_sync(each)
     first, second = redownload["first"], redownload["second"]
     print(
         f"  'Hent til offline' in the browser: first {first['bytes']:,.0f} bytes "

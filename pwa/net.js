@@ -110,8 +110,11 @@ globalThis.OpsporNet = (() => {
           outcome.needsLogin = meaning === "login";
           outcome.unreachable = answer.status === 0;  // no answer at all (sync.js then probes)
           const now = new Date().toISOString();
+          // No answer: the write may have landed. Should the author save the record again, the
+          // newer write goes after this one (`unanswered`, see queue() in outbox.js).
           await store.batch(batch.flatMap((item) => [["put", "outbox", item.record_id,
-            { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now }],
+            { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now,
+              ...(item.locked ? {} : { unanswered: answer.status === 0 ? item.unconfirmed || item.envelope : item.unanswered }) }],
           ...(item.locked ? [] : [["unconfirmed", "outbox", item.record_id, item.unconfirmed || item.envelope]])]),
           new Map(batch.map((item) => [item.record_id, item])));
           return;

@@ -171,7 +171,7 @@ globalThis.OpsporStore = (() => {
       const pending = earlier && !earlier.locked && earlier.state === "pending";
       const base = pending ? earlier.base_version : Math.max(item.base_version || 0, known || 0) || null;
       const entry = { ...rebased(item, base), first_saved_at: pending ? earlier.first_saved_at : item.saved_at,
-        state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed : undefined };
+        state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed || earlier.unanswered : undefined };
       const encoded = await Codec.encode(ctx, "outbox", item.record_id, entry);
       const done = await run(userDb(userId), USER_STORES, "outbox", "readwrite", async (s) => {
         const now = await request(s.get(key));
@@ -183,7 +183,7 @@ globalThis.OpsporStore = (() => {
     }
   }
 
-  const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base), unconfirmed: undefined,
+  const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base), unconfirmed: undefined, unanswered: undefined,
     ...(item.envelope ? { envelope: { ...item.envelope, base_version: base || null } } : {}) });
 
   function withBase(body, base) {

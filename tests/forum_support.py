@@ -110,8 +110,12 @@ def past_meeting(db: Session, forum_id: str, held_on: date, created_by_id: str) 
 def shared_case(
     db: Session, meeting_id: str, child_id: str, unit_id: str, by: str, shared: bool = True
 ) -> str:
-    """A named case put straight into the table (the tests of the access policy need old meetings)."""
+    """A named case put straight into the table (the tests of the access policy need old meetings),
+    resting on the parents' consent to the forum as a case added through the agenda does."""
+    meeting = db.get(ForumMeeting, meeting_id)
+    consent = give_forum_consent(db, child_id, meeting.forum_id, unit_id, by)
     case = ForumCase(
+        consent_id=consent.id,
         meeting_id=meeting_id,
         child_id=child_id,
         unit_id=unit_id,

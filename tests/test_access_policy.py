@@ -206,6 +206,25 @@ def test_a_cancelled_meeting_gives_no_access(client, db, partner_children) -> No
     assert client.get(f"/api/children/{children['in_agenda']}").status_code == 404
 
 
+@pytest.mark.parametrize("scope_of", ["forum", "meeting"])
+def test_a_withdrawn_consent_ends_the_partners_access(client, db, partner_children, scope_of) -> None:
+    """Issue 16: the partner reads a child only while the parents' consent the case rests on holds —
+    a withdrawal recorded after the case was put on the agenda (of the forum, or of the meeting)
+    ends it at once."""
+    from tests.forum_support import give_forum_consent
+
+    world, children = partner_children
+    login(client, "raadgiver-test", code=pyotp.TOTP(world.partner_secret).now())
+    assert client.get(f"/api/children/{children['in_agenda']}").status_code == 200
+    scope_id = world.forum_id if scope_of == "forum" else world.meeting_id
+    unit_id = unit_named(db, "Børnehuset Solsikken").id
+    give_forum_consent(db, children["in_agenda"], scope_id, unit_id, world.leader_id, state="withdrawn")
+    db.commit()
+    assert client.get(f"/api/children/{children['in_agenda']}").status_code == 404
+    assert client.get(f"/children/{children['in_agenda']}").status_code == 404
+    assert client.get("/api/children").json() == []
+
+
 def test_a_partners_children_page_lists_the_in_agenda_children(client, db, partner_children) -> None:
     """Issue 16: the partner's /children page lists what /api/children lists (one policy)."""
     from sqlmodel import select

@@ -103,3 +103,42 @@ def test_the_consent_form_offers_the_forum_as_what_the_consent_covers(client, db
     child = world.children[0]
     page = client.get(f"/forms/consent?child={child}&kind=meeting&scope={world.forum_id}").text
     assert f'value="{world.forum_id}" selected' in page and "Drøftelse i Ressourceteam Solsikken" in page
+
+
+def test_i_dag_shows_each_members_coming_forum_meeting_with_its_cases(client, db, world) -> None:
+    """Issue 17: "I dag" shows the cases for the next forum meeting — the forum, the date and the
+    number of cases, linking the agenda, for its members only, and naming no child."""
+    from backend.people.forum_models import ForumMember
+    from backend.people.models import Child
+    from tests.forum_support import shared_case, user_named
+
+    unit_id = unit_named(db, "Børnehuset Solsikken").id
+    for child_id in world.children[:2]:
+        shared_case(db, world.meeting_id, child_id, unit_id, world.leader_id)
+    far = ForumMeeting(
+        forum_id=world.forum_id,
+        held_on=today() + timedelta(days=30),
+        status="planned",
+        created_by_id=world.leader_id,
+    )
+    db.add(far)
+    db.add(ForumMember(forum_id=world.forum_id, user_id=user_named(db, "demo-paedagog").id, role="internal"))
+    db.commit()
+    names = [db.get(Child, child_id).name for child_id in world.children[:2]]
+
+    login(client, "demo-paedagog")
+    page = client.get("/").text
+    card = page[page.index("Ressourceteam Solsikken") :]
+    card = card[: card.index("</li>")]
+    assert "2 sager på dagsordenen" in card and "Personalestuen" in card
+    assert f'href="/forums/meetings/{world.meeting_id}"' in card
+    assert f"/forums/meetings/{far.id}" not in page  # only the next meeting within two weeks
+    assert not any(name in card for name in names)
+
+    db.get(ForumMeeting, world.meeting_id).status = "cancelled"
+    db.commit()
+    assert "Ressourceteam Solsikken" not in client.get("/").text  # the next is a month away
+
+    client.post("/logout", data=_csrf(client))
+    login(client, "demo-dagplejer")  # not a member of the forum
+    assert "Ressourceteam Solsikken" not in client.get("/").text

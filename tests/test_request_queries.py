@@ -18,8 +18,9 @@ from tests.test_leader_overview import count_queries
 #: sends its BEGIN outside these counts too). Before issue 21: 10, 9, 14, 12 and 13; then 5, 5,
 #: 8, 8 and 9 (the devices a request names read on their own). "I dag" reads one more since
 #: issue 15: what the caller sent to parents (with the guardians' and children's names and the
-#: access rule, in that one statement).
-LIMITS = {"today": 5, "caseload": 4, "child page": 7, "child json": 7, "record write": 8}
+#: access rule, in that one statement), and one more since issue 17's forum card: the caller's
+#: coming forum meetings (a second only when there is one, for its cases' count).
+LIMITS = {"today": 6, "caseload": 4, "child page": 7, "child json": 7, "record write": 8}
 
 
 def _grow(client, db, world: dict, count: int) -> None:

@@ -246,3 +246,40 @@ def test_a_new_secret_key_gives_a_new_sealing_key_and_refuses_what_the_old_one_s
     results = client.post("/api/sync", json={"items": [envelope, fresh]}).json()["results"]
     assert [(r["status"], r.get("code")) for r in results] == [(422, "sealed"), (201, None)]
     assert [e.detail["reason"] for e in events(db, "sync.sealed_refused")] == ["kid"]
+
+
+def test_sealed_items_decided_one_by_one_after_a_race_answer_alike(client, demo, db, monkeypatch) -> None:
+    """When the database refuses the batch's one savepoint (here: a record stored by another
+    request meanwhile), each item is decided again on its own: the sealed ones too, and the one
+    that cannot be opened is still its own 422, audited once."""
+    from backend.records.service import LookedUp
+
+    login(client, "demo-sundhedsplejerske")
+    recipient = client.get("/api/sync/key").json()
+    child = _child(db)
+    raced = _note(child.id, "Sendt to gange på én gang")
+    assert client.post("/api/sync", json={"items": [raced]}).json()["results"][0]["status"] == 201
+    looked_up_existing = LookedUp.existing
+
+    def not_there_yet(self, db_, record_id):
+        if record_id == raced["id"] and record_id in self.records:
+            self.records.pop(record_id)
+            return None
+        return looked_up_existing(self, db_, record_id)
+
+    monkeypatch.setattr(LookedUp, "existing", not_there_yet)
+    before, after = _note(child.id, "Før"), _note(child.id, "Efter")
+    sealed = phone_seals(recipient, [before, raced, after])
+    refused_before = _writes(422)
+    body = {"items": [sealed[0], sealed[1], {"sealed": {"v": 2}}, sealed[2]]}
+    results = client.post("/api/sync", json=body).json()["results"]
+    assert [(r["id"], r["status"]) for r in results] == [
+        (before["id"], 201),
+        (raced["id"], 200),
+        (None, 422),
+        (after["id"], 201),
+    ]
+    assert results[2]["code"] == "sealed"
+    assert _writes(422) == refused_before + 1
+    assert [e.detail for e in events(db, "sync.sealed_refused")] == [{"kind": "item", "reason": "form"}]
+    assert _stored(db, before["id"]) and _stored(db, after["id"])

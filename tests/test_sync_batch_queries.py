@@ -15,7 +15,7 @@ from backend.audit import AuditEvent
 from backend.domain.dates import today
 from backend.records.models import Record
 from backend.records.service import LookedUp
-from tests.support import child_aged, login
+from tests.support import child_aged, login, moved_child, unit_named, user_named
 from tests.test_leader_overview import count_queries
 
 #: Statements per new note at most: its record_version INSERT (the records go in one executemany;
@@ -106,3 +106,20 @@ def test_a_record_stored_by_someone_else_meanwhile_is_decided_again(client, demo
     events = db.exec(select(AuditEvent).where(AuditEvent.action == "record.create")).all()
     created = [e.object_id for e in events]
     assert sorted(created) == sorted([raced["id"], before["id"], after["id"]])  # each once
+
+
+def test_writes_kept_for_one_leader_name_the_receiver_from_one_look_up(client, demo, db) -> None:
+    """A phone back after its child moved: every queued note is kept for the leader (202) and
+    each result names the leader and unit, read once for the batch, not once per item."""
+    login(client, "demo-sundhedsplejerske")
+    moved = moved_child(db)
+    items = [_note(moved.id, f"Skrevet offline {i}") for i in range(40)]
+    with count_queries() as statements:
+        response = client.post("/api/sync", json={"items": items})
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [202] * 40
+    hv = unit_named(db, "Sundhedsplejen Nord")
+    leader = user_named(db, "demo-leder").display_name
+    assert {(r["kept_for"]["leader"], r["kept_for"]["unit_id"]) for r in results} == {(leader, hv.id)}
+    leader_look_ups = [s for s in statements if "roleassignment.role =" in s.lower()]
+    assert len(leader_look_ups) == 1, len(leader_look_ups)

@@ -20,10 +20,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, func, or_
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, column, exists, func, or_, table
 from sqlmodel import Session, select
 
-from backend.domain.forums import access_from
+from backend.db import JSONType
+from backend.domain.consent import ConsentFact, fact_of
+from backend.domain.forums import access_from, consent_holds
 from backend.domain.settings import load_settings
 from backend.people.forum_models import ForumCase, ForumMeeting, ForumMember
 from backend.people.models import (
@@ -247,7 +249,8 @@ def forum_access_days(db: Session, municipality_id: str) -> int:
 def partner_cases(
     db: Session, scope: Scope, on: date, child_id: str | None = None
 ) -> list[tuple[Child, ForumCase, ForumMeeting]]:
-    """The named cases a partner may read on `on` (all, or one child's), meeting by meeting."""
+    """The named cases a partner may read on `on` (all, or one child's), meeting by meeting —
+    only while the parents' consent the case rests on holds (a withdrawal ends the access)."""
     if not scope.is_partner or (child_id is not None and not is_id(child_id)):
         return []
     query = _PARTNER_CASES
@@ -258,7 +261,35 @@ def partner_cases(
         "municipality_id": scope.municipality_id,
         "from_on": access_from(on, forum_access_days(db, scope.municipality_id)),
     }
-    return list(db.exec(query, params=params))
+    rows = list(db.exec(query, params=params))
+    facts = _consent_facts(db, sorted({child.id for child, _case, _meeting in rows}))
+    return [
+        (child, case, meeting)
+        for child, case, meeting in rows
+        if consent_holds(facts.get(child.id, []), meeting.id, meeting.forum_id)
+    ]
+
+
+# The final consent records of children, read as plain columns of the `record` table: the
+# records package asks this policy, so the policy does not import its models.
+_RECORD = table("record", column("child_id"), column("type"), column("status"), column("data", JSONType))
+
+
+def _consent_facts(db: Session, child_ids: list[str]) -> dict[str, list[ConsentFact]]:
+    """Every final consent decision of these children (one query), by child."""
+    facts: dict[str, list[ConsentFact]] = {}
+    if not child_ids:
+        return facts
+    rows = db.exec(
+        select(_RECORD.c.child_id, _RECORD.c.data).where(
+            _RECORD.c.type == "consent", _RECORD.c.status == "final", _RECORD.c.child_id.in_(child_ids)
+        )
+    )
+    for child_id, data in rows:
+        fact = fact_of(data)
+        if fact is not None:
+            facts.setdefault(child_id, []).append(fact)
+    return facts
 
 
 def partner_children(db: Session, scope: Scope, on: date) -> list[Child]:

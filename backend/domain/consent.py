@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from backend.domain.dates import COPENHAGEN
 from backend.domain.messages import N_
 
 #: The consent that lets a transition description reach the receiving unit.
@@ -42,6 +43,20 @@ class ConsentFact:
     scope: str
     state: str
     decided_at: datetime
+
+
+def fact_of(data: object) -> ConsentFact | None:
+    """A final consent record's data as a decision (None when a field is missing or unreadable);
+    a time without a zone is Copenhagen time."""
+    if not isinstance(data, dict) or not all(data.get(k) for k in ("kind", "scope", "state", "decided_at")):
+        return None
+    try:
+        decided_at = datetime.fromisoformat(str(data["decided_at"]))
+    except ValueError:
+        return None
+    if decided_at.tzinfo is None:
+        decided_at = decided_at.replace(tzinfo=COPENHAGEN)
+    return ConsentFact(str(data["kind"]), str(data["scope"]), str(data["state"]), decided_at)
 
 
 def current_state(facts: Iterable[ConsentFact], kind: str, scope: str) -> str | None:

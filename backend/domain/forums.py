@@ -3,9 +3,12 @@ a partner may read a named case."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from backend.domain.consent import ConsentFact, current_state
 from backend.domain.messages import N_
 
 KINDS: dict[str, str] = {
@@ -34,6 +37,25 @@ PREPARATION_FIELDS: dict[str, str] = {
 CONSENT_KIND = "meeting"
 DEFAULT_ACCESS_DAYS = 14
 TEXT_MAX = 2000
+
+
+def consent_holds(facts: Iterable[ConsentFact], meeting_id: str, forum_id: str) -> bool:
+    """Whether a named case still rests on the parents' consent: the latest decision about the
+    meeting — or, when there is none, about the forum — is `given` (a withdrawal or refusal after
+    the case was put on the agenda ends it)."""
+    facts = list(facts)
+    for scope_id in (meeting_id, forum_id):
+        state = current_state(facts, CONSENT_KIND, scope_id)
+        if state is not None:
+            return state == "given"
+    return False
+
+
+def participants_version(participants: list[dict[str, str]]) -> int:
+    """A number that changes whenever the forum's participants change (name, title or role): the
+    parents decide about exactly the participants they read."""
+    text = "\n".join(f"{p.get('name', '')}|{p.get('title', '')}|{p.get('role', '')}" for p in participants)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
 
 
 def partner_may_read(

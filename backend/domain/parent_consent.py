@@ -117,5 +117,6 @@ RECEIPT_ABOUT: dict[str, str] = {
     "transition_handover": N_("Det gælder overleveringen af overgangsbeskrivelsen til %(unit)s."),
     "meeting": N_("Det gælder formålet med dialogmødet og dem, der deltager."),
 }
+RECEIPT_ABOUT_FORUM = N_("Det gælder drøftelsen i %(forum)s og dem, der deltager.")
 RECEIPT_WITHDRAW = N_("I kan altid trække samtykket tilbage med dette link:")
 RECEIPT_FOOTER = N_("Med venlig hilsen Opspor. Denne e-mail kan ikke besvares.")

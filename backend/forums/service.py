@@ -355,6 +355,9 @@ class CasePage:
     forum: Forum
     staff_side: bool
     child_name: str | None
+    #: A named case whose consent no longer holds (withdrawn or refused after it was put on the
+    #: agenda): partners no longer read it, and the page says so.
+    consent_withdrawn: bool = False
 
 
 def case_page(db: Session, scope: Scope, audit: AuditTrail, case_id: str, on: date) -> CasePage | None:
@@ -381,7 +384,8 @@ def case_page(db: Session, scope: Scope, audit: AuditTrail, case_id: str, on: da
         audit.add("forum.case.read", "forum_case", case.id, case.child_id)
     elif not staff_side and case.shared_at is None:
         return None
-    return CasePage(case, meeting, forum, staff_side, child_name)
+    withdrawn = case.child_id is not None and forum_consent(db, case.child_id, forum, meeting) is None
+    return CasePage(case, meeting, forum, staff_side, child_name, withdrawn)
 
 
 # --- agenda cases -----------------------------------------------------------------------------

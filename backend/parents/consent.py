@@ -1,7 +1,8 @@
 """The parent's consent page and "What we agreed" (issue 15), behind an invitation's session.
 
 - `part_details` — what the page shows: for `consent` exactly the version of the transition
-  description that would be handed over (or a meeting's purpose and participants); for
+  description that would be handed over (or a meeting's purpose and participants, or a forum's
+  purpose and participants as they stand now — `parents/forum_consent.py`); for
   `agreements` only what the professional chose to share.
 - `decide_consent` — give or refuse: a final consent record attributed to the guardian (channel
   "parent link"), a receipt by e-mail when the guardian has an address, and for a consent given a
@@ -31,12 +32,16 @@ from backend.domain.consent import HANDOVER
 from backend.i18n import translations
 from backend.notify.email import queue_email
 from backend.parents.consent_models import ParentConsentLink
+from backend.parents.forum_consent import ForumView, forum_view
 from backend.parents.models import ParentInvitation
 from backend.people.models import Child, Guardian, Unit
 from backend.records.consents import latest_decision
 from backend.records.models import Record
 from backend.records.parent_consent import store_parent_consent
 from backend.records.service import store_parents_words
+
+#: What a forum consent's record keeps about the forum (carried over to a withdrawal).
+FORUM_KEYS = ("forum_id", "forum_name", "forum_kind", "participants")
 
 
 def _sha256(value: str) -> str:
@@ -74,6 +79,26 @@ class ConsentSubject:
     #: The consent record the professional prepared and invited to (a draft): the parent's
     #: decision completes it instead of making another.
     prepared: Record | None = None
+    #: A consent to a cross-disciplinary forum (or one of its meetings): `record` is then the
+    #: prepared consent record itself and `version` stands for the participants shown.
+    forum: ForumView | None = None
+
+    @property
+    def scope_id(self) -> str:
+        if self.forum is not None:
+            return self.forum.meeting_id or self.forum.id
+        return self.record.id
+
+    def derived(self) -> dict[str, Any]:
+        """What the consent record keeps about a forum: which, and exactly whom it covers."""
+        if self.forum is None:
+            return {}
+        return {
+            "forum_id": self.forum.id,
+            "forum_name": self.forum.name,
+            "forum_kind": self.forum.kind,
+            "participants": self.forum.participants,
+        }
 
 
 def consent_subject(db: Session, invitation: ParentInvitation) -> ConsentSubject | None:
@@ -86,6 +111,11 @@ def consent_subject(db: Session, invitation: ParentInvitation) -> ConsentSubject
     if found is None:
         return None
     kind, where = found
+    if kind == "meeting" and record.type == "consent" and record.unit_id == invitation.unit_id:
+        forum = forum_view(db, record, invitation.unit_id)
+        if forum is not None:
+            prepared = record if record.status == "draft" else None
+            return ConsentSubject(kind, record, forum.version, "", prepared, forum)
     subject = record
     if where == "scope":
         subject = db.get(Record, str(record.data.get("scope") or "")) if record.data.get("scope") else None
@@ -164,6 +194,8 @@ def decide_consent(
         covered_version=subject.version,
         author_id=invitation.created_by_id,
         prepared=subject.prepared,
+        scope_id=subject.scope_id,
+        extra_derived=subject.derived(),
     )
     token = secrets.token_urlsafe(rules.WITHDRAW_TOKEN_BYTES) if choice == "given" else ""
     link = ParentConsentLink(
@@ -191,6 +223,7 @@ def decide_consent(
         consent_id=record.id,
         version=subject.version,
         receipt=emailed,
+        **({"forum_id": subject.forum.id} if subject.forum is not None else {}),
     )
     return DecisionResult(True, state=choice, withdraw_url=url, emailed=emailed)
 
@@ -214,7 +247,10 @@ def _receipt(
     decided = datetime.fromisoformat(record.data["decided_at"]).strftime("%d.%m.%Y %H:%M")
     lines = [_(rules.RECEIPT_GREETING), ""]
     lines.append(_(rules.RECEIPT_DECISION[state]) % {"when": decided})
-    lines.append(_(rules.RECEIPT_ABOUT[subject.kind]) % {"unit": subject.to_unit_name or "–"})
+    if subject.forum is not None:
+        lines.append(_(rules.RECEIPT_ABOUT_FORUM) % {"forum": subject.forum.name})
+    else:
+        lines.append(_(rules.RECEIPT_ABOUT[subject.kind]) % {"unit": subject.to_unit_name or "–"})
     if url:
         lines += ["", _(rules.RECEIPT_WITHDRAW), url]
     lines += ["", _(rules.RECEIPT_FOOTER)]
@@ -243,6 +279,8 @@ class Withdrawal:
     to_unit_name: str
     decided_at: str
     language: str
+    #: The forum a forum consent covered ("" for any other consent).
+    forum_name: str = ""
 
 
 def _link_by_token(db: Session, token: str) -> ParentConsentLink | None:
@@ -278,6 +316,7 @@ def withdrawal_of(db: Session, token: str) -> Withdrawal | None:
         str(consent.derived.get("to_unit_name") or ""),
         consent.data.get("decided_at", "")[:10],
         invitation.language,
+        str(consent.derived.get("forum_name") or ""),
     )
 
 
@@ -289,7 +328,9 @@ def withdraw_consent(db: Session, audit: AuditTrail, base_url: str, token: str) 
         return found
     link = found.link
     consent = db.get(Record, link.consent_record_id)
-    subject = db.get(Record, consent.data["scope"]) if consent is not None else None
+    forum_scoped = consent is not None and bool(consent.derived.get("forum_id"))
+    # A forum consent's scope is the forum (or meeting), not a record: the consent stands in.
+    subject = consent if forum_scoped else db.get(Record, consent.data["scope"]) if consent else None
     guardian = db.get(Guardian, link.guardian_id)
     invitation = db.get(ParentInvitation, link.invitation_id)
     if consent is None or subject is None or guardian is None or invitation is None:
@@ -304,15 +345,18 @@ def withdraw_consent(db: Session, audit: AuditTrail, base_url: str, token: str) 
         typed_name=consent.data.get("evidence", {}).get("typed_name") or guardian.name,
         covered_version=consent.derived.get("scope_version"),
         author_id=invitation.created_by_id,
+        scope_id=consent.data["scope"],
+        extra_derived={k: consent.derived[k] for k in FORUM_KEYS if k in consent.derived},
     )
     link.withdrawn_at = utcnow()
     link.withdrawal_record_id = record.id
     db.add(link)
     unit = str(consent.derived.get("to_unit_name") or "")
-    subject_view = ConsentSubject(consent.data["kind"], subject, subject.version, unit)
+    forum = ForumView(consent.derived["forum_id"], found.forum_name, "", None, None) if forum_scoped else None
+    subject_view = ConsentSubject(consent.data["kind"], subject, subject.version, unit, forum=forum)
     emailed = _receipt(db, link, guardian, invitation.language, "withdrawn", subject_view, record, "")
     _audit(audit, invitation, "parent.consent_withdraw", consent_id=record.id, receipt=emailed)
-    return Withdrawal(link, "done", found.kind, unit, found.decided_at, found.language)
+    return Withdrawal(link, "done", found.kind, unit, found.decided_at, found.language, found.forum_name)
 
 
 # --- What we agreed ------------------------------------------------------------------------------

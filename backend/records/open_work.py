@@ -29,6 +29,7 @@ class WorkCard:
     place: str  # the unit's name
     count: int
     url: str
+    on: date | None = None  # a meeting's date
 
 
 @dataclass(frozen=True)

@@ -39,18 +39,21 @@ def store_parent_consent(
     author_id: str,
     decided_at: datetime | None = None,
     prepared: Record | None = None,
+    scope_id: str | None = None,
+    extra_derived: dict[str, Any] | None = None,
 ) -> Record:
     """A final consent record about `subject` (a transition or a dialogue meeting of the child),
     decided by `guardian` through their link. `covered_version` is the version the parent read
     (a handover then passes on exactly that version, never a later edit). A draft consent record
     the professional `prepared` (and invited to) is completed as a new version instead of
-    making another record."""
+    making another record. `scope_id` is what the consent covers when that is not `subject`
+    itself (a forum or a forum meeting, with `extra_derived` naming it and its participants)."""
     now = utcnow()
     decided = (decided_at or now).astimezone(COPENHAGEN).replace(tzinfo=None)
     data = ConsentData.model_validate(
         {
             "kind": kind,
-            "scope": subject.id,
+            "scope": scope_id or subject.id,
             "state": state,
             "guardian": guardian.id,
             "decided_at": decided,
@@ -72,6 +75,7 @@ def store_parent_consent(
             derived["to_unit_name"] = unit.name if unit else ""
     elif covered_version is not None:
         derived["scope_version"] = covered_version
+    derived.update(extra_derived or {})
     if prepared is not None and prepared.type == "consent" and prepared.status == "draft":
         record = prepared
         record.version += 1

@@ -130,6 +130,28 @@ def _since(value: Any, now: datetime, offline_days: int) -> datetime:
     return min(moment, now)
 
 
+@dataclass
+class _Known:
+    """What a batch's answers name, read once per batch: display names by user id and the
+    receiver of a kept write by unit (200 writes kept for one leader: one look-up, not 200)."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    receivers: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    def names_of(self, db: Any, user_ids: set[str]) -> dict[str, str]:
+        missing = {user_id for user_id in user_ids if user_id not in self.names}
+        if missing:
+            self.names.update(user_names(db, missing))
+        return self.names
+
+    def receiver(self, db: Any, unit_id: str | None) -> dict[str, Any] | None:
+        if unit_id is None:
+            return None
+        if unit_id not in self.receivers:
+            self.receivers[unit_id] = kept_for(db, unit_id)
+        return self.receivers[unit_id]
+
+
 def _decide_items(ctx: Any, items: list[Any]) -> list[dict[str, Any]]:
     """Every item decided in order, as PUT decides it. First all together: the batch's records and
     children looked up in two queries, the items decided one after another inside one savepoint
@@ -138,10 +160,11 @@ def _decide_items(ctx: Any, items: list[Any]) -> list[dict[str, Any]]:
     audit events — and each item is decided again in a savepoint of its own, so one item's
     failure never undoes another's success."""
     pairs = [(item.get("id"), item) for item in items if isinstance(item, dict)]
+    known = _Known()
     try:
         with ctx.audit.savepoint(ctx.db):
             group = replace(look_up(ctx, pairs), group=True)
-            results = [_decide_in_group(ctx, item, group) for item in items]
+            results = [_decide_in_group(ctx, item, group, known) for item in items]
             ctx.db.flush()
     except SQLAlchemyError as error:
         log.info("sync: the batch's items are decided one by one after %s", type(error).__name__)
@@ -150,17 +173,17 @@ def _decide_items(ctx: Any, items: list[Any]) -> list[dict[str, Any]]:
             metrics.record_write(result["status"])
         return results
     looked_up = look_up(ctx, pairs)
-    return [_decide_item(ctx, item, looked_up) for item in items]
+    return [_decide_item(ctx, item, looked_up, known) for item in items]
 
 
-def _decide_in_group(ctx: Any, item: Any, group: LookedUp) -> dict[str, Any]:
+def _decide_in_group(ctx: Any, item: Any, group: LookedUp, known: _Known) -> dict[str, Any]:
     if item is REFUSED:
         return _sealed_refused()
     record_id = item.get("id") if isinstance(item, dict) else None
     if not isinstance(record_id, str):
         return _without_id(record_id)
     body = {"schema": FIRST_SCHEMA, **item}  # an item that names no schema was written by the first
-    return _result_json(ctx, record_id, save_record(ctx, record_id, body, group))
+    return _result_json(ctx, record_id, save_record(ctx, record_id, body, group), known)
 
 
 def _sealed_refused() -> dict[str, Any]:
@@ -176,7 +199,7 @@ def _without_id(record_id: Any) -> dict[str, Any]:
     }
 
 
-def _decide_item(ctx: Any, item: Any, looked_up: LookedUp) -> dict[str, Any]:
+def _decide_item(ctx: Any, item: Any, looked_up: LookedUp, known: _Known) -> dict[str, Any]:
     if item is REFUSED:
         metrics.record_write(422)
         return _sealed_refused()
@@ -189,13 +212,13 @@ def _decide_item(ctx: Any, item: Any, looked_up: LookedUp) -> dict[str, Any]:
         try:
             # The item's one savepoint: its writes, its audit events and its answer's reads.
             with ctx.audit.savepoint(ctx.db):
-                return _result_json(ctx, record_id, save_record(ctx, record_id, body, looked_up))
+                return _result_json(ctx, record_id, save_record(ctx, record_id, body, looked_up), known)
         except IntegrityError:
             # Someone saved the same record at the same moment: decided again against their
             # write, once, as `save_record` does for PUT (nothing looked up in advance).
             with ctx.audit.savepoint(ctx.db):
                 again = save_record(ctx, record_id, body, LookedUp(on=today()))
-                return _result_json(ctx, record_id, again)
+                return _result_json(ctx, record_id, again, known)
     except SQLAlchemyError as error:
         # The error's text holds the statement's parameters (a note's text): never logged.
         log.error("sync: one item failed with %s; the others stand", type(error).__name__)
@@ -203,12 +226,12 @@ def _decide_item(ctx: Any, item: Any, looked_up: LookedUp) -> dict[str, Any]:
         return {"id": record_id, "status": 500, "detail": ITEM_FAILED, "errors": []}
 
 
-def _result_json(ctx: Any, record_id: str, result: SaveResult) -> dict[str, Any]:
+def _result_json(ctx: Any, record_id: str, result: SaveResult, known: _Known) -> dict[str, Any]:
     """The same answer `PUT /api/records/{id}` gives, as one result of the batch."""
     answer: dict[str, Any] = {"id": record_id, "status": result.status}
     if result.status in (200, 201):
         record = result.record
-        names = user_names(ctx.db, {record.author_id, record.updated_by_id})
+        names = known.names_of(ctx.db, {record.author_id, record.updated_by_id})
         answer["record"] = record_json(record, names)
         if result.status == 200 and result.detail:
             answer["detail"] = result.detail
@@ -217,13 +240,13 @@ def _result_json(ctx: Any, record_id: str, result: SaveResult) -> dict[str, Any]
     answer["errors"] = result.errors
     if result.status == 409:
         record = result.record
-        names = user_names(ctx.db, {record.author_id, record.updated_by_id})
+        names = known.names_of(ctx.db, {record.author_id, record.updated_by_id})
         answer["current"] = record_json(record, names)
         answer["conflict_id"] = result.kept.id if result.kept else None
     if result.status == 202:
         answer["kept"] = True
         answer["kept_id"] = result.kept.id if result.kept else None
-        answer["kept_for"] = kept_for(ctx.db, result.kept.unit_id if result.kept else None)
+        answer["kept_for"] = known.receiver(ctx.db, result.kept.unit_id if result.kept else None)
     return answer
 
 

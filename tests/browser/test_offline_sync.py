@@ -455,6 +455,61 @@ def test_a_record_saved_again_while_its_batchs_answer_is_lost_lands_as_a_clean_u
     assert outbox_items(page) == []
 
 
+def test_a_record_saved_again_after_its_answer_was_lost_lands_as_a_clean_update(
+    page, browser_context, live_server
+) -> None:
+    """The server stores a draft, its answer is lost, and the phone has marked the write as still
+    waiting (no network now). Only then does the author save the record again: the phone cannot
+    know whether the first write landed, so it sends it again first (a replay) and the newer
+    write updates version 1 — before, the newer write went with no base version and came back
+    as a conflict with the author's own draft."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from backend.records.models import KeptWrite
+
+    with server_database(live_server) as db:
+        child = child_named(db, "Agnes")
+    new_records = NewRecords(live_server, child.id)
+    sign_in(page, live_server.url, HEALTH_VISITOR)
+    download_for_offline(page, live_server.url)
+    browser_context.set_offline(True)
+    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
+    text = page.get_by_label("Hvad så eller hørte du?")
+    text.fill("Første kladde")
+    page.get_by_role("button", name="Gem kladde").click()
+    expect(page.get_by_text("Kladden er gemt på telefonen – sendes når der er net.")).to_be_visible()
+
+    held = []
+
+    def lose_first_answer(route) -> None:
+        if route.request.method == "POST" and not held:
+            held.append((route, route.fetch()))  # the server stores the draft; its answer is lost
+        else:
+            route.continue_()
+
+    browser_context.route("**/api/sync", lose_first_answer)
+    browser_context.set_offline(False)
+    assert eventually(lambda: page.evaluate("() => 1") and held, timeout=15)  # lets the route run
+    assert [r.version for r in new_records()] == [1]
+    browser_context.set_offline(True)  # the connection drops with the answer on its way
+    held[0][0].abort("connectionreset")
+    assert eventually(lambda: outbox_items(page)[0].get("attempts", 0) >= 1, timeout=15)  # handled
+
+    text.fill("Anden kladde, gemt efter at svaret gik tabt")
+    page.get_by_role("button", name="Gem kladde").click()
+    assert eventually(lambda: "Anden kladde" in str(outbox_items(page)), timeout=15)
+    browser_context.set_offline(False)
+
+    expect(page.locator("#sync-status")).to_contain_text("Alt er sendt", timeout=45_000)
+    assert [(r.version, r.data["text"]) for r in new_records()] == [
+        (2, "Anden kladde, gemt efter at svaret gik tabt")
+    ]
+    with server_database(live_server) as db:
+        assert db.exec(select(func.count()).select_from(KeptWrite)).one() == 0
+    assert outbox_items(page) == []
+
+
 def test_ret_refused_again_online_then_saved_leaves_nothing_to_resolve(
     page, browser_context, live_server
 ) -> None:

@@ -141,3 +141,62 @@ def test_a_parent_consents_in_arabic_withdraws_and_reads_the_agreements(phone, l
     expect(page.get_by_role("heading", name="Tak", exact=True)).to_be_visible()
     _checked(page)
     assert page.errors == []
+
+
+def test_a_parent_reads_a_forums_participants_in_english_and_consents(phone, live_server) -> None:
+    """Issue 16: the forum consent on the parent's phone — which forum, what for, who takes part
+    (the partner with their title), in English; axe 0 serious, no JavaScript, fits the screen."""
+    engine = create_engine(live_server.env["OPSPOR_DATABASE_URL"])
+    with engine.connect() as connection:
+        forum_id, unit_id = connection.execute(
+            text("SELECT forum.id, unit.id FROM forum, unit WHERE forum.name = :f AND unit.name = :u"),
+            {"f": "Ressourceteam Børnehuset Solsikken", "u": "Børnehuset Solsikken"},
+        ).one()
+        child_id, guardian_id = connection.execute(
+            text(
+                "SELECT child.id, guardian.id FROM child "
+                "JOIN placement ON placement.child_id = child.id "
+                "JOIN guardian ON guardian.child_id = child.id "
+                "WHERE placement.unit_id = :unit AND placement.ends_on IS NULL ORDER BY child.name LIMIT 1"
+            ),
+            {"unit": unit_id},
+        ).one()
+        partner = connection.execute(
+            text("SELECT display_name FROM app_user WHERE username = 'demo-raadgiver'")
+        ).scalar_one()
+    engine.dispose()
+    staff = httpx.Client(base_url=live_server.url)
+    try:
+        login = staff.post("/api/session", json={"username": "demo-leder", "password": "demo"})
+        staff.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+        consent_id = "7d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f40"
+        body = {
+            "type": "consent",
+            "child_id": child_id,
+            "base_version": None,
+            "status": "draft",
+            "data": {"kind": "meeting", "scope": forum_id},
+        }
+        assert staff.put(f"/api/records/{consent_id}", json=body).status_code == 201
+        invitation = _invite(staff, consent_id, guardian_id, "consent")
+    finally:
+        staff.close()
+
+    page = phone
+    page.goto(invitation["url"])
+    page.get_by_label("Kode").fill(invitation["code"])
+    page.get_by_role("button", name="Åbn").click()
+    expect(page.locator("#text")).to_contain_text("Ressourceteam Børnehuset Solsikken")
+    _checked(page)
+    page.get_by_role("button", name="English").click()
+    heading = page.get_by_role("heading", name="Resource team: Ressourceteam Børnehuset Solsikken")
+    expect(heading).to_be_visible()
+    expect(page.locator("#text")).to_contain_text(f"{partner} · Forebyggende rådgiver · Partner")
+    expect(page.locator("#text")).to_contain_text("how your child can best be supported")
+    _checked(page)
+    page.locator("#choice-given").check()
+    page.locator("#typed-name").fill("Mother")
+    page.locator("form.stack button[type=submit]").click()
+    expect(page.locator(".link-box a")).to_be_visible()
+    _checked(page)
+    assert page.errors == []

@@ -143,12 +143,19 @@ def test_turning_reminders_on_sending_a_test_and_turning_them_off(browser_contex
 
         page.get_by_role("button", name="Send en prøvebesked").click()
         expect(status).to_have_text("Prøvebeskeden er sendt.")
+
+        def test_messages() -> list[dict]:
+            # The server's own reminder job may push this new subscription too (its tasks are due):
+            # the test message is picked out by its title, and must come exactly once.
+            messages = [receiver.decrypt(item) for item in receiver.of("phone")]
+            return [message for message in messages if message["title"] == "Påmindelser er slået til"]
+
         deadline = time.monotonic() + 10
-        while not receiver.of("phone") and time.monotonic() < deadline:
+        while not test_messages() and time.monotonic() < deadline:
             time.sleep(0.1)
-        (item,) = receiver.of("phone")
-        message = receiver.decrypt(item)
-        assert message["title"] == "Påmindelser er slået til" and message["url"] == "/tasks"
+        time.sleep(0.5)  # a second copy would follow the first at once
+        (message,) = test_messages()
+        assert message["url"] == "/tasks"
 
         shown = deliver_push_to_service_worker(browser_context, page, live_server.url, message)
         assert shown == [[message["title"], message["body"], "/tasks"]]

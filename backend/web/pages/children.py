@@ -12,12 +12,13 @@ from backend.domain.dates import today
 from backend.domain.forums import PREPARATION_FIELDS
 from backend.domain.wellbeing import AREAS
 from backend.forums.service import partner_child, partner_children_list
-from backend.parents.pages import child_with_parents, today_with_parents
+from backend.parents.pages import child_with_parents
 from backend.records.access import incoming_child, records_of_child
 from backend.records.pages import caseload_view
 from backend.records.registry import LABELS, types_for
 from backend.records.rounds import child_history
 from backend.records.views import user_names
+from backend.today import start_page
 from backend.web.conditional import Conditional
 from backend.web.context import SignedIn
 from backend.web.menu import start_of
@@ -31,7 +32,7 @@ def today_page(ctx: SignedIn) -> Response:
     start = start_of(ctx)
     if start != "/":
         return RedirectResponse(start, status_code=303)
-    page = today_with_parents(ctx.db, ctx.scope, ctx.audit, today())
+    page = start_page(ctx.db, ctx.scope, ctx.audit, today())
     view = page.view
     return render(
         ctx.request,

@@ -240,3 +240,117 @@ def test_a_consent_to_the_forums_next_meeting_shows_its_date_and_covers_that_mee
     db.expire_all()
     assert db.get(Record, prepared["id"]).data["scope"] == world.meeting_id
     assert _add_named_case(client, world, child.id).status_code == 303
+
+
+def _new_partner(db, world, username: str, name: str) -> tuple[str, str]:
+    """A partner added to the forum (after the parents decided): their user id and TOTP secret."""
+    from backend.auth.passwords import hash_password
+    from backend.people.forum_models import Forum, ForumMember
+    from backend.people.models import Role, RoleAssignment, User
+    from tests.support import give_totp
+
+    forum = db.get(Forum, world.forum_id)
+    user = User(
+        municipality_id=forum.municipality_id,
+        username=username,
+        display_name=name,
+        password_hash=hash_password("demo"),
+    )
+    db.add(user)
+    db.flush()
+    db.add(RoleAssignment(user_id=user.id, role=Role.partner, unit_id=forum.unit_ids[0]))
+    db.add(ForumMember(forum_id=forum.id, user_id=user.id, role="partner", title="Psykolog, PPR"))
+    db.commit()
+    return user.id, give_totp(db, user.id)
+
+
+def _partner(app, username: str, secret: str):
+    partner = parent_client(app)
+    login(partner, username, code=pyotp.TOTP(secret).now())
+    return partner
+
+
+def test_a_partner_added_after_the_consent_reads_the_case_only_once_the_parents_covered_them(
+    client, app, db, world
+) -> None:
+    child, guardian, prepared, invitation = _invite_to_forum(client, db, world)
+    parent, page = signed_in_parent(app, invitation)
+    assert _decide(parent, invitation, page, "given").status_code == 200
+    added = _add_named_case(client, world, child.id)
+    assert added.status_code == 303, added.text
+    case_url = added.headers["location"]
+    shared = client.post(
+        case_url, data={**_csrf(client), "question": "Hvordan leger hun?", "action": "share"}
+    )
+    assert shared.status_code == 303
+    db.expire_all()
+    partner_ids = [p.get("user_id") for p in db.get(Record, prepared["id"]).derived["participants"]]
+
+    # The partner the parents read about (covered) reads the child and the case.
+    covered = _partner(app, "raadgiver-test", world.partner_secret)
+    assert covered.get(f"/api/children/{child.id}").status_code == 200
+    assert covered.get(case_url).status_code == 200
+
+    # A partner added to the forum afterwards is not among the participants the parents read.
+    new_id, secret = _new_partner(db, world, "psykolog-test", "Pia Psykolog")
+    assert new_id not in partner_ids
+    newcomer = _partner(app, "psykolog-test", secret)
+    assert newcomer.get(f"/api/children/{child.id}").status_code == 404
+    assert newcomer.get(f"/children/{child.id}").status_code == 404
+    assert newcomer.get(case_url).status_code == 404
+    assert child.id not in [c["id"] for c in newcomer.get("/api/children").json()]
+    for url in ("/forums", f"/forums/meetings/{world.meeting_id}"):
+        seen = newcomer.get(url)
+        assert seen.status_code == 200 and child.name not in seen.text and case_url not in seen.text
+    assert child.name in covered.get(f"/forums/meetings/{world.meeting_id}").text
+    # The staff case page names the member not covered and offers to ask the parents again.
+    staff_page = client.get(case_url).text
+    uncovered = re.search(r'<p[^>]*id="consent-uncovered".*?</p>', staff_page, re.S).group(0)
+    assert "Ikke omfattet af forældrenes samtykke:" in uncovered and "spørg forældrene igen" in uncovered
+    assert "Pia Psykolog" in uncovered and "Rikke Rådgiver" not in uncovered
+    assert f"/forms/consent?child={child.id}&amp;kind=meeting&amp;scope={world.forum_id}" in uncovered
+
+    # A new consent whose participants include the newcomer lets them read the case.
+    again = put_record(
+        client, "consent", child.id, {"kind": "meeting", "scope": world.forum_id}, status="draft"
+    )
+    assert again.status_code == 201, again.text
+    second = invite(client, again.json()["id"], guardian.id, "consent")
+    assert second.status_code == 201, second.text
+    parent2, page2 = signed_in_parent(app, second.json())
+    assert "Pia Psykolog" in page2.text
+    assert _decide(parent2, second.json(), page2, "given").status_code == 200
+    assert newcomer.get(f"/api/children/{child.id}").status_code == 200
+    assert newcomer.get(case_url).status_code == 200
+    assert covered.get(case_url).status_code == 200
+    assert 'id="consent-uncovered"' not in client.get(case_url).text
+
+
+def test_a_consent_covers_the_participants_it_recorded_or_all_when_it_recorded_none() -> None:
+    from dataclasses import replace
+    from datetime import datetime
+
+    from backend.domain.consent import fact_of
+    from backend.domain.forums import consent_covers, covered_ids, uncovered
+
+    def fact(state: str, minute: int, covers=None):
+        data = {
+            "kind": "meeting",
+            "scope": "forum",
+            "state": state,
+            "decided_at": datetime(2026, 1, 1, 9, minute),
+        }
+        return replace(fact_of({**data, "decided_at": data["decided_at"].isoformat()}), covers=covers)
+
+    listed = covered_ids({"participants": [{"user_id": "rikke", "name": "Rikke"}, {"name": "Uden id"}]})
+    assert listed == frozenset({"rikke"}) and covered_ids({"guardian_name": "Mor"}) is None
+    assert consent_covers([fact("given", 1, listed)], "meeting", "forum", "rikke")
+    assert not consent_covers([fact("given", 1, listed)], "meeting", "forum", "pia")
+    assert consent_covers([fact("given", 1)], "meeting", "forum", "pia")  # staff form: no list
+    assert consent_covers(
+        [fact("given", 1, listed), fact("given", 2, frozenset({"pia"}))], "meeting", "forum", "pia"
+    )
+    assert not consent_covers([fact("given", 1, listed), fact("withdrawn", 2)], "meeting", "forum", "rikke")
+    members = [("rikke", "Rikke"), ("pia", "Pia")]
+    assert uncovered(members, {"participants": [{"user_id": "rikke"}]}) == ["Pia"]
+    assert uncovered(members, {}) == []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, column, exists, func, or_, table
@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from backend.db import JSONType
 from backend.domain.consent import ConsentFact, fact_of
-from backend.domain.forums import access_from, consent_holds
+from backend.domain.forums import access_from, consent_covers, covered_ids
 from backend.domain.settings import load_settings
 from backend.people.forum_models import ForumCase, ForumMeeting, ForumMember
 from backend.people.models import (
@@ -250,7 +250,9 @@ def partner_cases(
     db: Session, scope: Scope, on: date, child_id: str | None = None
 ) -> list[tuple[Child, ForumCase, ForumMeeting]]:
     """The named cases a partner may read on `on` (all, or one child's), meeting by meeting —
-    only while the parents' consent the case rests on holds (a withdrawal ends the access)."""
+    only while the parents' consent the case rests on holds (a withdrawal ends the access) and
+    covers this partner (a partner added to the forum after the parents decided is not among
+    the participants they read; a consent recorded by staff keeps no list and covers all)."""
     if not scope.is_partner or (child_id is not None and not is_id(child_id)):
         return []
     query = _PARTNER_CASES
@@ -266,28 +268,37 @@ def partner_cases(
     return [
         (child, case, meeting)
         for child, case, meeting in rows
-        if consent_holds(facts.get(child.id, []), meeting.id, meeting.forum_id)
+        if consent_covers(facts.get(child.id, []), meeting.id, meeting.forum_id, scope.user_id)
     ]
 
 
 # The final consent records of children, read as plain columns of the `record` table: the
 # records package asks this policy, so the policy does not import its models.
-_RECORD = table("record", column("child_id"), column("type"), column("status"), column("data", JSONType))
+_RECORD = table(
+    "record",
+    column("child_id"),
+    column("type"),
+    column("status"),
+    column("data", JSONType),
+    column("derived", JSONType),
+)
 
 
 def _consent_facts(db: Session, child_ids: list[str]) -> dict[str, list[ConsentFact]]:
-    """Every final consent decision of these children (one query), by child."""
+    """Every final consent decision of these children (one query), by child, with the
+    participants it covers when it recorded them."""
     facts: dict[str, list[ConsentFact]] = {}
     if not child_ids:
         return facts
     rows = db.exec(
-        select(_RECORD.c.child_id, _RECORD.c.data).where(
+        select(_RECORD.c.child_id, _RECORD.c.data, _RECORD.c.derived).where(
             _RECORD.c.type == "consent", _RECORD.c.status == "final", _RECORD.c.child_id.in_(child_ids)
         )
     )
-    for child_id, data in rows:
+    for child_id, data, derived in rows:
         fact = fact_of(data)
         if fact is not None:
+            fact = replace(fact, covers=covered_ids(derived))
             facts.setdefault(child_id, []).append(fact)
     return facts
 

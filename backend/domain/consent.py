@@ -43,6 +43,9 @@ class ConsentFact:
     scope: str
     state: str
     decided_at: datetime
+    #: The user ids the decision covers, when it recorded its participants (a forum consent
+    #: through the parents' link); None when it recorded none (a consent form filled in by staff).
+    covers: frozenset[str] | None = None
 
 
 def fact_of(data: object) -> ConsentFact | None:

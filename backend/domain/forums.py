@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from backend.domain.consent import ConsentFact, current_state
+from backend.domain.consent import ConsentFact
 from backend.domain.messages import N_
 
 KINDS: dict[str, str] = {
@@ -39,22 +39,62 @@ DEFAULT_ACCESS_DAYS = 14
 TEXT_MAX = 2000
 
 
+def _deciding(facts: Iterable[ConsentFact], meeting_id: str, forum_id: str) -> ConsentFact | None:
+    """The decision a named case rests on: the latest about the meeting — or, when there is
+    none, about the forum."""
+    facts = list(facts)
+    for scope_id in (meeting_id, forum_id):
+        relevant = [f for f in facts if f.kind == CONSENT_KIND and f.scope == scope_id]
+        if relevant:
+            return max(relevant, key=lambda f: f.decided_at)
+    return None
+
+
 def consent_holds(facts: Iterable[ConsentFact], meeting_id: str, forum_id: str) -> bool:
     """Whether a named case still rests on the parents' consent: the latest decision about the
     meeting — or, when there is none, about the forum — is `given` (a withdrawal or refusal after
     the case was put on the agenda ends it)."""
-    facts = list(facts)
-    for scope_id in (meeting_id, forum_id):
-        state = current_state(facts, CONSENT_KIND, scope_id)
-        if state is not None:
-            return state == "given"
-    return False
+    decision = _deciding(facts, meeting_id, forum_id)
+    return decision is not None and decision.state == "given"
+
+
+def consent_covers(facts: Iterable[ConsentFact], meeting_id: str, forum_id: str, user_id: str) -> bool:
+    """Whether the parents' consent a named case rests on holds and covers this member: they
+    are among the participants the parents read and decided about. A consent recorded by staff
+    on the consent form keeps no participant list (`covers` None) and covers the forum's members
+    as they are, as before — the professional vouches for what the parents were told."""
+    decision = _deciding(facts, meeting_id, forum_id)
+    if decision is None or decision.state != "given":
+        return False
+    return decision.covers is None or user_id in decision.covers
+
+
+def covered_ids(derived: object) -> frozenset[str] | None:
+    """The user ids a consent record's participant list covers (None: it recorded no list). A
+    participant without a user id (recorded before the ids were kept) covers nobody: the
+    parents are asked again rather than a name being matched."""
+    participants = derived.get("participants") if isinstance(derived, dict) else None
+    if not isinstance(participants, list):
+        return None
+    return frozenset(str(p["user_id"]) for p in participants if isinstance(p, dict) and p.get("user_id"))
+
+
+def uncovered(members: Iterable[tuple[str, str]], derived: object) -> list[str]:
+    """The names of the forum's members (user id, name) a consent record does not cover — to
+    ask the parents again; none when the consent recorded no participant list."""
+    covered = covered_ids(derived)
+    if covered is None:
+        return []
+    return sorted(name for user_id, name in members if user_id not in covered)
 
 
 def participants_version(participants: list[dict[str, str]]) -> int:
-    """A number that changes whenever the forum's participants change (name, title or role): the
-    parents decide about exactly the participants they read."""
-    text = "\n".join(f"{p.get('name', '')}|{p.get('title', '')}|{p.get('role', '')}" for p in participants)
+    """A number that changes whenever the forum's participants change (who, name, title or
+    role): the parents decide about exactly the participants they read."""
+    text = "\n".join(
+        f"{p.get('user_id', '')}|{p.get('name', '')}|{p.get('title', '')}|{p.get('role', '')}"
+        for p in participants
+    )
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
 
 

@@ -358,6 +358,12 @@ class CasePage:
     #: A named case whose consent no longer holds (withdrawn or refused after it was put on the
     #: agenda): partners no longer read it, and the page says so.
     consent_withdrawn: bool = False
+    #: For the staff side: the forum's members the parents' consent does not cover (added after
+    #: they decided) — partners among them cannot read the case until the parents are asked again.
+    uncovered: list[str] = field(default_factory=list)
+    #: What the consent the case rests on covers (the forum or the meeting): a new one is
+    #: prepared for the same.
+    consent_scope: str | None = None
 
 
 def case_page(db: Session, scope: Scope, audit: AuditTrail, case_id: str, on: date) -> CasePage | None:
@@ -384,8 +390,19 @@ def case_page(db: Session, scope: Scope, audit: AuditTrail, case_id: str, on: da
         audit.add("forum.case.read", "forum_case", case.id, case.child_id)
     elif not staff_side and case.shared_at is None:
         return None
-    withdrawn = case.child_id is not None and forum_consent(db, case.child_id, forum, meeting) is None
-    return CasePage(case, meeting, forum, staff_side, child_name, withdrawn)
+    consent = forum_consent(db, case.child_id, forum, meeting) if case.child_id is not None else None
+    page = CasePage(
+        case, meeting, forum, staff_side, child_name, case.child_id is not None and consent is None
+    )
+    if staff_side and consent is not None:
+        members = db.exec(
+            select(User.id, User.display_name)
+            .join(ForumMember, ForumMember.user_id == User.id)
+            .where(ForumMember.forum_id == forum.id)
+        )
+        page.uncovered = rules.uncovered(list(members), consent.derived)
+        page.consent_scope = str(consent.data.get("scope") or forum.id)
+    return page
 
 
 # --- agenda cases -----------------------------------------------------------------------------

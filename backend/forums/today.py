@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope
@@ -23,21 +23,38 @@ def belongs(scope: Scope, forum: Forum, is_member: bool) -> bool:
     return is_member or (not scope.is_partner and bool(scope.led_unit_ids & set(forum.unit_ids)))
 
 
+#: Built once with parameters ("I dag" runs them on every request).
+_COMING_MEETINGS = (
+    select(ForumMeeting, Forum, ForumMember.id)
+    .join(Forum, Forum.id == ForumMeeting.forum_id)
+    .outerjoin(
+        ForumMember, and_(ForumMember.forum_id == Forum.id, ForumMember.user_id == bindparam("user_id"))
+    )
+    .where(
+        Forum.municipality_id == bindparam("municipality_id"),
+        ForumMeeting.status == "planned",
+        ForumMeeting.held_on >= bindparam("from_on"),
+        ForumMeeting.held_on <= bindparam("to_on"),
+    )
+    .order_by(ForumMeeting.held_on, ForumMeeting.id)
+)
+_CASE_COUNTS = (
+    select(ForumCase.meeting_id, func.count())
+    .where(ForumCase.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
+    .group_by(ForumCase.meeting_id)
+)
+
+
 def forum_cards(db: Session, scope: Scope, on: date) -> list[WorkCard]:
     """One card per forum with a planned meeting in the next two weeks (the first of them), in
     date order; one query when there is none, two otherwise."""
-    rows = db.exec(
-        select(ForumMeeting, Forum, ForumMember.id)
-        .join(Forum, Forum.id == ForumMeeting.forum_id)
-        .outerjoin(ForumMember, and_(ForumMember.forum_id == Forum.id, ForumMember.user_id == scope.user_id))
-        .where(
-            Forum.municipality_id == scope.municipality_id,
-            ForumMeeting.status == "planned",
-            ForumMeeting.held_on >= on,
-            ForumMeeting.held_on <= on + timedelta(days=HORIZON_DAYS),
-        )
-        .order_by(ForumMeeting.held_on, ForumMeeting.id)
-    ).all()
+    params = {
+        "user_id": scope.user_id,
+        "municipality_id": scope.municipality_id,
+        "from_on": on,
+        "to_on": on + timedelta(days=HORIZON_DAYS),
+    }
+    rows = db.exec(_COMING_MEETINGS, params=params).all()
     first: dict[str, tuple[ForumMeeting, Forum]] = {}
     for meeting, forum, member_id in rows:
         if forum.id not in first and belongs(scope, forum, member_id is not None):
@@ -45,13 +62,7 @@ def forum_cards(db: Session, scope: Scope, on: date) -> list[WorkCard]:
     if not first:
         return []
     meeting_ids = [meeting.id for meeting, _forum in first.values()]
-    counts = dict(
-        db.exec(
-            select(ForumCase.meeting_id, func.count())
-            .where(ForumCase.meeting_id.in_(meeting_ids))
-            .group_by(ForumCase.meeting_id)
-        ).all()
-    )
+    counts = dict(db.exec(_CASE_COUNTS, params={"meeting_ids": meeting_ids}).all())
     return [
         WorkCard(
             "forum",

@@ -2,7 +2,8 @@
 parent's consent page shows when the professional prepared a draft consent of kind `meeting`
 whose scope is a forum (or one of its meetings) — which forum, what a discussion there is for,
 who takes part as they stand now (partners included), and the next meeting's date. The decision
-then covers exactly those participants (`participants_version`)."""
+then covers exactly those participants (`participants_version`); the record keeps their user
+ids, and `forums.consent_covers` lets only them read a named case."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def _participants(db: Session, forum_id: str) -> list[dict[str, str]]:
         .order_by(User.display_name, User.id)
     )
     return [
-        {"name": user.display_name, "title": member.title or "", "role": member.role} for member, user in rows
+        {"user_id": user.id, "name": user.display_name, "title": member.title or "", "role": member.role}
+        for member, user in rows
     ]
 
 

@@ -13,6 +13,7 @@ from backend.people.service import child_summary, roles_with_units
 from backend.records.pages import child_view
 from backend.records.views import record_json
 from backend.web.context import SignedIn
+from backend.web.one_thread import one_thread
 
 router = APIRouter(prefix="/api", tags=["children"])
 
@@ -40,6 +41,7 @@ def me(ctx: SignedIn) -> dict:
 
 
 @router.get("/children", response_model=list[ChildOut])
+@one_thread()
 def list_children(ctx: SignedIn) -> list[dict]:
     """Children in the caller's scope (no CPR); for a partner, the children on the agendas they
     may read now (domain §11)."""
@@ -56,6 +58,7 @@ def list_children(ctx: SignedIn) -> list[dict]:
 # Sent as built (JSON types only): not validated again as a `dict` nor walked by FastAPI's
 # `jsonable_encoder` (a copy of every record, and a trip through the thread pool, per request).
 @router.get("/children/{child_id}", responses={404: {}}, response_class=JSONResponse)
+@one_thread()
 def get_child(ctx: SignedIn, child_id: str) -> JSONResponse:
     """One child with its records (newest first) and open tasks; for a partner, only the child's
     forum cases they may read — never the journal."""

@@ -14,6 +14,7 @@ from backend.records.service import save_record
 from backend.records.tasks import open_tasks_for
 from backend.records.views import record_json, user_names, version_json
 from backend.web.context import SignedIn
+from backend.web.one_thread import one_thread
 from backend.web.save_result import result_response
 
 router = APIRouter(prefix="/api", tags=["records"])
@@ -30,6 +31,7 @@ WRITE_EXAMPLE = {
 @router.put(
     "/records/{record_id}", status_code=200, responses={201: {}, 202: {}, 403: {}, 404: {}, 409: {}, 422: {}}
 )
+@one_thread()
 def put_record(
     ctx: SignedIn, record_id: str, body: Any = Body(..., examples=[WRITE_EXAMPLE])
 ) -> JSONResponse:

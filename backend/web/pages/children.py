@@ -19,15 +19,16 @@ from backend.records.registry import LABELS, types_for
 from backend.records.rounds import child_history
 from backend.records.views import user_names
 from backend.today import start_page
-from backend.web.conditional import Conditional
 from backend.web.context import SignedIn
 from backend.web.menu import start_of
+from backend.web.one_thread import one_thread
 from backend.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
+@one_thread()
 def today_page(ctx: SignedIn) -> Response:
     start = start_of(ctx)
     if start != "/":
@@ -52,6 +53,7 @@ def today_page(ctx: SignedIn) -> Response:
 
 
 @router.get("/children")
+@one_thread()
 def children_page(ctx: SignedIn) -> Response:
     """The list; a search is POSTed (below), so a typed name never ends up in a URL or a log.
     An old-style `?q=` address is not searched: the browser is sent to the plain list."""
@@ -82,7 +84,8 @@ def _children_page(ctx: SignedIn, q: str) -> Response:
     )
 
 
-@router.get("/children/{child_id}", dependencies=[Conditional])
+@router.get("/children/{child_id}")
+@one_thread(conditional=True)
 def child_page(ctx: SignedIn, child_id: str) -> Response:
     page = child_with_parents(ctx.db, ctx.scope, ctx.audit, child_id, today())
     if page is None:

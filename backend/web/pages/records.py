@@ -23,10 +23,10 @@ from backend.records.next_steps import next_steps
 from backend.records.registry import KINDS, RECORD_TYPES, kind, may_start
 from backend.records.service import SaveResult, save_record
 from backend.records.views import user_names
-from backend.web.conditional import Conditional
 from backend.web.context import SignedIn
 from backend.web.errors import wants_json
 from backend.web.forms import SubmittedForm, submitted_form
+from backend.web.one_thread import one_thread
 from backend.web.pages.record_form_page import form_page
 from backend.web.pages.record_forms import form_context
 from backend.web.save_result import result_response
@@ -35,7 +35,8 @@ from backend.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/forms/{record_type}", dependencies=[Conditional])
+@router.get("/forms/{record_type}")
+@one_thread(conditional=True)
 def new_record_form(
     ctx: SignedIn, request: Request, record_type: str, child: str = "", unit: str = ""
 ) -> Response:
@@ -73,7 +74,8 @@ def _own_record(ctx: SignedIn, record_id: str) -> Record:
     return record
 
 
-@router.get("/records/{record_id}/edit", dependencies=[Conditional])
+@router.get("/records/{record_id}/edit")
+@one_thread(conditional=True)
 def edit_record_form(ctx: SignedIn, record_id: str) -> Response:
     record = _own_record(ctx, record_id)
     if not can_change(ctx.scope, record):
@@ -159,7 +161,8 @@ def _after_save(record_id: str, body: dict, tree: dict) -> str:
     return f"/records/{record_id}?gemt=1"
 
 
-@router.get("/records/{record_id}", dependencies=[Conditional])
+@router.get("/records/{record_id}")
+@one_thread(conditional=True)
 def view_record(ctx: SignedIn, record_id: str, gemt: str = "") -> Response:
     record = _own_record(ctx, record_id)
     versions = visible_versions(ctx.db, record)

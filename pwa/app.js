@@ -18,6 +18,8 @@ import { csrf, keptAt, metaContent, Store, userId } from "./page.js";
 import { outboxChanged, refreshStatus, setProblem } from "./status.js";
 import { expireOldCopies, isProbing, replay, resetBackoff, scheduleRetry, serverReached, syncScope } from "./sync.js";
 import { setUpUi } from "./ui.js";
+import { fetchServerKey, forgetKeys, watchLock } from "./vault.js";
+import { setUpVaultScreens } from "./vault-ui.js";
 
 function showFlash() {
   const flash = sessionStorage.getItem("opspor-flash");
@@ -33,8 +35,10 @@ function showFlash() {
 async function start() {
   setUpUi();
   if (metaContent("opspor-page") === "login") {
+    forgetKeys();
     try { await Store.meta.set({ userId: null, csrf: null }); } catch (error) { /* no storage */ }
   }
+  setUpVaultScreens();
   if (!userId) return;
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(watchForUpdates).catch(() => {});
@@ -50,6 +54,7 @@ async function start() {
   }
   for (const form of document.querySelectorAll("form[data-logout]")) guardLogout(form);
   await Store.meta.set({ userId, csrf });
+  watchLock();
   showFlash();
   const retry = document.querySelector("[data-retry-now]");
   if (retry) retry.addEventListener("click", () => { resetBackoff(); replay(); });
@@ -67,6 +72,7 @@ async function start() {
   await refreshStatus();
   if (!keptAt) {
     // This page came from the server: the network works, so send what waits and re-check scope.
+    await fetchServerKey();
     await replay();
     await syncScope();
   } else {

@@ -1,6 +1,6 @@
 // Drafts: every record form autosaves to the phone and offers _("Fortsæt kladden") after a reload.
 import { updateAdbb } from "./adbb.js";
-import { day, store } from "./page.js";
+import { Codec, day, store } from "./page.js";
 import { ensureRows } from "./rows.js";
 import { showFormMessage } from "./ui.js";
 import { _ } from "./texts.js";
@@ -25,6 +25,7 @@ export async function saveDraft(form) {
     await store.put("drafts", record_id, { ...describe(form), record_id, fields: formFields(form),
       saved_at: new Date().toISOString() });
   } catch (error) {
+    if (Codec.isLocked(error)) return;  // locked or not protected: no drafts are kept on the phone
     showFormMessage(form, "error", _("Kladden kunne ikke gemmes på telefonen (pladsen er brugt op). Det, du har skrevet, står stadig her."));
   }
 }

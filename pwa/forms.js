@@ -3,7 +3,8 @@
 import { updateAdbb } from "./adbb.js";
 import { envelopeOf } from "./envelope.js";
 import { describe, formFields, keepOnPeek, offerDraft, openForFix, recordIdOf, resumePeek, saveDraft, setRecordId } from "./drafts.js";
-import { csrf, keptAt, Net, Store, store, userId } from "./page.js";
+import { Codec, csrf, keptAt, Net, Store, store, userId } from "./page.js";
+import { isEnrolled } from "./vault.js";
 import { refreshStatus, setProblem } from "./status.js";
 import { requestBackgroundSync, scheduleRetry } from "./sync.js";
 import { setUpRows } from "./rows.js";
@@ -97,6 +98,13 @@ async function keepOnPhone(form, item, reason) {
     await Store.queue(userId, item);
     await store.delete("drafts", item.record_id);
   } catch (error) {
+    // Locked, or never protected: nothing is stored; what was typed stays on the page.
+    if (Codec.isLocked(error)) {
+      showFormMessage(form, "error", (await isEnrolled())
+        ? _("Ingen forbindelse, og dine data på telefonen er låst: registreringen er IKKE gemt. Det, du har skrevet, står stadig her. Lås op (på forsiden), og gem igen.")
+        : _("Ingen forbindelse: registreringen er IKKE gemt på telefonen, fordi dine data på telefonen ikke er beskyttet endnu (på forsiden »I dag«). Det, du har skrevet, står stadig her."));
+      return;
+    }
     showFormMessage(form, "error", _("Telefonen har ikke plads til at gemme registreringen. Den er IKKE gemt – frigør plads, og prøv igen."));
     return;
   }

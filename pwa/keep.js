@@ -12,11 +12,12 @@ const CHECK_EVERY_MS = 60000;
 export async function keepChanged({ keptOnly = false, onPage = () => {} } = {}) {
   const manifest = await (await fetch("/api/offline/manifest", { credentials: "same-origin" })).json();
   const etags = manifest.etags || {};
-  const kept = await caches.open(Store.pageCache(userId));
+  // The kept copies' ETags: in the user's facts, encrypted (a page's URL names a child).
+  const keptTags = (await store.get("facts", "etags")) || {};
   let fetched = 0, seen = 0;
   for (const url of manifest.urls) {
-    const copy = await kept.match(url);
-    const keptTag = copy && copy.headers.get("ETag");
+    const copy = await Store.hasKept(userId, url);
+    const keptTag = copy && keptTags[url];
     const current = keptTag && etags[url] === keptTag;
     if (!current && !(keptOnly && !(copy && etags[url]))) {
       const response = await fetch(url, { credentials: "same-origin", cache: "no-store",
@@ -24,18 +25,14 @@ export async function keepChanged({ keptOnly = false, onPage = () => {} } = {}) 
       if (response.ok && response.headers.get("X-Opspor-User") === userId) {
         // The copy remembers the manifest's ETag when the page itself sent none (the server
         // computes page versions only for conditional requests).
-        let copyOf = response;
-        if (!response.headers.get("ETag") && etags[url]) {
-          const headers = new Headers(response.headers);
-          headers.set("ETag", etags[url]);
-          copyOf = new Response(await response.blob(), { status: response.status, headers });
-        }
-        await Store.storePage(userId, url, copyOf);
+        keptTags[url] = response.headers.get("ETag") || etags[url] || null;
+        await Store.storePage(userId, url, response);
         fetched += 1;
       }
     }
     onPage((seen += 1), manifest.urls.length);
   }
+  await store.put("facts", "etags", keptTags);
   await store.put("facts", "kept_checked_at", new Date().toISOString());
   return { manifest, fetched };
 }

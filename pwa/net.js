@@ -81,8 +81,8 @@ globalThis.OpsporNet = (() => {
   // 202 stays as "kept" (sent to the leader) until the author acknowledges it; 409/422 and the
   // other refusals wait for the author; a server error on one item leaves it to retry. False
   // when the round must stop (no network, the session gone).
-  async function syncRound(store, csrf, items, timeoutMs, onProgress, outcome) {
-    const reads = (await store.get("facts", "offline_reads")) || [];
+  async function syncRound(store, csrf, ctx, items, timeoutMs, onProgress, outcome) {
+    const reads = await OpsporCodec.sendableReads(ctx, (await store.get("facts", "offline_reads")) || []);
     if (!items.length && !reads.length) return true;
     const batches = [];
     for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
@@ -98,8 +98,9 @@ globalThis.OpsporNet = (() => {
         if (batch.length) onProgress(batch[0]);
         // A write whose answer was lost and that was saved again meanwhile goes first (a replay
         // if it landed), so the newer write updates the version it made, never conflicts with it.
-        const owners = batch.flatMap((item) => (item.unconfirmed ? [null, item] : [item]));
-        const payload = { items: batch.flatMap(wire), reads: index === 0 ? reads : [] };
+        // Sealed envelopes (to the server's key) when the item has them: always so while locked.
+        const owners = batch.flatMap((item) => (OpsporCodec.wire(item).length === 2 ? [null, item] : [item]));
+        const payload = { items: batch.flatMap(OpsporCodec.wire), reads: index === 0 ? reads.map((read) => read.wire) : [] };
         if (since) payload.since = since;
         const answer = await postJson("/api/sync", payload, csrf, { timeoutMs: Math.max(timeoutMs, 30000) });
         if (answer.status !== 200 || !answer.json || !Array.isArray(answer.json.results)) {
@@ -113,15 +114,15 @@ globalThis.OpsporNet = (() => {
           // newer write goes after this one (`unanswered`, see queue() in outbox.js).
           await store.batch(batch.flatMap((item) => [["put", "outbox", item.record_id,
             { ...item, attempts: (item.attempts || 0) + 1, last_try_at: now,
-              unanswered: answer.status === 0 ? item.unconfirmed || item.envelope : item.unanswered }],
-          ["unconfirmed", "outbox", item.record_id, item.unconfirmed || item.envelope]]),
+              ...(item.locked ? {} : { unanswered: answer.status === 0 ? item.unconfirmed || item.envelope : item.unanswered }) }],
+          ...(item.locked ? [] : [["unconfirmed", "outbox", item.record_id, item.unconfirmed || item.envelope]])]),
           new Map(batch.map((item) => [item.record_id, item])));
           return;
         }
         if (index === 0 && reads.length) {
-          const sent = new Set(reads.map((read) => `${read.child_id}@${read.at}`));
+          const sent = new Set(reads.map((read) => JSON.stringify(read.entry)));
           const left = ((await store.get("facts", "offline_reads")) || [])
-            .filter((read) => !sent.has(`${read.child_id}@${read.at}`));
+            .filter((read) => !sent.has(JSON.stringify(read)));
           await store.put("facts", "offline_reads", left);
         }
         if (answer.json.server_time) await store.put("facts", "sync_since", answer.json.server_time);
@@ -130,7 +131,9 @@ globalThis.OpsporNet = (() => {
         const ops = [];
         answer.json.results.forEach((result, at) => {
           const item = owners[at];  // the results answer the items in order
-          if (item && result && result.id === item.record_id) outcome.sent += settle(ops, item, result, outcome);
+          // A sealed item's result names it once the server opened it; locked, its place alone does.
+          const named = result && (result.id === item?.record_id || (item && (item.locked || (!result.id && item.sealed_wire))));
+          if (item && named) outcome.sent += settle(ops, item, result, outcome);
         });
         await store.batch(ops, byId);  // the whole batch's outcome in one transaction
       }
@@ -138,10 +141,6 @@ globalThis.OpsporNet = (() => {
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, send));
     return ok;
   }
-
-  const wire = (item) => (item.unconfirmed
-    ? [item.unconfirmed, { ...item.envelope, base_version: (item.unconfirmed.base_version || 0) + 1 }]
-    : [item.envelope]);
 
   // One item's result, as writes to the phone's stores (`ops`); 1 when it left the outbox or
   // went to the leader.

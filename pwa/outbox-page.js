@@ -18,7 +18,8 @@ const receiver = (keptFor) => {
 
 async function renderOutbox() {
   const list = document.getElementById("outbox-list");
-  const items = (await store.all("outbox")).map((entry) => entry.value);
+  // Locked: the sealed writes cannot be read here (they are still sent).
+  const items = (await store.all("outbox")).map((entry) => entry.value).filter((item) => !item.locked);
   list.textContent = "";
   if (!items.length) {
     const empty = document.createElement("p");

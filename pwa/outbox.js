@@ -48,56 +48,111 @@ globalThis.OpsporStore = (() => {
     }
   }
 
-  const user = (userId) => ({
-    get: (store, key) => run(userDb(userId), USER_STORES, store, "readonly", (s) => request(s.get(key))),
-    put: (store, key, value) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.put(value, key))),
-    delete: (store, key) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.delete(key))),
-    all: (store) => run(userDb(userId), USER_STORES, store, "readonly", async (s) => {
-      const [keys, values] = await Promise.all([request(s.getAllKeys()), request(s.getAll())]);
-      return keys.map((key, i) => ({ key, value: values[i] }));
-    }),
-    clear: (store) => run(userDb(userId), USER_STORES, store, "readwrite", (s) => request(s.clear())),
-    // Writes in one transaction ([op, store, key, value]); `sent` (record id → item as sent): a record
-    // saved again while on the wire keeps its newer item — an answer never deletes an unsent write —
-    // and a "rebase" op gives that newer item the version the server just answered as its base.
-    batch: (ops, sent) => runBatch(userDb(userId), ops, sent),
-  });
+  // The user's stores through the codec (codec.js): keys named, values encrypted with the keys in
+  // memory. Locked, reads give what is readable (the outbox's sealed entries) and writes that
+  // need a key throw OpsporCodec.Locked.
+  const Codec = globalThis.OpsporCodec;
+  const metaCache = new Map();
+  async function metaValue(key) {
+    const hit = metaCache.get(key);
+    if (hit && Date.now() - hit.at < 30000) return hit.value;
+    const value = await run(META_DB, ["current"], "current", "readonly", (s) => request(s.get(key))).catch(() => undefined);
+    metaCache.set(key, { value, at: Date.now() });
+    return value;
+  }
+  const context = async (userId) => ({ keys: await OpsporCrypto.ready(userId), serverKey: await metaValue("sync_key"),
+    device: ((await metaValue(`vault-${userId}`)) || {}).device_key || null });
 
-  async function runBatch(name, ops, sent = new Map()) {
+  const user = (userId) => {
+    const db = (store, mode, work) => run(userDb(userId), USER_STORES, store, mode, work);
+    return {
+      get: async (store, key) => {
+        const ctx = await context(userId);
+        let opaque;
+        try { opaque = await Codec.keyOf(ctx.keys, store, key); } catch (error) { if (Codec.isLocked(error)) return undefined; throw error; }
+        return Codec.decode(ctx, store, opaque, await db(store, "readonly", (s) => request(s.get(opaque))));
+      },
+      // Locked (or never protected), a version is not kept and nothing named can be deleted
+      // (nothing was kept under a name); other writes throw OpsporCodec.Locked.
+      put: async (store, key, value) => {
+        const ctx = await context(userId);
+        if (!ctx.keys && store === "versions" && !String(key).startsWith(Codec.OPAQUE)) return undefined;
+        const [opaque, raw] = await Promise.all([Codec.keyOf(ctx.keys, store, key), Codec.encode(ctx, store, key, value)]);
+        return db(store, "readwrite", (s) => request(s.put(raw, opaque)));
+      },
+      delete: async (store, key) => {
+        const ctx = await context(userId);
+        if (!ctx.keys && store !== "facts" && !String(key).startsWith(Codec.OPAQUE)) return undefined;
+        const opaque = await Codec.keyOf(ctx.keys, store, key);
+        return db(store, "readwrite", (s) => request(s.delete(opaque)));
+      },
+      all: async (store) => {
+        const ctx = await context(userId);
+        const entries = await db(store, "readonly", async (s) => {
+          const [keys, values] = await Promise.all([request(s.getAllKeys()), request(s.getAll())]);
+          return keys.map((key, i) => ({ key, value: values[i] }));
+        });
+        const decoded = await Promise.all(entries.map(async ({ key, value }) => ({ key, value: await Codec.decode(ctx, store, key, value) })));
+        return decoded.filter((entry) => entry.value !== null && entry.value !== undefined);
+      },
+      clear: (store) => db(store, "readwrite", (s) => request(s.clear())),
+      // Writes in one transaction ([op, store, key, value]); `sent` (record id → item as sent): a record
+      // saved again while on the wire keeps its newer item — an answer never deletes an unsent write —
+      // and a "rebase" op gives that newer item the version the server just answered as its base.
+      batch: (ops, sent) => runBatch(userId, ops, sent),
+    };
+  };
+
+  // Encrypting is asynchronous and an IndexedDB transaction does not outlive it: the entries a
+  // batch depends on are read first, the writes encrypted, and the transaction that writes them
+  // checks those entries did not change meanwhile (else it starts over).
+  async function runBatch(userId, ops, sent = new Map()) {
     if (!ops.length) return;
-    const db = await open(name, USER_STORES);
-    try {
-      await new Promise((resolve, reject) => {
-        const tx = db.transaction(USER_STORES, "readwrite");
-        const replaced = new Map(); let waiting = sent.size;
-        const apply = () => ops.forEach(([op, store, key, value]) => {
-          const newer = replaced.get(key);
-          if (op === "rebase" || op === "unconfirmed") {  // the newer item: its base, or the write sent before it
-            if (newer) tx.objectStore(store).put(op === "rebase" ? rebased(newer, value) : { ...newer, unconfirmed: newer.unconfirmed || value }, key);
-          } else if (!(newer && (store === "outbox" || store === "drafts"))) {
-            if (op === "put") tx.objectStore(store).put(value, key); else tx.objectStore(store).delete(key);
-          }
-        });
-        if (!waiting) apply();
-        sent.forEach((item, key) => {
-          const read = tx.objectStore("outbox").get(key);
-          read.onsuccess = () => {
-            if (read.result && read.result.saved_at !== item.saved_at) replaced.set(key, read.result);
-            if (--waiting === 0) apply();
-          };
-        });
-        tx.oncomplete = () => resolve();
-        tx.onerror = () => reject(tx.error);
-        tx.onabort = () => reject(tx.error || new Error("aborted"));
+    const ctx = await context(userId);
+    const names = new Map();
+    for (const key of [...sent.keys(), ...ops.filter(([, store]) => store !== "facts").map(([, , key]) => key)]) {
+      if (!names.has(key)) names.set(key, await Codec.keyOf(ctx.keys, "outbox", key));
+    }
+    const opaque = (store, key) => (store === "facts" ? key : names.get(key));
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const seen = await run(userDb(userId), USER_STORES, "outbox", "readonly",
+        (s) => Promise.all([...sent.keys()].map((key) => request(s.get(names.get(key))))));
+      const replaced = new Map();
+      for (const [i, [key, item]] of [...sent.entries()].entries()) {
+        if (seen[i] && seen[i].saved_at !== item.saved_at) replaced.set(key, await Codec.decode(ctx, "outbox", names.get(key), seen[i]));
+      }
+      const writes = [];
+      for (const [op, store, key, value] of ops) {
+        const newer = replaced.get(key);
+        if (op === "rebase" || op === "unconfirmed") {  // the newer item: its base, or the write sent before it
+          if (newer && !newer.locked) writes.push([store, key, op === "rebase" ? rebased(newer, value) : { ...newer, unconfirmed: newer.unconfirmed || value }]);
+        } else if (!(newer && (store === "outbox" || store === "drafts"))) {
+          writes.push([store, key, op === "put" ? value : undefined]);
+        }
+      }
+      const encoded = await Promise.all(writes.map(async ([store, key, value]) =>
+        [store, opaque(store, key), value === undefined ? undefined : await Codec.encode(ctx, store, key, value)]));
+      const done = await run(userDb(userId), USER_STORES, USER_STORES, "readwrite", async (tx) => {
+        const now = await Promise.all([...sent.keys()].map((key) => request(tx.objectStore("outbox").get(names.get(key)))));
+        if (now.some((raw, i) => (raw && raw.saved_at) !== (seen[i] && seen[i].saved_at))) return false;
+        for (const [store, key, raw] of encoded) {
+          if (raw === undefined) tx.objectStore(store).delete(key); else tx.objectStore(store).put(raw, key);
+        }
+        return true;
       });
-    } finally {
-      db.close();
+      if (done) return;
     }
   }
 
   const meta = {
     get: () => run(META_DB, ["current"], "current", "readonly", (s) => request(s.get("current"))),
     set: (value) => run(META_DB, ["current"], "current", "readwrite", (s) => request(s.put(value, "current"))),
+    // Other records: "sync_key" (the server's sealing key), "vault-<user id>" (the wrapped keys).
+    read: (key) => run(META_DB, ["current"], "current", "readonly", (s) => request(s.get(key))),
+    write: (key, value) => {
+      metaCache.delete(key);
+      return run(META_DB, ["current"], "current", "readwrite", (s) => request(value === undefined ? s.delete(key) : s.put(value, key)));
+    },
   };
 
   const currentUser = () => meta.get().then((value) => value || {}, () => ({}));
@@ -106,16 +161,27 @@ globalThis.OpsporStore = (() => {
 
   // At most one pending write per record: a later save replaces it (a draft, then the final), keeping
   // the base the server last confirmed — or, were it answered meanwhile, the version it was given.
-  const queue = (userId, item) => run(userDb(userId), USER_STORES, ["outbox", "versions"], "readwrite", async (tx) => {
-    const [outbox, versions] = [tx.objectStore("outbox"), tx.objectStore("versions")];
-    const [earlier, known] = await Promise.all([request(outbox.get(item.record_id)), request(versions.get(item.record_id))]);
-    const pending = earlier && earlier.state === "pending";
-    const base = pending ? earlier.base_version : Math.max(item.base_version || 0, known || 0) || null;
-    const entry = { ...rebased(item, base), first_saved_at: pending ? earlier.first_saved_at : item.saved_at,
-      state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed || earlier.unanswered : undefined };
-    await request(outbox.put(entry, item.record_id));
-    return entry;
-  });
+  async function queue(userId, item) {
+    const ctx = await context(userId);
+    const key = await Codec.keyOf(ctx.keys, "outbox", item.record_id);  // locked: throws
+    for (;;) {
+      const [raw, known] = await run(userDb(userId), USER_STORES, ["outbox", "versions"], "readonly",
+        (tx) => Promise.all([request(tx.objectStore("outbox").get(key)), request(tx.objectStore("versions").get(key))]));
+      const earlier = await Codec.decode(ctx, "outbox", key, raw);
+      const pending = earlier && !earlier.locked && earlier.state === "pending";
+      const base = pending ? earlier.base_version : Math.max(item.base_version || 0, known || 0) || null;
+      const entry = { ...rebased(item, base), first_saved_at: pending ? earlier.first_saved_at : item.saved_at,
+        state: "pending", attempts: 0, error: null, unconfirmed: pending ? earlier.unconfirmed || earlier.unanswered : undefined };
+      const encoded = await Codec.encode(ctx, "outbox", item.record_id, entry);
+      const done = await run(userDb(userId), USER_STORES, "outbox", "readwrite", async (s) => {
+        const now = await request(s.get(key));
+        if ((now && now.saved_at) !== (raw && raw.saved_at)) return false;
+        await request(s.put(encoded, key));
+        return true;
+      });
+      if (done) return entry;
+    }
+  }
 
   const rebased = (item, base) => ({ ...item, base_version: base, body: withBase(item.body, base), unconfirmed: undefined, unanswered: undefined,
     ...(item.envelope ? { envelope: { ...item.envelope, base_version: base || null } } : {}) });
@@ -127,123 +193,5 @@ globalThis.OpsporStore = (() => {
     return params.toString();
   }
 
-  const isValid = (item) => item && typeof item.url === "string" && item.url.startsWith("/records/")
-    && typeof item.body === "string" && typeof item.record_id === "string";
-
-  // An item written by this release carries the sync wire's JSON envelope; one queued by an
-  // older release (form body only) is replayed the old way, one form post each.
-  const onWire = (item) => item.envelope && typeof item.envelope === "object"
-    && item.envelope.id === item.record_id;
-
-  // Child pages opened from the phone's copy while offline: sent as `reads` at the next sync.
-  async function noteOfflineRead(userId, childId) {
-    const store = user(userId);
-    const reads = (await store.get("facts", "offline_reads")) || [];
-    reads.push({ child_id: childId, at: new Date().toISOString() });
-    await store.put("facts", "offline_reads", reads.slice(-1000));
-  }
-
-  // Send what is waiting, oldest first, one replay at a time across tabs and the worker.
-  // An item leaves the outbox only when the server confirmed it (200/201/202); 409 and 422 stay
-  // as items to resolve; a missing session or a dead network stops the round for later.
-  async function replay(userId, csrf, { timeoutMs = 15000, onProgress = () => {} } = {}) {
-    const work = () => replayRound(userId, csrf, timeoutMs, onProgress);
-    if (self.navigator && navigator.locks) {
-      return navigator.locks.request(`opspor-outbox-${userId}`, { ifAvailable: true },
-        (lock) => (lock ? work() : { busy: true }));
-    }
-    return work();
-  }
-
-  async function replayRound(userId, csrf, timeoutMs, onProgress) {
-    const store = user(userId);
-    const entries = await store.all("outbox");
-    const outcome = { sent: 0, stopped: null, needsLogin: false, removed: [] };
-    for (const { key, value } of entries) {
-      if (!isValid(value) && !(value && value.state === "quarantined")) {
-        await store.put("outbox", key, { record_id: key, state: "quarantined",
-          raw: String(JSON.stringify(value)).slice(0, 2000) });
-      }
-    }
-    const items = entries.map((entry) => entry.value)
-      .filter((item) => isValid(item) && item.state === "pending")
-      .sort((a, b) => String(a.first_saved_at).localeCompare(String(b.first_saved_at)));
-    const wired = await OpsporNet.syncRound(store, csrf, items.filter(onWire), timeoutMs, onProgress, outcome);
-    if (outcome.removed.length) await purgePages(userId, null, null, outcome.removed);  // left the scope
-    if (!wired) {
-      await store.put("facts", "needs_login", outcome.needsLogin);
-      return outcome;
-    }
-    for (const item of items.filter((each) => !onWire(each))) {
-      onProgress(item);
-      const answer = await OpsporNet.postForm(item.url, item.body, csrf, { timeoutMs, replay: true });
-      const { status, json } = answer;
-      const meaning = OpsporNet.classify(answer);
-      if (meaning === "sent") {
-        await store.delete("outbox", item.record_id);
-        if (json && json.version) await store.put("versions", item.record_id, json.version);
-        await store.delete("drafts", item.record_id);
-        await store.put("facts", "last_sent_at", new Date().toISOString());
-        outcome.sent += 1;
-      } else if (meaning === "resolve") {
-        await store.put("outbox", item.record_id, { ...item, state: status === 409 ? "conflict" : "invalid",
-          status, error: json, attempts: (item.attempts || 0) + 1 });
-      } else {
-        await store.put("outbox", item.record_id, { ...item, attempts: (item.attempts || 0) + 1,
-          last_try_at: new Date().toISOString() });
-        outcome.stopped = meaning === "login" ? "login" : "network";
-        outcome.needsLogin = meaning === "login";
-        break;
-      }
-    }
-    await store.put("facts", "needs_login", outcome.needsLogin);
-    return outcome;
-  }
-
-  // --- Deleting data from the phone -------------------------------------------------------
-  // Pages of children who left the user's scope (not in `keepChildIds`, or in `dropChildIds`: a
-  // sync answer's removed_child_ids), and everything older than the data lifetime. The outbox
-  // and drafts are never touched here.
-  async function purgePages(userId, keepChildIds, maxAgeDays, dropChildIds = []) {
-    const cache = await caches.open(pageCache(userId));
-    const keep = keepChildIds ? new Set(keepChildIds) : null;
-    const drop = new Set(dropChildIds);
-    const oldest = maxAgeDays ? Date.now() - maxAgeDays * 86400000 : null;
-    let removed = 0;
-    for (const req of await cache.keys()) {
-      const response = await cache.match(req);
-      const child = response && response.headers.get("X-Opspor-Child");
-      const cachedAt = response && Date.parse(response.headers.get("X-Opspor-Cached-At") || "");
-      const gone = child && ((keep && !keep.has(child)) || drop.has(child));
-      const stale = oldest && (!cachedAt || cachedAt < oldest);
-      if (gone || stale) {
-        await cache.delete(req);
-        removed += 1;
-      }
-    }
-    return removed;
-  }
-
-  // Logging out wipes the user's data: their database, their kept pages and the session in the
-  // meta database — never the app shell (the precached "opspor-static-<release>" cache), so the
-  // next user on a shared phone can work offline at once.
-  async function wipeUser(userId) {
-    await caches.delete(pageCache(userId));
-    await new Promise((resolve) => {
-      const req = indexedDB.deleteDatabase(userDb(userId));
-      req.onsuccess = req.onerror = req.onblocked = () => resolve();
-    });
-    await meta.set({ userId: null, csrf: null });
-  }
-
-  async function storePage(userId, url, response) {
-    const body = await response.blob();
-    const headers = new Headers(response.headers);
-    headers.set("X-Opspor-Cached-At", new Date().toISOString());
-    const cache = await caches.open(pageCache(userId));
-    await cache.put(url, new Response(body, { status: 200, headers }));
-  }
-
-  return { user, meta, currentUser, queue, replay, purgePages, wipeUser, storePage, pageCache,
-    isValid, noteOfflineRead };
+  return { user, meta, currentUser, context, queue, rebased, userDb, pageCache };
 })();

@@ -1,6 +1,6 @@
 // The status bar: always the truth about what is on the phone. The sending flag and the last
 // problem (null, "network" or "login") live here and change only through these functions.
-import { day, isIos, keptAt, store, time } from "./page.js";
+import { Crypto, day, isIos, keptAt, store, time, userId } from "./page.js";
 import { _ } from "./texts.js";
 
 const state = { sending: false, problem: keptAt ? "network" : null, hideSent: 0 };  // a kept copy: the network just failed
@@ -18,6 +18,11 @@ export const outboxChanged = () => document.dispatchEvent(new CustomEvent(OUTBOX
 export async function refreshStatus() {
   const statusBar = document.getElementById("sync-status");
   if (!statusBar || !store) return;
+  if (!(await Crypto.ready(userId))) {  // locked (or not protected): no counts
+    statusBar.textContent = "";
+    statusBar.removeAttribute("data-state");
+    return;
+  }
   const items = (await store.all("outbox")).map((entry) => entry.value);
   const waiting = items.filter((item) => item.state === "pending").length;
   // Sent, but kept for the unit's leader instead of the child's journal (202): never "Alt er

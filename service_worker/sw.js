@@ -12,13 +12,14 @@ const RELEASE = "__RELEASE__";
 const ASSETS = __ASSET_URLS__;
 const STATIC_CACHE = `opspor-static-${RELEASE}`;
 const OFFLINE_PAGE = "/offline";
+const UNLOCK_PAGE = "/unlock";  // "Lås op": all a locked app shows for kept pages (no user data in it)
 const NETWORK_TIMEOUT_MS = 8000;
 
 // The code the page shares with this worker: "dual" scripts (no import/export) that define
-// OpsporNet, OpsporStore and OpsporSeal on the global object. This worker stays a classic script,
-// because not every browser Opspor supports runs service workers that are ES modules; the page's
-// ES modules load the same files with `import` (pwa/shared.js).
-importScripts("__NET_URL__", "__OUTBOX_URL__", "__SEAL_URL__");
+// OpsporNet, OpsporCrypto, OpsporCodec, OpsporStore and OpsporSeal on the global object. This
+// worker stays a classic script, because not every browser Opspor supports runs service workers
+// that are ES modules; the page's ES modules load the same files with `import` (pwa/shared.js).
+importScripts("__NET_URL__", "__CRYPTO_URL__", "__CODEC_URL__", "__OUTBOX_URL__", "__PHONE_URL__", "__SEAL_URL__");
 
 // Pages a device may keep: never admin pages (they may show CPR numbers).
 const KEEPABLE = [
@@ -28,7 +29,7 @@ const KEEPABLE = [
 const keepable = (url) => KEEPABLE.some((pattern) => pattern.test(url.pathname));
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll([...ASSETS, OFFLINE_PAGE])));
+  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll([...ASSETS, OFFLINE_PAGE, UNLOCK_PAGE])));
 });
 
 self.addEventListener("activate", (event) => {
@@ -40,8 +41,28 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+// The data keys (issue 20): an unlocked page hands them over ("keys", again every 20 s), a new page
+// asks for them ("keys?"), and a lock drops them ("lock"). Unused for the lock minutes, they go.
+let lockMs = 5 * 60000;
+const heldKeys = (userId) => {
+  const since = OpsporCrypto.idleSince();
+  if (since && Date.now() - since > lockMs) OpsporCrypto.drop();
+  return OpsporCrypto.held(userId);
+};
+OpsporCrypto.whenReady(Promise.resolve());
+
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "activate-update") self.skipWaiting();
+  const data = event.data || {};
+  if (data.type === "activate-update") self.skipWaiting();
+  if (data.type === "keys" && data.userId && data.keys) {
+    OpsporCrypto.hold(data.userId, data.keys);
+    if (data.minutes > 0) lockMs = data.minutes * 60000;
+  }
+  if (data.type === "lock") OpsporCrypto.drop();
+  if (data.type === "keys?" && event.ports[0]) {
+    if (OpsporCrypto.heldUser() && OpsporCrypto.heldUser() !== data.userId) OpsporCrypto.drop();  // another user
+    event.ports[0].postMessage({ keys: heldKeys(data.userId) });
+  }
 });
 
 self.addEventListener("fetch", (event) => {
@@ -60,12 +81,13 @@ async function page(event, request, url) {
   try {
     const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
     const owner = response.headers.get("X-Opspor-User");
-    if (response.status === 200 && owner && keepable(url)) {
-      event.waitUntil(OpsporStore.storePage(owner, url.pathname + url.search, response.clone()));
+    if (response.status === 200 && owner && keepable(url) && heldKeys(owner)) {
+      event.waitUntil(OpsporStore.storePage(owner, url.pathname + url.search, response.clone()).catch(() => {}));
     }
     if (response.status < 500) event.waitUntil(tellPages({ type: "server-reached" }));
     return response;
   } catch (error) {
+    if (url.pathname === UNLOCK_PAGE) return caches.match(UNLOCK_PAGE);
     return (await keptPage(url)) || (await caches.match(OFFLINE_PAGE)) ||
       new Response("Ingen forbindelse", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
   }
@@ -79,20 +101,50 @@ function withTimeout(promise, ms) {
   });
 }
 
-// The signed-in user's kept copy of a page, marked with when it was kept.
+// The signed-in user's kept copy of a page, decrypted and marked with when it was kept; while
+// the user's data is locked, the "Lås op" page instead (at the page's URL: unlocking reloads it).
 async function keptPage(url) {
   const { userId } = await OpsporStore.currentUser();
   if (!userId || !keepable(url)) return null;
-  const cache = await caches.open(OpsporStore.pageCache(userId));
-  let hit = await cache.match(url.pathname + url.search);
-  if (!hit && url.pathname.startsWith("/forms/") && url.searchParams.get("child")) {
-    hit = await cache.match(`${url.pathname}?child=${url.searchParams.get("child")}`);
+  heldKeys(userId);  // the idle limit
+  let hit;
+  try {
+    hit = await OpsporStore.keptPage(userId, url.pathname + url.search);
+    if (!hit && url.pathname.startsWith("/forms/") && url.searchParams.get("child")) {
+      hit = await OpsporStore.keptPage(userId, `${url.pathname}?child=${url.searchParams.get("child")}`);
+    }
+  } catch (error) {
+    if (!OpsporCodec.isLocked(error)) return null;
+    // The browser may have stopped this worker (and so dropped the keys) while a page stayed
+    // unlocked: that page (the one navigating away, another tab) hands them back.
+    if (await keysFromPages(userId)) return keptPage(url);
+    const enrolled = await OpsporStore.meta.read(`vault-${userId}`).catch(() => null);
+    return enrolled ? caches.match(UNLOCK_PAGE) : null;
   }
   if (!hit) return null;
-  const keptAt = hit.headers.get("X-Opspor-Cached-At") || "";
-  const html = (await hit.text()).replace("</head>",
-    `<meta name="opspor-kept-at" content="${keptAt.replace(/[^0-9TZ:.+-]/g, "")}"></head>`);
+  const html = hit.html.replace("</head>",
+    `<meta name="opspor-kept-at" content="${hit.keptAt.replace(/[^0-9TZ:.+-]/g, "")}"></head>`);
   return new Response(html, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+async function keysFromPages(userId) {
+  const pages = await self.clients.matchAll({ type: "window" });
+  const keys = await new Promise((resolve) => {
+    let left = pages.length;
+    const timer = setTimeout(() => resolve(null), 500);
+    const answer = (found) => {
+      left -= 1;
+      if (found || left <= 0) { clearTimeout(timer); resolve(found || null); }
+    };
+    if (!left) answer(null);
+    for (const client of pages) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => answer(event.data && event.data.keys);
+      client.postMessage({ type: "keys-please", userId }, [channel.port2]);
+    }
+  });
+  if (keys) OpsporCrypto.hold(userId, keys);
+  return keys;
 }
 
 // Background Sync: replay the signed-in user's outbox, then tell the open pages.

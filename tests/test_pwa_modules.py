@@ -17,7 +17,7 @@ from backend.web.assets import IMMUTABLE
 
 PWA = PROJECT_DIR / "pwa"
 MODULES = sorted(path.name for path in PWA.glob("*.js"))
-DUAL = ["net.js", "outbox.js", "seal.js"]
+DUAL = ["net.js", "crypto.js", "codec.js", "outbox.js", "phone.js", "seal.js"]
 IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;"'\n(]*?(?:from\s*)?["'](\.[^"']+)["']""", re.MULTILINE)
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["'](\.[^"']+)["']\s*\)""")
 #: Modules only some pages need, loaded by those pages' templates.

@@ -12,8 +12,11 @@ from backend.db import make_engine, new_session
 from backend.people.models import Child, User
 from tests.support import ADBB_ITEMS, LiveServer
 
+PIN = "246810"
 
-def sign_in(page: Page, base_url: str, username: str, password: str = "demo") -> None:
+
+def sign_in(page: Page, base_url: str, username: str, password: str = "demo", protect: bool = True) -> None:
+    """Sign in; on "I dag" also protect the data on the phone with a PIN (issue 20), or unlock it."""
     page.goto(base_url + "/login")
     page.get_by_label("Brugernavn").fill(username)
     page.get_by_label("Adgangskode").fill(password)
@@ -22,6 +25,32 @@ def sign_in(page: Page, base_url: str, username: str, password: str = "demo") ->
     expect(
         page.get_by_role("heading", name=re.compile("^(I dag|Ledelsesoverblik|Administration)"))
     ).to_be_visible()
+    if protect and page.locator("[data-vault-enrol]").count():
+        protect_with_pin(page)
+
+
+def protect_with_pin(page: Page, pin: str = PIN) -> None:
+    """On "I dag": enrol a PIN, or (enrolled earlier on this phone) unlock with it."""
+    section = page.locator("[data-vault-enrol]")
+    expect(section).to_be_visible()
+    status = section.locator("[data-vault-status]")
+    form = section.locator("form:visible")
+    unlock = status.get_by_role("link", name="Lås op")
+    expect(form.or_(unlock).or_(status.get_by_text("er beskyttet")).first).to_be_visible()
+    if form.count():
+        page.get_by_label("Vælg en PIN").fill(pin)
+        page.get_by_label("Gentag PIN").fill(pin)
+        page.get_by_role("button", name="Beskyt med PIN").click()
+        expect(status).to_contain_text("Dine data på telefonen er beskyttet", timeout=30_000)
+    elif unlock.is_visible():
+        unlock.click()
+        unlock_with_pin(page, pin)
+
+
+def unlock_with_pin(page: Page, pin: str = PIN) -> None:
+    page.get_by_label("PIN", exact=True).fill(pin)
+    page.get_by_role("button", name="Lås op med PIN").click()
+    expect(page.get_by_role("heading", name="Lås op")).to_have_count(0, timeout=30_000)
 
 
 def search_children(page: Page, base_url: str, term: str) -> None:
@@ -96,12 +125,34 @@ def user_fact(page: Page, key: str):
     )
 
 
+def offline_reads(page: Page) -> list[dict]:
+    """The signed-in user's offline reads waiting on the phone, opened with the user's key."""
+    return page.evaluate("""async () => {
+        const { userId } = await OpsporStore.currentUser();
+        const keys = await OpsporCrypto.ready(userId);
+        const entries = (await OpsporStore.user(userId).get("facts", "offline_reads")) || [];
+        return Promise.all(entries.map((entry) => OpsporCrypto.open(keys.aes, entry.box)));
+    }""")
+
+
 def kept_urls(page: Page) -> list[str]:
+    """The kept pages' cache URLs (/kept/<opaque name>: no path in clear)."""
     return page.evaluate("""async () => {
         const { userId } = await OpsporStore.currentUser();
         const cache = await caches.open(OpsporStore.pageCache(userId));
         return (await cache.keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search);
     }""")
+
+
+def is_kept(page: Page, path: str) -> bool:
+    """Whether the phone keeps a copy of `path` (looked up by its name under the user's key)."""
+    return page.evaluate(
+        """async (path) => {
+        const { userId } = await OpsporStore.currentUser();
+        return OpsporStore.hasKept(userId, path);
+    }""",
+        path,
+    )
 
 
 def fill_adbb(page: Page, scores: list[int] | None = None) -> None:
@@ -120,6 +171,17 @@ def server_database(server: LiveServer):
             yield session
     finally:
         engine.dispose()
+
+
+def lock_after(server: LiveServer, minutes: int) -> None:
+    """The municipalities' `lock_minutes` (the app locks after that long unused, issue 20)."""
+    from backend.people.models import Municipality
+
+    with server_database(server) as db:
+        for municipality in db.exec(select(Municipality)):
+            municipality.settings = {**(municipality.settings or {}), "lock_minutes": minutes}
+            db.add(municipality)
+        db.commit()
 
 
 def child_named(db: Session, first_name: str) -> Child:

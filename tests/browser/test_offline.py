@@ -22,6 +22,8 @@ from tests.browser.offline_support import (
     eventually,
     fill_adbb,
     kept_urls,
+    lock_after,
+    offline_reads,
     outbox_items,
     server_database,
     sign_in,
@@ -433,17 +435,18 @@ def test_a_write_about_a_child_who_moved_meanwhile_is_kept_for_the_leader(
 
 
 def test_a_child_who_left_the_users_scope_is_deleted_from_the_phone(page, live_server) -> None:
-    from tests.browser.offline_support import kept_urls
+    from tests.browser.offline_support import is_kept, kept_urls
 
     with server_database(live_server) as db:
         child = child_named(db, "Agnes")
     sign_in(page, live_server.url, HEALTH_VISITOR)
     download_for_offline(page, live_server.url)
-    assert any(child.id in url for url in kept_urls(page))
+    assert is_kept(page, f"/children/{child.id}")
+    kept_before = len(kept_urls(page))
     move_child_to_childminding(live_server, child.id)
     page.goto(live_server.url + "/")  # the next contact with the server syncs the scope
-    assert eventually(lambda: not [url for url in kept_urls(page) if child.id in url])
-    assert any("/children/" in url for url in kept_urls(page))  # the others stay
+    assert eventually(lambda: not is_kept(page, f"/children/{child.id}"))
+    assert 0 < len(kept_urls(page)) < kept_before  # the others stay
 
 
 def test_a_new_service_worker_version_keeps_what_waits(page, browser_context, live_server) -> None:
@@ -559,7 +562,9 @@ def test_a_replay_refused_for_a_stale_csrf_token_waits_for_a_fresh_one(
 
 def test_with_the_page_open_through_a_long_outage_sending_resumes_within_30_s(page, live_server) -> None:
     """Issue 14, bug 4: retries backed off to 300 s, so a phone left open said "Offline" long after
-    the server was back. The page's clock is Playwright's, jumped forward through the outage."""
+    the server was back. The page's clock is Playwright's, jumped forward through the outage (the
+    app's lock set to its longest, 60 minutes, so the page stays open and unlocked throughout)."""
+    lock_after(live_server, 60)
     page.clock.install()
     with server_database(live_server) as db:
         child = child_named(db, "Agnes")
@@ -603,9 +608,10 @@ def test_a_child_page_opened_from_the_phones_copy_arrives_as_an_offline_read(
     browser_context.set_offline(True)
     page.goto(f"{live_server.url}/children/{child.id}")
     expect(page.locator("#sync-status")).to_contain_text("Offline")  # the phone's copy
-    assert eventually(lambda: user_fact(page, "offline_reads"))
-    read = user_fact(page, "offline_reads")[0]
+    assert eventually(lambda: offline_reads(page))
+    read = offline_reads(page)[0]  # stored encrypted (and sealed to the server)
     assert read["child_id"] == child.id
+    assert all(set(entry) == {"sealed", "box"} for entry in user_fact(page, "offline_reads"))
     assert offline_reads_of(live_server, child.id) == []
 
     browser_context.set_offline(False)  # the next sync carries the read

@@ -12,7 +12,7 @@ from tests.browser.offline_support import (
     child_named,
     download_for_offline,
     eventually,
-    kept_urls,
+    is_kept,
     outbox_items,
     server_database,
     sign_in,
@@ -27,9 +27,11 @@ def attempts(page) -> int:
 
 
 def pause_the_phones_clock(page) -> None:
-    """From here on the page's timers fire only when the test moves its clock."""
+    """From here on the page's timers fire only when the test moves its clock (one second on:
+    Playwright for Python takes the time in seconds — in milliseconds it jumped 57,000 years
+    ahead, which the app's auto-lock now notices)."""
     now_ms = page.evaluate("() => Date.now()")
-    page.clock.pause_at(now_ms + 1000)
+    page.clock.pause_at((now_ms + 1000) / 1000)
 
 
 def test_the_server_back_with_the_page_open_sends_within_5_s(page, live_server) -> None:
@@ -238,8 +240,9 @@ def test_the_server_killed_in_the_middle_of_a_batch_stores_every_item_exactly_on
 
 KEPT_COPY = """async (url) => {
     const { userId } = await OpsporStore.currentUser();
-    const copy = await (await caches.open(OpsporStore.pageCache(userId))).match(url);
-    return copy ? { etag: copy.headers.get("ETag"), kept_at: copy.headers.get("X-Opspor-Cached-At") } : null;
+    const copy = await OpsporStore.keptPage(userId, url);
+    const etags = (await OpsporStore.user(userId).get("facts", "etags")) || {};
+    return copy ? { etag: etags[url] || null, kept_at: copy.keptAt } : null;
 }"""
 
 
@@ -269,7 +272,7 @@ def test_a_sync_answer_removes_the_pages_of_children_who_left_the_scope(
     with page.expect_response(lambda r: r.url.endswith("/api/sync")) as synced:
         browser_context.set_offline(False)
     assert child.id in synced.value.json()["removed_child_ids"]
-    assert eventually(lambda: not [url for url in kept_urls(page) if child.id in url])
+    assert eventually(lambda: not is_kept(page, f"/children/{child.id}"))
     assert kept_copy(page, f"/children/{other.id}")  # the others stay
 
 

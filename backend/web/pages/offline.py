@@ -22,3 +22,10 @@ def offline_page(ctx: Ctx) -> Response:
     """Shown by the service worker for a page that is not kept on the phone (no user data)."""
     ctx.user = None  # a generic page: it is cached for everyone on the device
     return render(ctx.request, "offline.html", {})
+
+
+@router.get("/unlock")
+def unlock_page(ctx: Ctx) -> Response:
+    """ "Lås op": all a locked app shows for kept pages (no user data; cached for everyone)."""
+    ctx.user = None
+    return render(ctx.request, "unlock.html", {})

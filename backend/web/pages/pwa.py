@@ -43,7 +43,10 @@ def service_worker() -> Response:
     body = (
         source.replace("__ASSET_URLS__", json.dumps(sorted(asset_urls())))
         .replace("__NET_URL__", asset_url("net.js"))
+        .replace("__CRYPTO_URL__", asset_url("crypto.js"))
+        .replace("__CODEC_URL__", asset_url("codec.js"))
         .replace("__OUTBOX_URL__", asset_url("outbox.js"))
+        .replace("__PHONE_URL__", asset_url("phone.js"))
         .replace("__SEAL_URL__", asset_url("seal.js"))
         .replace("__RELEASE__", release())
     )

@@ -395,18 +395,9 @@ def test_a_save_queued_just_after_its_earlier_write_was_answered_takes_the_answe
     assert "base_version=1" in queued["body"]
 
 
-def test_a_record_saved_again_while_its_batchs_answer_is_lost_lands_as_a_clean_update(
-    page, browser_context, live_server
-) -> None:
-    """The server stores a draft but its answer never reaches the phone (the connection drops,
-    or the phone gives up waiting), and the author saved the record again meanwhile. The phone
-    cannot know whether the first write landed: it sends it again before the newer one (a replay
-    if it landed), so the newer write is an update of version 1, not a conflict with itself."""
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from backend.records.models import KeptWrite
-
+def a_draft_whose_answer_is_held(page, browser_context, live_server):
+    """A concern note's draft saved offline; back online, the server stores it but its answer is
+    held (`held[0]`: the route and the server's answer) — the test decides what becomes of it."""
     with server_database(live_server) as db:
         child = child_named(db, "Agnes")
     new_records = NewRecords(live_server, child.id)
@@ -421,14 +412,30 @@ def test_a_record_saved_again_while_its_batchs_answer_is_lost_lands_as_a_clean_u
 
     held = []
 
-    def lose_first_answer(route) -> None:
+    def hold_first_answer(route) -> None:
         if route.request.method == "POST" and not held:
-            held.append((route, route.fetch()))  # the server stores the draft; its answer is lost
+            held.append((route, route.fetch()))  # the server stores the draft; its answer waits
         else:
             route.continue_()
 
-    browser_context.route("**/api/sync", lose_first_answer)
+    browser_context.route("**/api/sync", hold_first_answer)
     browser_context.set_offline(False)
+    return text, held, new_records
+
+
+def test_a_record_saved_again_while_its_batchs_answer_is_lost_lands_as_a_clean_update(
+    page, browser_context, live_server
+) -> None:
+    """The server stores a draft but its answer never reaches the phone (the connection drops,
+    or the phone gives up waiting), and the author saved the record again meanwhile. The phone
+    cannot know whether the first write landed: it sends it again before the newer one (a replay
+    if it landed), so the newer write is an update of version 1, not a conflict with itself."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from backend.records.models import KeptWrite
+
+    text, held, new_records = a_draft_whose_answer_is_held(page, browser_context, live_server)
     for _ in range(60):
         if held:
             break
@@ -469,28 +476,7 @@ def test_a_record_saved_again_after_its_answer_was_lost_lands_as_a_clean_update(
 
     from backend.records.models import KeptWrite
 
-    with server_database(live_server) as db:
-        child = child_named(db, "Agnes")
-    new_records = NewRecords(live_server, child.id)
-    sign_in(page, live_server.url, HEALTH_VISITOR)
-    download_for_offline(page, live_server.url)
-    browser_context.set_offline(True)
-    page.goto(f"{live_server.url}/forms/concern_note?child={child.id}")
-    text = page.get_by_label("Hvad så eller hørte du?")
-    text.fill("Første kladde")
-    page.get_by_role("button", name="Gem kladde").click()
-    expect(page.get_by_text("Kladden er gemt på telefonen – sendes når der er net.")).to_be_visible()
-
-    held = []
-
-    def lose_first_answer(route) -> None:
-        if route.request.method == "POST" and not held:
-            held.append((route, route.fetch()))  # the server stores the draft; its answer is lost
-        else:
-            route.continue_()
-
-    browser_context.route("**/api/sync", lose_first_answer)
-    browser_context.set_offline(False)
+    text, held, new_records = a_draft_whose_answer_is_held(page, browser_context, live_server)
     assert eventually(lambda: page.evaluate("() => 1") and held, timeout=15)  # lets the route run
     assert [r.version for r in new_records()] == [1]
     browser_context.set_offline(True)  # the connection drops with the answer on its way

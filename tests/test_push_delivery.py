@@ -149,8 +149,10 @@ def test_429_is_retried_with_backoff(client, demo, db, receiver) -> None:
     receiver.answer("hv-phone", 429, 500)
     moment = push_morning()
     run_at(moment)
-    run_at(moment + timedelta(seconds=61))
-    run_at(moment + timedelta(seconds=61 + 121))
+    # The clock ticks while a run works (a loaded machine: seconds), so each run comes well after
+    # the backoff's 60 and 120 s — yet before the next doubling.
+    run_at(moment + timedelta(seconds=75))
+    run_at(moment + timedelta(seconds=75 + 150))
     assert [r.name for r in receiver.received] == ["hv-phone"] * 3
     assert db.exec(select(PushSend.status)).one() == "sent"
 

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import serious_violations
+from tests.browser.offline_support import protect_with_pin
 from tests.support import PHONE
 
 pytestmark = pytest.mark.browser
@@ -49,6 +50,7 @@ def _choose(page, group: str, label: str) -> None:
 def test_the_pedagogue_finds_the_round_on_today_and_goes_on_to_the_next_child(browser, live_server) -> None:
     context, page, errors = _phone(browser, live_server.url, "demo-paedagog")
     expect(page.get_by_role("heading", name=re.compile("^I dag"))).to_be_visible()
+    protect_with_pin(page)  # her saves go through the phone's outbox, which says "Alt er sendt" (issue 20)
     card = page.locator(".work-card").filter(has_text="Trivselsrunde:")
     expect(card).to_have_count(1)
     count_text = card.locator(".work-count").inner_text()

@@ -57,10 +57,10 @@ globalThis.OpsporCodec = (() => {
     if (!ctx.keys) throw new Locked();
     const item = { ...value };
     delete item.sealed_wire;
-    if (store !== "outbox") return { box: await C.box(ctx.keys.aes, item) };
-    const [boxed, sealed] = await Promise.all([C.box(ctx.keys.aes, item),  // side by side (Web Crypto)
-      item.state === "pending" && item.envelope && ctx.serverKey && sealer()
-        ? Promise.all(wireOf(item).map((envelope) => sealTo(ctx.serverKey, envelope))) : null]);
+    const boxed = await C.box(ctx.keys.aes, item);
+    if (store !== "outbox") return { box: boxed };
+    const sealed = item.state === "pending" && item.envelope && ctx.serverKey && sealer()
+      ? await Promise.all(wireOf(item).map((envelope) => sealTo(ctx.serverKey, envelope))) : null;
     return { ...pick(item, CLEAR), sealed, box: boxed };
   }
 
@@ -104,7 +104,5 @@ globalThis.OpsporCodec = (() => {
     return out;
   }
 
-  const clearOf = (raw) => (raw && typeof raw === "object" ? pick(raw, CLEAR) : {});
-
-  return { Locked, isLocked, clearOf, keyOf, encode, decode, wire, wireOf, sealRead, sendableReads, OPAQUE };
+  return { Locked, isLocked, keyOf, encode, decode, wire, wireOf, sealRead, sendableReads, OPAQUE };
 })();

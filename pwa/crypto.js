@@ -53,34 +53,11 @@ globalThis.OpsporCrypto = (() => {
   }
   const openBytes = async (aes, { iv, ct }) =>
     new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: unb64url(iv) }, aes, unb64url(ct)));
-  // Bytes ↔ IV (12 bytes) followed by the ciphertext, as bytes: a kept page's body (no base64
-  // round trip of a whole page).
-  async function sealBytes(aes, bytes) {
-    const iv = random(12);
-    const ct = new Uint8Array(await subtle.encrypt({ name: "AES-GCM", iv }, aes, bytes));
-    const out = new Uint8Array(12 + ct.length);
-    out.set(iv);
-    out.set(ct, 12);
-    return out;
-  }
-  const unsealBytes = async (aes, bytes) =>
-    new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12) }, aes, bytes.subarray(12)));
   const box = (aes, value) => boxBytes(aes, utf8.encode(JSON.stringify(value)));
   const open = async (aes, boxed) => JSON.parse(fromUtf8.decode(await openBytes(aes, boxed)));
 
-  // A record's opaque name: base64url HMAC of the text (a record id, a path). Remembered per key
-  // while it is in memory (a save names the same record several times; dropped with the key).
-  const names = new WeakMap();  // hmac CryptoKey → Map(text → name)
-  async function name(hmac, text) {
-    let known = names.get(hmac);
-    if (!known) names.set(hmac, (known = new Map()));
-    const hit = known.get(String(text));
-    if (hit) return hit;
-    const named = b64url(await subtle.sign("HMAC", hmac, utf8.encode(String(text))));
-    if (known.size >= 5000) known.clear();
-    known.set(String(text), named);
-    return named;
-  }
+  // A record's opaque name: base64url HMAC of the text (a record id, a path).
+  const name = async (hmac, text) => b64url(await subtle.sign("HMAC", hmac, utf8.encode(String(text))));
 
   // --- The keys in memory -----------------------------------------------------------------
   // One user's keys at a time: unlocking another user drops the previous user's.
@@ -102,6 +79,5 @@ globalThis.OpsporCrypto = (() => {
   };
 
   return { b64url, unb64url, random, deriveKeys, kekFromSecret, kekFromPin, box, open, boxBytes, openBytes,
-    sealBytes, unsealBytes,
     name, hold, held, heldUser, idleSince, drop, whenReady, ready };
 })();

@@ -40,7 +40,8 @@ async function submitRecord(form, body, then) {
   const record_id = recordIdOf(form);
   const params = new URLSearchParams(body);
   if (params.get("then") === "next") params.set("status", "final");
-  const [pending, known] = await Promise.all([store.get("outbox", record_id), store.get("versions", record_id)]);
+  const pending = await store.get("outbox", record_id);
+  const known = await store.get("versions", record_id);
   let base = Number(params.get("base_version")) || null;
   if (known && (!base || known > base)) base = known;
   if (pending && pending.state === "pending") base = pending.base_version;
@@ -112,12 +113,11 @@ async function keepOnPhone(form, item, reason) {
   sessionStorage.setItem("opspor-flash", reason === "login"
     ? _("Gemt på telefonen – log ind igen, så sendes den.")
     : _("Gemt på telefonen – sendes når der er net."));
+  await refreshStatus();
   scheduleRetry({});
   if (item.status === "draft") {
     showFormMessage(form, "ok", _("Kladden er gemt på telefonen – sendes når der er net."));
-    await refreshStatus();  // after the message: the counts are news, the message is the answer
   } else {
-    await refreshStatus();
     location.assign(item.child_id ? `/children/${item.child_id}` : "/outbox");
   }
 }

@@ -95,8 +95,6 @@ globalThis.OpsporStore = (() => {
         const decoded = await Promise.all(entries.map(async ({ key, value }) => ({ key, value: await Codec.decode(ctx, store, key, value) })));
         return decoded.filter((entry) => entry.value !== null && entry.value !== undefined);
       },
-      // The clear fields of every entry (state, times), nothing decrypted: the status bar's counts.
-      states: (store) => db(store, "readonly", (s) => request(s.getAll())).then((values) => values.map(Codec.clearOf)),
       clear: (store) => db(store, "readwrite", (s) => request(s.clear())),
       // Writes in one transaction ([op, store, key, value]); `sent` (record id → item as sent): a record
       // saved again while on the wire keeps its newer item — an answer never deletes an unsent write —

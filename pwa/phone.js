@@ -93,7 +93,12 @@
   async function storePage(userId, url, response) {
     const keys = await C.ready(userId);
     if (!keys) throw new Codec.Locked();
-    const body = await C.sealBytes(keys.aes, new Uint8Array(await response.arrayBuffer()));
+    const boxed = await C.boxBytes(keys.aes, new Uint8Array(await response.arrayBuffer()));
+    const iv = C.unb64url(boxed.iv);
+    const ct = C.unb64url(boxed.ct);
+    const body = new Uint8Array(iv.length + ct.length);
+    body.set(iv);
+    body.set(ct, iv.length);
     const headers = new Headers({ "X-Opspor-Cached-At": new Date().toISOString() });
     const child = response.headers.get("X-Opspor-Child");
     if (child) headers.set("X-Opspor-Child", await C.name(keys.hmac, child));
@@ -108,7 +113,8 @@
     const cache = await caches.open(pageCache(userId));
     const hit = await cache.match(await keptUrl(keys, path));
     if (!hit) return null;
-    const plain = await C.unsealBytes(keys.aes, new Uint8Array(await hit.arrayBuffer()));
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    const plain = await C.openBytes(keys.aes, { iv: C.b64url(bytes.slice(0, 12)), ct: C.b64url(bytes.slice(12)) });
     return { html: new TextDecoder().decode(plain), keptAt: hit.headers.get("X-Opspor-Cached-At") || "" };
   }
 

@@ -23,7 +23,7 @@ export async function refreshStatus() {
     statusBar.removeAttribute("data-state");
     return;
   }
-  const items = await store.states("outbox");  // counts only: nothing decrypted
+  const items = (await store.all("outbox")).map((entry) => entry.value);
   const waiting = items.filter((item) => item.state === "pending").length;
   // Sent, but kept for the unit's leader instead of the child's journal (202): never "Alt er
   // sendt" while the author has not acknowledged it on /outbox.

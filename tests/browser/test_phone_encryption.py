@@ -128,38 +128,6 @@ def test_nothing_on_the_phone_names_a_child_or_a_record_after_download_and_offli
     assert "/kept/" in raw  # the pages are kept, under opaque names
 
 
-#: The status bar refreshed (status.js, the module instance the page runs) with every AES-GCM
-#: decryption in the page counted.
-STATUS_DECRYPTIONS = """async () => {
-    const url = [...document.querySelectorAll('link[rel="modulepreload"]')].map((l) => l.href)
-        .find((href) => href.endsWith("/status.js"));
-    const { refreshStatus } = await import(url);
-    const decrypt = crypto.subtle.decrypt.bind(crypto.subtle);
-    let count = 0;
-    crypto.subtle.decrypt = (...args) => { count += 1; return decrypt(...args); };
-    try { await refreshStatus(); } finally { crypto.subtle.decrypt = decrypt; }
-    return { count, text: document.getElementById("sync-status").textContent };
-}"""
-
-
-def test_the_status_bar_counts_what_waits_without_decrypting_the_outbox(
-    page, browser_context, live_server
-) -> None:
-    """The status bar needs only the entries' clear state: refreshing it (after every offline
-    save) decrypts nothing (bench/vault.py: reading the whole outbox made later saves slower)."""
-    with server_database(live_server) as db:
-        child = child_named(db, "Agnes")
-    sign_in(page, live_server.url, HEALTH_VISITOR)
-    download_for_offline(page, live_server.url)
-    browser_context.set_offline(True)
-    save_screening_and_note(page, live_server.url, child)
-    page.goto(f"{live_server.url}/children/{child.id}")
-    expect(page.get_by_role("heading", name=child.name)).to_be_visible()
-    refreshed = page.evaluate(STATUS_DECRYPTIONS)
-    assert "2 venter" in refreshed["text"]
-    assert refreshed["count"] == 0
-
-
 def test_auto_lock_after_the_idle_minutes_shows_only_unlock_and_the_pin_opens_the_page(
     page, browser_context, live_server
 ) -> None:

@@ -269,16 +269,21 @@ def measure_download(base_url: str) -> dict:
     }
 
 
+def caseload_child_ids(server) -> list[str]:
+    """The ids of the demo health visitor's caseload on the bench server."""
+    from backend.people.models import Caseload, User
+
+    with server_database(server) as db:
+        user = db.exec(select(User).where(User.username == HEALTH_VISITOR)).one()
+        return [c.child_id for c in db.exec(select(Caseload).where(Caseload.user_id == user.id))]
+
+
 def sync_only(repeat: int, kind: str = "sqlite") -> None:
     """Only the delivery of 100 and 1,000 queued records, `repeat` times each, with where the
     seconds went (`--sync-only`): for measuring the sync path on a shared machine."""
     with bench_server(kind) as server:
         grow_caseload_to(server, HEALTH_VISITOR, 25)
-        with server_database(server) as db:
-            from backend.people.models import Caseload, User
-
-            user = db.exec(select(User).where(User.username == HEALTH_VISITOR)).one()
-            child_ids = [c.child_id for c in db.exec(select(Caseload).where(Caseload.user_id == user.id))]
+        child_ids = caseload_child_ids(server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             context = browser.new_context(**PHONE)
@@ -314,11 +319,7 @@ def main() -> None:
     with bench_server("sqlite") as server:
         grow_caseload_to(server, HEALTH_VISITOR, 25)
         download = measure_download(server.url)
-        with server_database(server) as db:
-            from backend.people.models import Caseload, User
-
-            user = db.exec(select(User).where(User.username == HEALTH_VISITOR)).one()
-            child_ids = [c.child_id for c in db.exec(select(Caseload).where(Caseload.user_id == user.id))]
+        child_ids = caseload_child_ids(server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             context = browser.new_context(**PHONE)

@@ -16,19 +16,19 @@ import re
 import time
 
 from playwright.sync_api import expect, sync_playwright
-from sqlmodel import select
 
 from backend.config import PROJECT_DIR
 from bench.common import bench_server
 from bench.offline import (
     HEALTH_VISITOR,
+    caseload_child_ids,
     grow_caseload_to,
     measure_kept_page_opening,
     measure_offline_saves,
     percentile,
     throttle,
 )
-from tests.browser.offline_support import PIN, download_for_offline, server_database, sign_in
+from tests.browser.offline_support import PIN, download_for_offline, sign_in
 from tests.support import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 VAULT_JS = (PROJECT_DIR / "pwa" / "vault.js").read_text(encoding="utf-8")
@@ -91,11 +91,7 @@ def virtual_authenticator(context, page) -> None:
 def main() -> None:
     with bench_server("sqlite") as server:
         grow_caseload_to(server, HEALTH_VISITOR, 25)
-        with server_database(server) as db:
-            from backend.people.models import Caseload, User
-
-            user = db.exec(select(User).where(User.username == HEALTH_VISITOR)).one()
-            child_ids = [c.child_id for c in db.exec(select(Caseload).where(Caseload.user_id == user.id))]
+        child_ids = caseload_child_ids(server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             context = browser.new_context(**PHONE)

@@ -1,18 +1,20 @@
 """The audit log: who read or wrote what about a child, when, from which device.
 
-Events of one request are collected and written in a single INSERT, in the same transaction as
-the request's own writes, before the response leaves the server. The table is append-only: the
+Events of one request are collected and written in a single INSERT statement (one row or a list
+page's hundred), in the same transaction as the request's own writes, before the response leaves
+the server. The table is append-only: the
 application never updates or deletes its rows (retention is the one job allowed to prune them).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Column, insert
+from sqlalchemy import Column, insert, text
 from sqlmodel import Field, Session, SQLModel
 
 from backend.db import JSONType, UTCDateTime, utcnow
@@ -36,6 +38,19 @@ class AuditEvent(SQLModel, table=True):
 
 #: A plain table INSERT (not the ORM's bulk insert, which costs more per call than the row).
 _INSERT = insert(AuditEvent.__table__)
+_COLUMNS = [c.name for c in AuditEvent.__table__.columns if c.name not in ("id", "detail")]
+#: PostgreSQL: every row of the request in ONE statement, whatever their number (a list page
+#: audits each child and task it lists): the rows' columns as arrays. The statement's text never
+#: changes, so the driver prepares it once per connection; and being one statement it is atomic
+#: on its own — all the rows or none — also when it is a read's only write and runs outside a
+#: transaction (`db.begin_at_first_write`: it may, hence `opspor_alone`).
+_UNNEST_INSERT = text(
+    "INSERT INTO audit_event (at, actor_id, session_ref, device_id, ip, action, object_type, object_id, "
+    "child_id, detail) SELECT * FROM unnest(CAST(:at AS timestamptz[]), CAST(:actor_id AS varchar[]), "
+    "CAST(:session_ref AS varchar[]), CAST(:device_id AS varchar[]), CAST(:ip AS varchar[]), "
+    "CAST(:action AS varchar[]), CAST(:object_type AS varchar[]), CAST(:object_id AS varchar[]), "
+    "CAST(:child_id AS varchar[]), CAST(:detail AS jsonb[]))"
+).execution_options(opspor_alone=True)
 
 
 @dataclass
@@ -84,7 +99,14 @@ class AuditTrail:
             raise
 
     def flush(self, db: Session) -> None:
-        if self.pending:
-            rows = self.pending
-            db.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
-            self.pending = []
+        if not self.pending:
+            return
+        rows = self.pending
+        connection = db.connection()
+        if connection.dialect.name == "postgresql":
+            params = {name: [row[name] for row in rows] for name in _COLUMNS}
+            params["detail"] = [json.dumps(row["detail"]) for row in rows]
+            connection.execute(_UNNEST_INSERT, params)
+        else:
+            connection.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+        self.pending = []

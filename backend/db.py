@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -77,7 +78,46 @@ def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True) -> Engine:
     # No ping before every checkout (a round trip per request): a connection the database
     # dropped fails its first statement, SQLAlchemy then lets go of the whole pool, and
     # `web/context.get_ctx` starts the request again on a fresh connection.
-    return create_engine(url, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "before_cursor_execute", _begin_before_a_write)
+    return engine
+
+
+#: The execution option `begin_at_first_write` sets on a session's connection.
+_LAZY = "opspor_begin_at_first_write"
+_LOCKING_READ = re.compile(
+    r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|pg_advisory", re.IGNORECASE
+)
+
+
+def begin_at_first_write(db: Session) -> None:
+    """PostgreSQL: the session's reads run outside a transaction, and its first statement that
+    writes or locks (an INSERT, UPDATE or DELETE, an ORM flush, SELECT … FOR UPDATE, an advisory
+    lock, a savepoint) begins one, which the session's commit or rollback ends as usual.
+
+    For a read (a GET) that writes nothing but its audit rows this saves the BEGIN and COMMIT
+    round trips: the audit INSERT is one statement, atomic on its own (`audit.AuditTrail.flush`),
+    committed by PostgreSQL when it has run — before the response is sent. Under PostgreSQL's
+    READ COMMITTED each statement sees the database as of its own start, inside a transaction or
+    not, so the reads see what they saw before. Call it before the session's first statement;
+    SQLite keeps its `BEGIN IMMEDIATE`."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT", _LAZY: True})
+
+
+@lru_cache(maxsize=2048)
+def _writes_or_locks(statement: str) -> bool:
+    start = statement.lstrip()[:6].upper()
+    return start != "SELECT" or _LOCKING_READ.search(statement) is not None
+
+
+def _begin_before_a_write(connection, cursor, statement, _parameters, context, _executemany) -> None:
+    options = context.execution_options if context is not None else connection.get_execution_options()
+    if not options.get(_LAZY) or options.get("opspor_alone"):
+        return
+    dbapi_connection = cursor.connection
+    if dbapi_connection.autocommit and _writes_or_locks(statement):
+        dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
 @lru_cache

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
+import psycopg
+from psycopg import Column
+from psycopg.pq import ExecStatus
 from sqlalchemy import JSON, DateTime, Engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -78,9 +82,52 @@ def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True) -> Engine:
     # No ping before every checkout (a round trip per request): a connection the database
     # dropped fails its first statement, SQLAlchemy then lets go of the whole pool, and
     # `web/context.get_ctx` starts the request again on a fresh connection.
-    engine = create_engine(url, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args={"cursor_factory": _Cursor})
     event.listen(engine, "before_cursor_execute", _begin_before_a_write)
     return engine
+
+
+class _Description(Sequence):
+    """A cursor's `description`, its `Column`s built when first read. SQLAlchemy asks for the
+    description after every statement, but with its result metadata cached per statement it only
+    looks whether there is one; psycopg would build a `Column` (name decoded, type looked up) for
+    every column of the answer — 35 for the session query alone."""
+
+    __slots__ = ("_cursor", "_result", "_columns")
+
+    def __init__(self, cursor: psycopg.Cursor, result) -> None:
+        self._cursor, self._result, self._columns = cursor, result, None
+
+    def __len__(self) -> int:
+        return self._result.nfields
+
+    def __getitem__(self, index):
+        return self._built()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other
+
+    def _built(self) -> list[Column]:
+        if self._columns is None:
+            cursor = self._cursor
+            if cursor.pgresult is not self._result:  # the cursor has moved on: as it was then
+                cursor = SimpleNamespace(
+                    pgresult=self._result, _encoding=cursor._encoding, adapters=cursor.adapters
+                )
+            self._columns = [Column(cursor, index) for index in range(self._result.nfields)]
+        return self._columns
+
+
+class _Cursor(psycopg.Cursor):
+    @property
+    def description(self) -> _Description | None:
+        result = self.pgresult
+        if result and (result.nfields or result.status in _TUPLES):
+            return _Description(self, result)
+        return None
+
+
+_TUPLES = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
 
 
 #: The execution option `begin_at_first_write` sets on a session's connection.

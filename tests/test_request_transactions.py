@@ -150,3 +150,29 @@ def test_which_statements_begin_a_transaction() -> None:
         "SELECT pg_advisory_xact_lock(1)",
     ):
         assert _writes_or_locks(statement), statement
+
+
+def test_a_cursors_description_reads_as_psycopgs_own(db, postgresql) -> None:
+    """The app's cursors build their description's columns when read (SQLAlchemy mostly only
+    asks whether there is one): what is read is what psycopg would have given, also when read
+    after the cursor has run another statement."""
+    import psycopg
+
+    from backend.db import _Cursor
+
+    raw = db.connection().connection.dbapi_connection
+    query = "SELECT 1 AS a, 'x'::text AS b, now() AS c"
+    plain = psycopg.Cursor(raw)
+    plain.execute(query)
+    expected = [(c.name, c.type_code, c.internal_size) for c in plain.description]
+    cursor = raw.cursor()
+    assert isinstance(cursor, _Cursor)
+    cursor.execute(query)
+    first = cursor.description
+    assert len(first) == 3
+    cursor.execute("SELECT 2 AS z")
+    assert [(c.name, c.type_code, c.internal_size) for c in first] == expected
+    assert first[-1].name == "c" and [c.name for c in first[1:]] == ["b", "c"]
+    assert [c.name for c in cursor.description] == ["z"]
+    cursor.execute("SET application_name = 'opspor-test'")
+    assert cursor.description is None

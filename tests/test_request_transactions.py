@@ -176,3 +176,28 @@ def test_a_cursors_description_reads_as_psycopgs_own(db, postgresql) -> None:
     assert [c.name for c in cursor.description] == ["z"]
     cursor.execute("SET application_name = 'opspor-test'")
     assert cursor.description is None
+
+
+def test_the_listed_children_are_read_as_plain_rows_with_every_field(demo, db) -> None:
+    """ "I dag" and the caseload read their children, placements and units as read-only named
+    tuples (no ORM object each, nothing the session holds on to), field for field what the ORM
+    would have loaded. On SQLite too."""
+    from backend.auth.policy import children_in_scope_with_units, load_scope
+    from backend.domain.dates import today
+    from backend.people.models import Placement, Unit
+
+    leader = user_named(db, "demo-leder")
+    scope = load_scope(db, leader)
+    with new_session() as session:
+        scoped = children_in_scope_with_units(session, scope, today())
+        assert len(scoped.rows) >= 20
+        assert not [obj for obj in session.identity_map.values() if isinstance(obj, (Child, Placement, Unit))]
+    for child, placement in scoped.rows:
+        for row, model, key in ((child, Child, child.id), (placement, Placement, placement.id)):
+            loaded = db.get(model, key)
+            assert row._asdict() == {name: getattr(loaded, name) for name in row._fields}
+            assert set(row._fields) == set(model.model_fields)
+            with pytest.raises(AttributeError):
+                row.id = "changed"  # read-only
+    for unit in scoped.units.values():
+        assert unit._asdict() == db.get(Unit, unit.id).model_dump()

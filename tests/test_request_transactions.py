@@ -179,10 +179,10 @@ def test_a_cursors_description_reads_as_psycopgs_own(db, postgresql) -> None:
 
 
 def test_the_listed_children_are_read_as_plain_rows_with_every_field(demo, db) -> None:
-    """ "I dag" and the caseload read their children, placements and units as read-only named
-    tuples (no ORM object each, nothing the session holds on to), field for field what the ORM
-    would have loaded. On SQLite too."""
-    from backend.auth.policy import children_in_scope_with_units, load_scope
+    """ "I dag", the caseload and a child's page and JSON read their children, placements and
+    units as read-only named tuples (no ORM object each, nothing the session holds on to), field
+    for field what the ORM would have loaded. On SQLite too."""
+    from backend.auth.policy import child_in_scope_with_unit, children_in_scope_with_units, load_scope
     from backend.domain.dates import today
     from backend.people.models import Placement, Unit
 
@@ -191,6 +191,12 @@ def test_the_listed_children_are_read_as_plain_rows_with_every_field(demo, db) -
     with new_session() as session:
         scoped = children_in_scope_with_units(session, scope, today())
         assert len(scoped.rows) >= 20
+        one_child, one_placement = scoped.rows[-1]
+        assert child_in_scope_with_unit(session, scope, one_child.id, today()) == (
+            one_child,
+            one_placement,
+            scoped.units[one_placement.unit_id],
+        )
         assert not [obj for obj in session.identity_map.values() if isinstance(obj, (Child, Placement, Unit))]
     for child, placement in scoped.rows:
         for row, model, key in ((child, Child, child.id), (placement, Placement, placement.id)):

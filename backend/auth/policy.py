@@ -221,7 +221,10 @@ def child_in_scope_with_unit(
     """`child_in_scope` with the unit the child is placed in, from the same query."""
     if not scope.unit_ids or not is_id(child_id):
         return None
-    return db.exec(_CHILD_IN_SCOPE_WITH_UNIT, params=_scope_params(scope, on, child_id=child_id)).first()
+    # Read-only named tuples (the child's page and JSON only read them): no ORM object each.
+    params = _scope_params(scope, on, child_id=child_id)
+    found = list(plain_rows(db, _CHILD_IN_SCOPE_WITH_UNIT, params, Child, Placement, Unit))
+    return found[0] if found else None
 
 
 # A partner's children: named, shared cases on the agenda of meetings of the forums they are a

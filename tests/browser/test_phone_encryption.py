@@ -24,6 +24,7 @@ from tests.browser.offline_support import (
     unlock_with_pin,
     wait_for_service_worker,
 )
+from tests.browser.test_consent_screen import open_new_consent
 from tests.browser.test_offline import NewRecords, save_note_offline, save_screening_and_note
 
 pytestmark = pytest.mark.browser
@@ -302,3 +303,48 @@ def test_a_passkey_with_prf_protects_and_unlocks_the_phone(browser_context, live
     page.get_by_role("button", name="Lås op med adgangsnøgle").click()
     expect(page.get_by_role("heading", name=child.name)).to_be_visible(timeout=15_000)
     assert PIN not in str(record)
+
+
+#: The tab's and the origin's web storage (sessionStorage, localStorage), raw.
+RAW_WEB_STORAGE = """() => JSON.stringify({ session: Object.entries(sessionStorage),
+    local: Object.entries(localStorage) })"""
+
+
+def test_reading_the_consents_description_keeps_the_form_only_encrypted(page, live_server) -> None:
+    first_name, decision, chosen_parent = open_new_consent(page, live_server)
+    chosen_parent.check()
+    decision.get_by_label("Afslået").check()
+    typed, witness = "Hanne Sandkasse", "Kirsten Vidnesen"
+    page.get_by_label("Forælderens navn (i stedet for underskrift)").fill(typed)
+    page.get_by_label("Vidne").fill(witness)
+    record_id = page.evaluate(
+        "() => document.querySelector('form[data-record-type]').action.split('/records/')[1]"
+    )
+    scope = page.locator("input[name='data.scope']").get_attribute("value")
+    parent = chosen_parent.get_attribute("value")  # the guardian's id
+    assert record_id and scope and len(parent) == 36
+
+    page.get_by_role("link", name="Læs beskrivelsen").click()
+    expect(page.get_by_text(f"{first_name} elsker at grave i sandkassen.")).to_be_visible()
+    web = page.evaluate(RAW_WEB_STORAGE)
+    assert "opspor-peek" in web  # the form is kept for the way back, as a box
+    raw = web + raw_storage(page)
+    children = children_of_the_phone(live_server)
+    assert secrets_in(raw, children, [typed, witness, record_id, scope, parent]) == []
+
+    page.go_back()
+    expect(chosen_parent).to_be_checked()
+    expect(decision.get_by_label("Afslået")).to_be_checked()
+    expect(page.get_by_label("Vidne")).to_have_value(witness)
+    assert "opspor-peek" not in page.evaluate(RAW_WEB_STORAGE)  # read once, then gone
+
+
+def test_an_unprotected_phone_keeps_nothing_of_the_consent_form(page, live_server) -> None:
+    first_name, decision, chosen_parent = open_new_consent(page, live_server, protect=False)
+    chosen_parent.check()
+    decision.get_by_label("Afslået").check()
+    page.get_by_label("Vidne").fill("Kirsten Vidnesen")
+    page.get_by_role("link", name="Læs beskrivelsen").click()
+    expect(page.get_by_text(f"{first_name} elsker at grave i sandkassen.")).to_be_visible()
+    web = page.evaluate(RAW_WEB_STORAGE)
+    assert "opspor-peek" not in web and "Kirsten Vidnesen" not in web

@@ -115,6 +115,8 @@ const PEEK = "opspor-peek";
 const plainClick = (event) => event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
 
 export function keepOnPeek(form) {
+  // Back from the peek through the back/forward cache: the form is as it was, the box unneeded.
+  addEventListener("pageshow", (event) => { if (event.persisted) sessionStorage.removeItem(PEEK); });
   for (const link of form.ownerDocument.querySelectorAll("a[data-peek]")) {
     link.addEventListener("click", (event) => {
       sessionStorage.removeItem(PEEK);

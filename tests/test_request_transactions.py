@@ -2,7 +2,7 @@
 a child's page and JSON cost neither a BEGIN nor a COMMIT round trip when their audit rows are
 all they write, and those rows are still committed — in one statement, all or none — before the
 response is sent. Whatever else a read writes, and every unsafe request, runs in one transaction
-as before."""
+as before. And what those pages only read comes as plain rows, not ORM objects."""
 
 from __future__ import annotations
 
@@ -207,3 +207,36 @@ def test_the_listed_children_are_read_as_plain_rows_with_every_field(demo, db) -
                 row.id = "changed"  # read-only
     for unit in scoped.units.values():
         assert unit._asdict() == db.get(Unit, unit.id).model_dump()
+
+
+def test_a_childs_placement_history_is_read_as_columns(demo, db) -> None:
+    """The child's page and JSON show the enrolment history from the columns it needs: no ORM
+    object per placement, unit and room; newest first, the room's name when there is one."""
+    from backend.people.models import Placement, Room, Unit
+    from backend.people.service import PlacementView, placement_history
+
+    child = children_of_unit(db, "Sundhedsplejen Nord")[0]
+    loaded: list[object] = []
+
+    def count(instance, _context) -> None:
+        loaded.append(instance)
+
+    for model in (Placement, Unit, Room):
+        event.listen(model, "load", count)
+    try:
+        with new_session() as session:
+            history = placement_history(session, child.id)
+    finally:
+        for model in (Placement, Unit, Room):
+            event.remove(model, "load", count)
+    assert loaded == []
+    placements = db.exec(select(Placement).where(Placement.child_id == child.id)).all()
+    expected = []
+    for placement in sorted(placements, key=lambda p: p.starts_on, reverse=True):
+        unit = db.get(Unit, placement.unit_id)
+        room = db.get(Room, placement.room_id) if placement.room_id else None
+        room_name = room.name if room else None
+        expected.append(
+            PlacementView(unit.id, unit.name, unit.kind, room_name, placement.starts_on, placement.ends_on)
+        )
+    assert history == expected and history

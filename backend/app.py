@@ -131,7 +131,11 @@ def create_app() -> FastAPI:
         forum_admin_pages.router,
         forum_pages.router,
     ):
-        app.include_router(router)
+        # The routes themselves, in the same order, not `include_router`: FastAPI wraps an included
+        # router in a lazy `_IncludedRouter` that every request walks (and a match walks twice),
+        # which cost ~0.5 ms per request over ~340 routes. The routers have no prefix, dependency
+        # or setting that including would add: their routes already carry their full paths.
+        app.router.routes.extend(router.routes)
     app.router.routes.append(asset_route)
     install_error_handlers(app)
     # Level 5, not Starlette's 9: nearly as small for HTML and JSON, at a fraction of the CPU.

@@ -104,3 +104,15 @@ def test_pages_are_not_compressed_at_the_slowest_gzip_level(client, demo) -> Non
         raw = b"".join(response.iter_raw())
     assert raw[:2] == b"\x1f\x8b"
     assert raw[8] == 0
+
+
+def test_routes_are_the_app_s_own_not_included_router_wrappers(app) -> None:
+    """FastAPI wraps an included router in a lazy wrapper that every request walks route by
+    route (a match walked twice): ~0.5 ms per request over the app's ~170 routes. The app takes
+    the routers' routes themselves, in their order, so a request tries each route once."""
+    from starlette.routing import Route
+
+    assert all(isinstance(route, Route) for route in app.router.routes)
+    paths = [route.path for route in app.router.routes]
+    assert paths.index("/api/children/{child_id}") < paths.index("/children/{child_id}")
+    assert paths[-1] == "/static/{digest}/{name:path}"

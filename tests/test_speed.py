@@ -162,3 +162,23 @@ def test_a_translated_text_costs_one_call_and_renders_as_jinja_s_newstyle_gettex
     monkeypatch.setattr(jinja2.runtime.Context, "call", counting_call)
     env.from_string('{{ _("Barn") }}{{ _("Barn") }}').render()
     assert len(calls) == 2
+
+
+def test_the_busiest_routes_leave_fastapi_no_dependency_to_solve(app) -> None:
+    """`@one_thread` routes read the CSRF token themselves (the check itself is `get_ctx`'s, in
+    the worker): FastAPI solves no dependency for them, only their path and body."""
+    busiest = {
+        ("GET", "/"),
+        ("GET", "/children"),
+        ("GET", "/children/{child_id}"),
+        ("GET", "/api/children/{child_id}"),
+        ("PUT", "/api/records/{record_id}"),
+    }
+    found = {
+        (method, route.path): route.dependant.dependencies
+        for route in app.router.routes
+        for method in getattr(route, "methods", ()) or ()
+        if (method, getattr(route, "path", "")) in busiest
+    }
+    assert set(found) == busiest
+    assert all(dependencies == [] for dependencies in found.values()), found

@@ -129,7 +129,8 @@ def test_a_translated_text_costs_one_call_and_renders_as_jinja_s_newstyle_gettex
     from backend.web.templating import _template_gettext, _template_ngettext
 
     source = (
-        '{{ _("Barn") }}|{{ _("<b>%(name)s</b> 100%%", name=who) }}|{{ gettext(who) }}|'
+        '{{ _("Barn") }}|{{ _("<b>%(name)s</b> 100%%", name=who) }}|{{ _("Helt 100%% <i>") }}|'
+        "{{ gettext(who) }}|"
         '{{ ngettext("%(num)s måned", "%(num)s måneder", n) }}|'
         "{% trans count=n %}{{ count }} barn{% pluralize %}{{ count }} børn{% endtrans %}|"
         "{% trans %}Hej {{ who }}{% endtrans %}"
@@ -147,7 +148,8 @@ def test_a_translated_text_costs_one_call_and_renders_as_jinja_s_newstyle_gettex
         finally:
             current_language.reset(token)
     assert rendered["da"] == (
-        "Barn|&lt;b&gt;&lt;script&gt;x&lt;/script&gt;&lt;/b&gt; 100%|&lt;script&gt;x&lt;/script&gt;|"
+        "Barn|&lt;b&gt;&lt;script&gt;x&lt;/script&gt;&lt;/b&gt; 100%|Helt 100% &lt;i&gt;|"
+        "&lt;script&gt;x&lt;/script&gt;|"
         "3 måneder|3 børn|Hej &lt;script&gt;x&lt;/script&gt;"
     )
     assert rendered["en"].startswith("Child|") and "3 months" in rendered["en"]

@@ -49,6 +49,10 @@ def run(
             check=False,
             capture_output=True,
         )
+        with open(f"{prefix}_failures.csv", newline="") as failures:
+            for row in csv.DictReader(failures):  # what failed, so a count is never unexplained
+                error = row["Error"][:160]
+                print(f"  failed {row['Occurrences']:>5} × {row['Method']} {row['Name']}: {error}")
         with open(f"{prefix}_stats.csv", newline="") as stats:
             return list(csv.DictReader(stats))
 

@@ -32,7 +32,15 @@ function showFlash() {
   document.getElementById("main").prepend(note);
 }
 
+// htmx notes each page's path (a child's or a record's id) in sessionStorage for its history cache,
+// which is off here (historyCacheSize 0): nothing of it stays on the phone (issue 20).
+function forgetHtmxPath() {
+  try { sessionStorage.removeItem("htmx-current-path-for-history"); } catch (error) { /* no storage */ }
+}
+
 async function start() {
+  forgetHtmxPath();
+  for (const type of ["htmx:pushedIntoHistory", "htmx:replacedInHistory"]) document.body.addEventListener(type, forgetHtmxPath);
   setUpUi();
   if (metaContent("opspor-page") === "login") {
     forgetKeys();

@@ -1,6 +1,6 @@
 // Drafts: every record form autosaves to the phone and offers _("Fortsæt kladden") after a reload.
 import { updateAdbb } from "./adbb.js";
-import { Codec, day, store } from "./page.js";
+import { Codec, Crypto, day, store, userId } from "./page.js";
 import { ensureRows } from "./rows.js";
 import { showFormMessage } from "./ui.js";
 import { _ } from "./texts.js";
@@ -109,23 +109,38 @@ export async function openForFix(form) {
 
 // A look elsewhere and back ("Læs beskrivelsen" on the consent form, issue 17 §10): a link marked
 // `data-peek` keeps what the form holds for this tab; coming back to the same page refills it.
+// What is kept names a child and a record, so it is kept only as the user's AES-GCM box (issue 20),
+// readable only while unlocked; with no key held (not protected, locked) nothing is kept.
 const PEEK = "opspor-peek";
+const plainClick = (event) => event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
 
 export function keepOnPeek(form) {
+  // Back from the peek through the back/forward cache: the form is as it was, the box unneeded.
+  addEventListener("pageshow", (event) => { if (event.persisted) sessionStorage.removeItem(PEEK); });
   for (const link of form.ownerDocument.querySelectorAll("a[data-peek]")) {
-    link.addEventListener("click", () => {
-      sessionStorage.setItem(PEEK, JSON.stringify({ page: location.pathname + location.search,
-        record_id: recordIdOf(form), fields: formFields(form) }));
+    link.addEventListener("click", (event) => {
+      sessionStorage.removeItem(PEEK);
+      const keys = userId && Crypto.held(userId);
+      if (!keys || event.defaultPrevented || !plainClick(event)) return;
+      // Encrypting takes a moment: the page leaves once the box is kept.
+      event.preventDefault();
+      const kept = { page: location.pathname + location.search, record_id: recordIdOf(form), fields: formFields(form) };
+      Crypto.box(keys.aes, kept)
+        .then((box) => sessionStorage.setItem(PEEK, JSON.stringify({ box })))
+        .catch(() => null)
+        .finally(() => location.assign(link.href));
     });
   }
 }
 
-export function resumePeek(form) {
+export async function resumePeek(form) {
   const raw = sessionStorage.getItem(PEEK);
   if (!raw) return false;
   sessionStorage.removeItem(PEEK);
+  const keys = userId ? await Crypto.ready(userId) : null;
+  if (!keys) return false;  // locked meanwhile: the form shows empty
   let kept;
-  try { kept = JSON.parse(raw); } catch (error) { return false; }
+  try { kept = await Crypto.open(keys.aes, JSON.parse(raw).box); } catch (error) { return false; }
   if (!kept || kept.page !== location.pathname + location.search) return false;
   if (kept.record_id && kept.record_id !== recordIdOf(form)) setRecordId(form, kept.record_id);
   fillForm(form, kept.fields);

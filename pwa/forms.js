@@ -33,7 +33,7 @@ function enhanceForm(form) {
     });
   });
   keepOnPeek(form);
-  openForFix(form).then((fixing) => { if (!fixing && !resumePeek(form)) offerDraft(form); });
+  openForFix(form).then(async (fixing) => { if (!fixing && !(await resumePeek(form))) offerDraft(form); });
 }
 
 async function submitRecord(form, body, then) {

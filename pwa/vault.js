@@ -94,6 +94,9 @@ export async function fetchServerKey() {
   } catch (error) { /* offline: the next online page asks */ }
 }
 
+// The methods a vault record can be unlocked with, as the server records them.
+export const protectionMethods = (record) => ["passkey", "pin"].filter((method) => record && record[method]);
+
 export async function enrol({ pin = null, passkey = false, label = "Opspor" }) {
   const master = Crypto.random(32);
   const keys = await Crypto.deriveKeys(master);
@@ -113,10 +116,11 @@ export async function enrol({ pin = null, passkey = false, label = "Opspor" }) {
   await Store.meta.write(vaultKey(userId), record);
   await holdKeys(userId, { ...keys, device: await importDevice(privateJwk) });
   await fetchServerKey();
-  // The server records that this device holds encrypted data (for device revocation).
+  // The server records that this device holds encrypted data (for device revocation), and every
+  // method that now unlocks it (the set replaces what the device said before).
   await fetch("/api/devices/current/protection", { method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf || "" },
-    body: JSON.stringify({ method: passkey ? "passkey" : "pin" }) }).catch(() => null);
+    body: JSON.stringify({ methods: protectionMethods(record) }) }).catch(() => null);
 }
 
 // --- Unlocking ------------------------------------------------------------------------------

@@ -76,20 +76,18 @@ def note_wipe(db: Session, device_id: str | None, ip: str, path: str) -> bool:
     return True
 
 
-#: How a phone may guard the offline data it holds (issue 20): a PIN or a passkey.
-PROTECTIONS = ("pin", "passkey")
-
-
 def note_protection(
-    db: Session, audit: AuditTrail, user: User, device_id: str | None, method: str
+    db: Session, audit: AuditTrail, user: User, device_id: str | None, protection: str
 ) -> Device | None:
-    """The signed-in user's own device (the cookie's) now guards its offline data with `method`
-    (audited `device.protect`); None when the request names no device of this user's."""
+    """The signed-in user's own device (the cookie's) now guards its offline data with the
+    methods `protection` names (`backend.domain.protection.protection_of`: what the phone holds
+    now, replacing what it said before; audited `device.protect`); None when the request names
+    no device of this user's."""
     device = db.get(Device, device_id) if device_id else None
     if device is None or device.user_id != user.id or device.revoked_at is not None:
         return None
-    device.protection = method
+    device.protection = protection
     device.protected_at = utcnow()
     db.add(device)
-    audit.add("device.protect", "device", device.id, method=method)
+    audit.add("device.protect", "device", device.id, method=protection)
     return device

@@ -48,9 +48,10 @@ class Device(SQLModel, table=True):
     revoked_by_id: str | None = Field(default=None, max_length=36)
     #: When the revoked device last contacted the server and was told to wipe its data.
     wiped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    #: How the device guards the offline data it holds, as the phone told us (issue 20): "pin" or
-    #: "passkey" (None: not protected); and when it said so.
-    protection: str | None = Field(default=None, max_length=10)
+    #: How the device guards the offline data it holds, as the phone told us (issue 20): "pin",
+    #: "passkey" or both, "passkey+pin" (`backend.domain.protection`; None: not protected); and
+    #: when it said so.
+    protection: str | None = Field(default=None, max_length=20)
     protected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

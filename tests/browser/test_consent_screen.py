@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from backend.domain.dates import today
 from tests.browser.offline_support import search_children, sign_in
@@ -15,10 +15,12 @@ from tests.browser.test_transition import youngest_childminding_child
 pytestmark = pytest.mark.browser
 
 
-def test_reading_the_description_keeps_the_parent_and_the_decision(page, live_server) -> None:
+def open_new_consent(page, live_server, protect: bool = True) -> tuple[str, Locator, Locator]:
+    """A childminder writes a transition description for the youngest childminding child and opens
+    its new consent: (the child's first name, the decision's group, the last parent's radio)."""
     name = youngest_childminding_child(live_server)
     first_name = name.split()[0]
-    sign_in(page, live_server.url, "demo-dagplejepaedagog")
+    sign_in(page, live_server.url, "demo-dagplejepaedagog", protect=protect)
     search_children(page, live_server.url, first_name)
     page.locator("#children-list a", has_text=name).click()
     page.get_by_text("Ny registrering").click()
@@ -31,10 +33,14 @@ def test_reading_the_description_keeps_the_parent_and_the_decision(page, live_se
 
     page.get_by_role("link", name="Samtykke til overlevering").click()
     decision = page.get_by_role("group", name=re.compile("^Forælderens beslutning"))
+    parents = page.get_by_role("group", name=re.compile("^Forælder eller værge")).get_by_role("radio")
+    return first_name, decision, parents.last
+
+
+def test_reading_the_description_keeps_the_parent_and_the_decision(page, live_server) -> None:
+    first_name, decision, chosen_parent = open_new_consent(page, live_server)
     expect(decision.get_by_role("radio")).to_have_count(2)  # a new consent: given or refused
     expect(decision).not_to_contain_text("Trukket tilbage")
-    parents = page.get_by_role("group", name=re.compile("^Forælder eller værge")).get_by_role("radio")
-    chosen_parent = parents.last
     chosen_parent.check()
     decision.get_by_label("Afslået").check()
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from backend.auth.models import Device
 from backend.people.models import Child
 from tests.browser.offline_support import (
     PIN,
@@ -24,6 +25,7 @@ from tests.browser.offline_support import (
     unlock_with_pin,
     wait_for_service_worker,
 )
+from tests.browser.test_consent_screen import open_new_consent
 from tests.browser.test_offline import NewRecords, save_note_offline, save_screening_and_note
 
 pytestmark = pytest.mark.browser
@@ -264,7 +266,8 @@ def test_another_user_of_the_phone_cannot_read_the_first_users_data(browser_cont
     assert eventually(lambda: [r.data["text"] for r in new_records()] == [NOTE], timeout=25)
 
 
-def test_a_passkey_with_prf_protects_and_unlocks_the_phone(browser_context, live_server) -> None:
+def with_virtual_passkey(browser_context):
+    """A new page whose browser has a platform authenticator with PRF (the DevTools protocol's)."""
     page = browser_context.new_page()
     cdp = browser_context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
@@ -281,6 +284,18 @@ def test_a_passkey_with_prf_protects_and_unlocks_the_phone(browser_context, live
             }
         },
     )
+    return page
+
+
+def device_protection(browser_context, live_server) -> str | None:
+    """What the server recorded about how this browser's device guards its data."""
+    device_id = next(c["value"] for c in browser_context.cookies() if c["name"] == "opspor_device")
+    with server_database(live_server) as db:
+        return db.get(Device, device_id).protection
+
+
+def test_a_passkey_with_prf_protects_and_unlocks_the_phone(browser_context, live_server) -> None:
+    page = with_virtual_passkey(browser_context)
     base = live_server.url.replace("127.0.0.1", "localhost")  # a passkey needs a domain name
     with server_database(live_server) as db:
         child = child_named(db, "Agnes")
@@ -292,6 +307,7 @@ def test_a_passkey_with_prf_protects_and_unlocks_the_phone(browser_context, live
         "async () => OpsporStore.meta.read(`vault-${(await OpsporStore.currentUser()).userId}`)"
     )
     assert record["passkey"]["credential_id"] and "pin" not in record
+    assert device_protection(browser_context, live_server) == "passkey"
     download_for_offline(page, base)
     browser_context.set_offline(True)
     page.goto(f"{base}/children/{child.id}")
@@ -302,3 +318,63 @@ def test_a_passkey_with_prf_protects_and_unlocks_the_phone(browser_context, live
     page.get_by_role("button", name="Lås op med adgangsnøgle").click()
     expect(page.get_by_role("heading", name=child.name)).to_be_visible(timeout=15_000)
     assert PIN not in str(record)
+
+
+def test_a_phone_protected_by_a_passkey_and_a_pin_tells_the_server_both(browser_context, live_server) -> None:
+    page = with_virtual_passkey(browser_context)
+    base = live_server.url.replace("127.0.0.1", "localhost")
+    sign_in(page, base, HEALTH_VISITOR, protect=False)
+    page.get_by_label("Vælg en PIN").fill(PIN)
+    page.get_by_label("Gentag PIN").fill(PIN)
+    page.get_by_role("button", name="Beskyt med adgangsnøgle").click()
+    expect(page.locator("[data-vault-status]")).to_contain_text("er beskyttet", timeout=30_000)
+    record = page.evaluate(
+        "async () => OpsporStore.meta.read(`vault-${(await OpsporStore.currentUser()).userId}`)"
+    )
+    assert record["passkey"]["credential_id"] and record["pin"]["ct"]
+    assert device_protection(browser_context, live_server) == "passkey+pin"
+
+
+#: The tab's and the origin's web storage (sessionStorage, localStorage), raw.
+RAW_WEB_STORAGE = """() => JSON.stringify({ session: Object.entries(sessionStorage),
+    local: Object.entries(localStorage) })"""
+
+
+def test_reading_the_consents_description_keeps_the_form_only_encrypted(page, live_server) -> None:
+    first_name, decision, chosen_parent = open_new_consent(page, live_server)
+    chosen_parent.check()
+    decision.get_by_label("Afslået").check()
+    typed, witness = "Hanne Sandkasse", "Kirsten Vidnesen"
+    page.get_by_label("Forælderens navn (i stedet for underskrift)").fill(typed)
+    page.get_by_label("Vidne").fill(witness)
+    record_id = page.evaluate(
+        "() => document.querySelector('form[data-record-type]').action.split('/records/')[1]"
+    )
+    scope = page.locator("input[name='data.scope']").get_attribute("value")
+    parent = chosen_parent.get_attribute("value")  # the guardian's id
+    assert record_id and scope and len(parent) == 36
+
+    page.get_by_role("link", name="Læs beskrivelsen").click()
+    expect(page.get_by_text(f"{first_name} elsker at grave i sandkassen.")).to_be_visible()
+    web = page.evaluate(RAW_WEB_STORAGE)
+    assert "opspor-peek" in web  # the form is kept for the way back, as a box
+    raw = web + raw_storage(page)
+    children = children_of_the_phone(live_server)
+    assert secrets_in(raw, children, [typed, witness, record_id, scope, parent]) == []
+
+    page.go_back()
+    expect(chosen_parent).to_be_checked()
+    expect(decision.get_by_label("Afslået")).to_be_checked()
+    expect(page.get_by_label("Vidne")).to_have_value(witness)
+    assert "opspor-peek" not in page.evaluate(RAW_WEB_STORAGE)  # read once, then gone
+
+
+def test_an_unprotected_phone_keeps_nothing_of_the_consent_form(page, live_server) -> None:
+    first_name, decision, chosen_parent = open_new_consent(page, live_server, protect=False)
+    chosen_parent.check()
+    decision.get_by_label("Afslået").check()
+    page.get_by_label("Vidne").fill("Kirsten Vidnesen")
+    page.get_by_role("link", name="Læs beskrivelsen").click()
+    expect(page.get_by_text(f"{first_name} elsker at grave i sandkassen.")).to_be_visible()
+    web = page.evaluate(RAW_WEB_STORAGE)
+    assert "opspor-peek" not in web and "Kirsten Vidnesen" not in web

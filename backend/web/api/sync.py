@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from backend.auth.devices import PROTECTIONS, note_protection
+from backend.auth.devices import note_protection
 from backend.db import utcnow
 from backend.domain.dates import today
+from backend.domain.protection import protection_of
 from backend.notify.email import send_after_response
 from backend.records import offline
 from backend.sync.batch import BatchRefused, sync
@@ -76,18 +77,23 @@ def post_sync(ctx: SignedIn, body: Any = Body(..., examples=[SYNC_EXAMPLE])) -> 
     return send_after_response(ctx.db, ctx.settings, JSONResponse(answer.json()))
 
 
-PROTECTION_REFUSED = "Feltet 'method' skal være 'pin' eller 'passkey'."
+PROTECTION_REFUSED = "Feltet 'methods' skal være en liste med 'pin' eller 'passkey' eller begge."
 NO_DEVICE = "Denne browser er ikke kendt som en af dine telefoner. Log ind igen."
 
 
 @router.post("/devices/current/protection", responses={404: {}, 422: {}})
-def device_protection(ctx: SignedIn, body: Any = Body(..., examples=[{"method": "pin"}])) -> JSONResponse:
-    """The phone tells the server how it now guards its offline data (`{"method": "pin"|"passkey"}`),
-    for the admin's list of devices. The device is the one the device cookie names."""
-    method = body.get("method") if isinstance(body, dict) else None
-    if method not in PROTECTIONS:
-        return error_json(422, PROTECTION_REFUSED, [{"field": "method", "message": PROTECTION_REFUSED}])
-    device = note_protection(ctx.db, ctx.audit, ctx.user, ctx.device_id, method)
+def device_protection(
+    ctx: SignedIn, body: Any = Body(..., examples=[{"methods": ["passkey", "pin"]}])
+) -> JSONResponse:
+    """The phone tells the server how it now guards its offline data: `{"methods": [...]}`, every
+    method it holds ("pin", "passkey"), or `{"method": "pin"|"passkey"}` (an older release: that
+    one), for the admin's list of devices. The device is the one the device cookie names."""
+    field = "method" if isinstance(body, dict) and "methods" not in body and "method" in body else "methods"
+    given = body.get(field) if isinstance(body, dict) else None
+    protection = protection_of([given] if field == "method" else given)
+    if protection is None:
+        return error_json(422, PROTECTION_REFUSED, [{"field": field, "message": PROTECTION_REFUSED}])
+    device = note_protection(ctx.db, ctx.audit, ctx.user, ctx.device_id, protection)
     if device is None:
         return error_json(404, NO_DEVICE)
     return JSONResponse({"device_id": device.id, "protection": device.protection})

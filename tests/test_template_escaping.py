@@ -57,6 +57,7 @@ def _fuzz_env(gettext_callables: tuple | None = None) -> Environment:
     fuzzed.newstyle_gettext = True  # type: ignore[attr-defined]
     if gettext_callables is not None:
         fuzzed.install_gettext_callables(*gettext_callables, newstyle=True)  # type: ignore[attr-defined]
+        fuzzed.globals["_"] = fuzzed.globals["gettext"]  # the app's `_` is its gettext, not an alias
     for name in ("date", "datetime", "isodate", "age"):
         fuzzed.filters[name] = _tolerant(app.filters[name])
     fuzzed.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": str}

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from backend.domain.messages import VALIDATION_MESSAGES
 from backend.i18n import N_
@@ -157,46 +157,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_json(403) if wants_json(request) else _error_page(request, 403)
 
 
-class UnexpectedErrorMiddleware:
-    """Turns an unexpected exception into a Danish 500 inside the security-headers middleware.
+def unexpected_error_answer(error: Exception, scope: Scope) -> Response:
+    """The answer to an exception no handler took, logged here: a Danish 503 while the database
+    is away, else a Danish 500 (the contract's JSON for the API). Called by the request
+    middleware (`web/middleware.py`) inside its security headers — an `Exception` handler would
+    run in Starlette's outermost middleware, after them — which re-raises instead when the
+    response had already started."""
+    if database_unavailable(error):
+        log.warning("database unavailable: %s", type(error).__name__)
+        return _unavailable_response(scope)
+    from backend.web.observability import route_template
 
-    (An `Exception` handler would run in Starlette's outermost middleware, after the headers.)
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception as error:
-            if database_unavailable(error):
-                log.warning("database unavailable: %s", type(error).__name__)
-                if started:
-                    raise
-                await _unavailable_response(scope)(scope, receive, send)
-                return
-            from backend.web.observability import route_template
-
-            # The route template, never the path: paths hold ids.
-            log.exception("unhandled error on %s %s", scope.get("method"), route_template(scope))
-            if started:
-                raise
-            if wants_json(Request(scope)):
-                response: Response = error_json(500)
-            else:
-                response = HTMLResponse(_PLAIN_500, status_code=500)
-            await response(scope, receive, send)
+    # The route template, never the path: paths hold ids.
+    log.exception("unhandled error on %s %s", scope.get("method"), route_template(scope))
+    if wants_json(Request(scope)):
+        return error_json(500)
+    return HTMLResponse(_PLAIN_500, status_code=500)
 
 
 def database_unavailable(error: BaseException) -> bool:

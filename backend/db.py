@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections import namedtuple
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
+import psycopg
+from psycopg import Column
+from psycopg.pq import ExecStatus
 from sqlalchemy import JSON, DateTime, Engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -77,7 +83,89 @@ def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True) -> Engine:
     # No ping before every checkout (a round trip per request): a connection the database
     # dropped fails its first statement, SQLAlchemy then lets go of the whole pool, and
     # `web/context.get_ctx` starts the request again on a fresh connection.
-    return create_engine(url, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args={"cursor_factory": _Cursor})
+    event.listen(engine, "before_cursor_execute", _begin_before_a_write)
+    return engine
+
+
+class _Description(Sequence):
+    """A cursor's `description`, its `Column`s built when first read. SQLAlchemy asks for the
+    description after every statement, but with its result metadata cached per statement it only
+    looks whether there is one; psycopg would build a `Column` (name decoded, type looked up) for
+    every column of the answer — 35 for the session query alone."""
+
+    __slots__ = ("_cursor", "_result", "_columns")
+
+    def __init__(self, cursor: psycopg.Cursor, result) -> None:
+        self._cursor, self._result, self._columns = cursor, result, None
+
+    def __len__(self) -> int:
+        return self._result.nfields
+
+    def __getitem__(self, index):
+        return self._built()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other
+
+    def _built(self) -> list[Column]:
+        if self._columns is None:
+            cursor = self._cursor
+            if cursor.pgresult is not self._result:  # the cursor has moved on: as it was then
+                cursor = SimpleNamespace(
+                    pgresult=self._result, _encoding=cursor._encoding, adapters=cursor.adapters
+                )
+            self._columns = [Column(cursor, index) for index in range(self._result.nfields)]
+        return self._columns
+
+
+class _Cursor(psycopg.Cursor):
+    @property
+    def description(self) -> _Description | None:
+        result = self.pgresult
+        if result and (result.nfields or result.status in _TUPLES):
+            return _Description(self, result)
+        return None
+
+
+_TUPLES = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
+
+
+#: The execution option `begin_at_first_write` sets on a session's connection.
+_LAZY = "opspor_begin_at_first_write"
+_LOCKING_READ = re.compile(
+    r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|pg_advisory", re.IGNORECASE
+)
+
+
+def begin_at_first_write(db: Session) -> None:
+    """PostgreSQL: the session's reads run outside a transaction, and its first statement that
+    writes or locks (an INSERT, UPDATE or DELETE, an ORM flush, SELECT … FOR UPDATE, an advisory
+    lock, a savepoint) begins one, which the session's commit or rollback ends as usual.
+
+    For a read (a GET) that writes nothing but its audit rows this saves the BEGIN and COMMIT
+    round trips: the audit INSERT is one statement, atomic on its own (`audit.AuditTrail.flush`),
+    committed by PostgreSQL when it has run — before the response is sent. Under PostgreSQL's
+    READ COMMITTED each statement sees the database as of its own start, inside a transaction or
+    not, so the reads see what they saw before. Call it before the session's first statement;
+    SQLite keeps its `BEGIN IMMEDIATE`."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT", _LAZY: True})
+
+
+@lru_cache(maxsize=2048)
+def _writes_or_locks(statement: str) -> bool:
+    start = statement.lstrip()[:6].upper()
+    return start != "SELECT" or _LOCKING_READ.search(statement) is not None
+
+
+def _begin_before_a_write(connection, cursor, statement, _parameters, context, _executemany) -> None:
+    options = context.execution_options if context is not None else connection.get_execution_options()
+    if not options.get(_LAZY) or options.get("opspor_alone"):
+        return
+    dbapi_connection = cursor.connection
+    if dbapi_connection.autocommit and _writes_or_locks(statement):
+        dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
 @lru_cache
@@ -87,6 +175,29 @@ def get_engine() -> Engine:
 
 def new_session(engine: Engine | None = None) -> Session:
     return Session(engine or get_engine(), expire_on_commit=False)
+
+
+@lru_cache
+def plain(model: type) -> type[tuple]:
+    """A read-only stand-in for a table model: a named tuple of its columns (the attributes a
+    page reads), for lists loaded through `plain_rows`."""
+    return namedtuple(model.__name__, [column.key for column in model.__table__.columns])
+
+
+def plain_rows(db: Session, statement, params: dict, *models: type) -> Iterator[tuple]:
+    """Runs a select of `models`' entities (then any other columns) without the ORM: each row as
+    one `plain(model)` per model, then the other columns. For the long lists of a busy page: the
+    ORM's object per entity and row (identity map, instance state) costs ~20 times the tuple.
+    Nothing is flushed first, and the session does not hold on to what was read."""
+    shapes = []
+    start = 0
+    for model in models:
+        end = start + len(model.__table__.columns)
+        shapes.append((plain(model), start, end))
+        start = end
+    make = tuple.__new__
+    for row in db.connection().execute(statement, params):
+        yield (*(make(cls, row[a:b]) for cls, a, b in shapes), *row[start:])
 
 
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:

@@ -23,7 +23,7 @@ from datetime import date
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, column, exists, func, or_, table
 from sqlmodel import Session, select
 
-from backend.db import JSONType
+from backend.db import JSONType, plain_rows
 from backend.domain.consent import ConsentFact, fact_of
 from backend.domain.forums import access_from, consent_covers, covered_ids
 from backend.domain.settings import load_settings
@@ -184,7 +184,9 @@ def children_in_scope_with_units(
     query = _IN_SCOPE_WITH_UNITS_BY_NAME
     if search or limit != _LIMIT:
         query = _searched(_IN_SCOPE_WITH_UNITS, search).order_by(Child.name).limit(limit)
-    for child, placement, unit, is_mine in db.exec(query, params=_scope_params(scope, on)):
+    # Read-only named tuples, not ORM objects: "I dag" and the caseload list up to 500 children.
+    rows = plain_rows(db, query, _scope_params(scope, on), Child, Placement, Unit)
+    for child, placement, unit, is_mine in rows:
         result.rows.append((child, placement))
         result.units[unit.id] = unit
         if is_mine:
@@ -219,7 +221,10 @@ def child_in_scope_with_unit(
     """`child_in_scope` with the unit the child is placed in, from the same query."""
     if not scope.unit_ids or not is_id(child_id):
         return None
-    return db.exec(_CHILD_IN_SCOPE_WITH_UNIT, params=_scope_params(scope, on, child_id=child_id)).first()
+    # Read-only named tuples (the child's page and JSON only read them): no ORM object each.
+    params = _scope_params(scope, on, child_id=child_id)
+    found = list(plain_rows(db, _CHILD_IN_SCOPE_WITH_UNIT, params, Child, Placement, Unit))
+    return found[0] if found else None
 
 
 # A partner's children: named, shared cases on the agenda of meetings of the forums they are a

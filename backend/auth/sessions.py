@@ -75,21 +75,32 @@ def load_session(db: Session, settings: Settings, token: str | None) -> WebSessi
 
 #: Built once: every request runs it. The devices the request names (at most two: the cookie's
 #: and the header's) come along, so a revoked device is refused without a query of its own.
+#: The roles come as plain columns (the scope reads nothing else of them; no ORM object each), and
+#: the devices as two plain parameters (a request names at most two), not an expanding list
+#: SQLAlchemy would render into the statement on every execution.
 _SIGNED_IN = (
-    select(WebSession, User, Municipality.settings, RoleAssignment, Device)
+    select(WebSession, User, Municipality.settings, RoleAssignment.role, RoleAssignment.unit_id, Device)
     .join(User, User.id == WebSession.user_id)
     .outerjoin(Municipality, Municipality.id == User.municipality_id)
     .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
-    .outerjoin(Device, Device.id.in_(bindparam("device_ids", expanding=True)))
+    .outerjoin(Device, Device.id.in_([bindparam("device_a"), bindparam("device_b")]))
     .where(WebSession.id == bindparam("session_id"))
 )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A role the signed-in user holds (what `policy.scope_of` reads of a `RoleAssignment`)."""
+
+    role: str
+    unit_id: str | None
 
 
 @dataclass
 class SignedInUser:
     session: WebSession
     user: User
-    assignments: list[RoleAssignment]
+    assignments: list[Assignment]
     municipal_settings: dict | None
     #: The known devices among those the request names, by id.
     devices: dict[str, Device]
@@ -103,14 +114,18 @@ def load_signed_in(
     request asks for them); None as `load_session`."""
     if not token or len(token) > 100:
         return None
-    params = {"session_id": token_hash(token), "device_ids": sorted(device_ids)}
+    if len(device_ids) > 2:
+        raise ValueError("a request names two devices at most (its cookie's and its header's)")
+    device_a, device_b = (*sorted(device_ids), "", "")[:2]  # "" is no device's id
+    params = {"session_id": token_hash(token), "device_a": device_a, "device_b": device_b}
     rows = db.exec(_SIGNED_IN, params=params).all()
     if not rows:
         return None
-    record, user, municipal_settings, _, _ = rows[0]
+    record, user, municipal_settings, *_ = rows[0]
     if _live(db, settings, record) is None:
         return None
-    assignments = list({id(a): a for *_, a, _ in rows if a is not None}.values())
+    roles = {(role, unit_id): None for *_, role, unit_id, _ in rows if role is not None}
+    assignments = [Assignment(role, unit_id) for role, unit_id in roles]
     devices = {device.id: device for *_, device in rows if device is not None}
     return SignedInUser(record, user, assignments, municipal_settings, devices)
 

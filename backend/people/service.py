@@ -40,8 +40,10 @@ def unit_names(db: Session, unit_ids: set[str] | frozenset[str]) -> dict[str, Un
 
 
 _GUARDIANS = select(Guardian).where(Guardian.child_id == bindparam("child_id")).order_by(Guardian.name)
+#: Only the columns a `PlacementView` shows (no ORM object per placement, unit and room).
 _PLACEMENTS = (
-    select(Placement, Unit, Room)
+    select(Unit.id, Unit.name, Unit.kind, Room.name, Placement.starts_on, Placement.ends_on)
+    .select_from(Placement)
     .join(Unit, Unit.id == Placement.unit_id)
     .outerjoin(Room, Room.id == Placement.room_id)
     .where(Placement.child_id == bindparam("child_id"))
@@ -55,13 +57,7 @@ def guardians_of(db: Session, child_id: str) -> list[Guardian]:
 
 def placement_history(db: Session, child_id: str) -> list[PlacementView]:
     """The child's enrolment history, newest first (units only; records stay with their unit)."""
-    rows = db.exec(_PLACEMENTS, params={"child_id": child_id})
-    return [
-        PlacementView(
-            unit.id, unit.name, unit.kind, room.name if room else None, placement.starts_on, placement.ends_on
-        )
-        for placement, unit, room in rows
-    ]
+    return [PlacementView(*row) for row in db.exec(_PLACEMENTS, params={"child_id": child_id})]
 
 
 def caseload_child_ids(db: Session, user_id: str) -> set[str]:

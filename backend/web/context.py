@@ -21,7 +21,7 @@ from backend.auth.models import Device, WebSession
 from backend.auth.policy import Scope, load_scope, scope_of
 from backend.auth.sessions import COOKIE_NAME, DEVICE_COOKIE, load_signed_in
 from backend.config import Settings, get_settings
-from backend.db import new_session
+from backend.db import begin_at_first_write, new_session
 from backend.domain.settings import MunicipalSettings, load_settings
 from backend.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from backend.people.models import User
@@ -130,8 +130,13 @@ def get_ctx(
 ) -> Iterator[RequestContext]:
     settings = get_settings()
     db = new_session()
+    # A read (GET, HEAD) begins no transaction until it writes (PostgreSQL): a page that writes
+    # nothing but its audit rows costs neither a BEGIN nor a COMMIT round trip.
+    reads = request.method in csrf.SAFE_METHODS
     try:
         try:
+            if reads:
+                begin_at_first_write(db)
             ctx = _open_context(request, db, settings, submitted)
         except DBAPIError as error:
             if not error.connection_invalidated:
@@ -140,15 +145,15 @@ def get_ctx(
             # pool has let go of its connections; nothing was read or written yet, so the
             # request starts again on a fresh one. (No ping before every request instead.)
             db.rollback()
+            if reads:
+                begin_at_first_write(db)
             ctx = _open_context(request, db, settings, submitted)
         try:
             yield ctx
         except NotModified:  # the device's copy is shown: its read is audited like the page's
-            ctx.audit.flush(db)
-            db.commit()
+            _audit_and_commit(ctx, db)
             raise
-        ctx.audit.flush(db)
-        db.commit()
+        _audit_and_commit(ctx, db)
     except NotModified:
         raise
     except DeviceRevoked:
@@ -164,6 +169,14 @@ def get_ctx(
         raise
     finally:
         db.close()
+
+
+def _audit_and_commit(ctx: RequestContext, db: Session) -> None:
+    """The request's own changes first (they begin the transaction, if any, that the audit rows
+    then join), the audit rows in one statement, then the commit."""
+    db.flush()
+    ctx.audit.flush(db)
+    db.commit()
 
 
 def _keep_for_error_page(request: Request, db: Session) -> None:

@@ -98,8 +98,11 @@ class AuditTrail:
             raise
 
     def flush(self, db: Session) -> None:
+        """Writes the pending rows — after the session's own pending changes, so that those begin
+        the transaction (if any: `db.begin_at_first_write`) that the audit rows then join."""
         if not self.pending:
             return
+        db.flush()
         rows = self.pending
         connection = db.connection()
         if connection.dialect.name == "postgresql":

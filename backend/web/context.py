@@ -172,9 +172,8 @@ def get_ctx(
 
 
 def _audit_and_commit(ctx: RequestContext, db: Session) -> None:
-    """The request's own changes first (they begin the transaction, if any, that the audit rows
-    then join), the audit rows in one statement, then the commit."""
-    db.flush()
+    """The request's own changes, then its audit rows in one statement (`AuditTrail.flush`), then
+    the commit."""
     ctx.audit.flush(db)
     db.commit()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
 
 import pytest
 from argon2 import PasswordHasher
@@ -75,3 +77,36 @@ def test_unknown_users_and_broken_hashes_are_refused(profile) -> None:
 def test_the_suite_hashes_with_the_test_profile() -> None:
     """What keeps the suite fast (conftest sets it for the tests and the servers they start)."""
     assert os.environ["OPSPOR_PASSWORD_HASH_PROFILE"] == "test"
+
+
+def _own_niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the nice value is per thread on Linux only")
+def test_hashing_runs_on_threads_of_the_lowest_cpu_priority_and_the_caller_keeps_its_own(
+    profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sign-in storm's argon2 work gets the cores only when page requests leave them: the
+    hashing and the verifying run on the pool's own threads at nice 19, the request's thread is
+    not lowered."""
+    profile("test")
+    seen: list[tuple[str, int]] = []
+    real = passwords.hasher_for("test")
+
+    class Watching:
+        def hash(self, password: str) -> str:
+            seen.append(("hash", _own_niceness()))
+            return real.hash(password)
+
+        def verify(self, hashed: str, password: str) -> bool:
+            seen.append(("verify", _own_niceness()))
+            return real.verify(hashed, password)
+
+    monkeypatch.setattr(passwords, "hasher_for", lambda _profile: Watching())
+    caller = _own_niceness()
+    hashed = passwords.hash_password("en-lang-adgangskode")
+    assert passwords.verify_password(hashed, "en-lang-adgangskode")
+    assert not passwords.verify_password(hashed, "en-anden-adgangskode")
+    assert seen == [("hash", 19), ("verify", 19), ("verify", 19)]
+    assert _own_niceness() == caller < 19

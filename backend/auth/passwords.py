@@ -4,7 +4,10 @@ Argon2 is made to be slow and to take memory (64 MiB a hash). Fifty people signi
 same moment must not take every server thread and all the memory: every hashing and
 verification waits for one of a few slots (a bounded semaphore). On top of that, the sign-in
 requests themselves wait for a slot on the event loop before they get a thread
-(`backend/web/signin_gate.py`), so page requests keep their threads during a sign-in storm.
+(`backend/web/signin_gate.py`), so page requests keep their threads during a sign-in storm. And
+the hashing runs in threads of its own at the lowest CPU priority (Linux's nice 19, which is per
+thread there): when a storm and page requests want the same cores, the pages get them, and the
+sign-ins take what is left.
 
 The parameters come from `password_hash_profile`: argon2-cffi's defaults (RFC 9106's low-memory
 profile: 64 MiB, 3 passes, 4 lanes) in production; tiny ones for the test suite only. A hash
@@ -13,10 +16,13 @@ carries its own parameters, so verifying works whichever profile made it.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from functools import lru_cache
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,8 +45,26 @@ def _dummy_hash(profile: str) -> str:
     return hasher_for(profile).hash("opspor-no-such-user")
 
 
+#: The hashing threads' nice value: the lowest CPU share Linux gives (a thread at 0 gets ~70 times
+#: as much when both wait for a core).
+HASHING_NICENESS = 19
+
+T = TypeVar("T")
+
+
+def _lowest_priority() -> None:
+    """Run once in each hashing thread. On Linux the nice value belongs to the thread (and the
+    threads argon2 starts for its lanes inherit it); elsewhere it would lower the whole process,
+    so only Linux does it."""
+    if hasattr(os, "setpriority") and os.uname().sysname == "Linux":
+        # Were it ever refused, the hashing would keep the process's priority, as before.
+        with suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+
+
 class HashingSlots:
-    """A bounded semaphore that also remembers the most hashings ever running at once."""
+    """A bounded semaphore that also remembers the most hashings ever running at once, and the
+    threads (as many as the slots, at the lowest CPU priority) that do the hashing."""
 
     def __init__(self, size: int) -> None:
         self.size = max(1, size)
@@ -48,6 +72,14 @@ class HashingSlots:
         self._lock = threading.Lock()
         self.running = 0
         self.most_at_once = 0
+        self._threads = ThreadPoolExecutor(
+            self.size, thread_name_prefix="argon2", initializer=_lowest_priority
+        )
+
+    def run(self, work: Callable[[], T]) -> T:
+        """`work` in a slot, on a hashing thread; the caller waits for its result."""
+        with self.slot():
+            return self._threads.submit(work).result()
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -81,17 +113,20 @@ def hashing_slots() -> HashingSlots:
 
 
 def hash_password(password: str) -> str:
-    with hashing_slots().slot():
-        return hasher_for(get_settings().password_hash_profile).hash(password)
+    hasher = hasher_for(get_settings().password_hash_profile)
+    return hashing_slots().run(lambda: hasher.hash(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    with hashing_slots().slot():
+    profile = get_settings().password_hash_profile
+    hasher = hasher_for(profile)
+
+    def verify() -> bool:
         try:
-            profile = get_settings().password_hash_profile
-            hasher = hasher_for(profile)
             return (
                 hasher.verify(password_hash or _dummy_hash(profile), password) and password_hash is not None
             )
         except (VerificationError, InvalidHashError):
             return False
+
+    return hashing_slots().run(verify)

@@ -18,7 +18,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from types import SimpleNamespace
 
 import httpx
 from playwright.sync_api import sync_playwright
@@ -278,24 +281,49 @@ def caseload_child_ids(server) -> list[str]:
         return [c.child_id for c in db.exec(select(Caseload).where(Caseload.user_id == user.id))]
 
 
-def sync_only(repeat: int, kind: str = "sqlite") -> None:
-    """Only the delivery of 100 and 1,000 queued records, `repeat` times each, with where the
-    seconds went (`--sync-only`): for measuring the sync path on a shared machine."""
+@contextmanager
+def offline_phone(kind: str = "sqlite") -> Iterator[SimpleNamespace]:
+    """A bench server whose health visitor has 25 children, and Chromium at phone size signed in
+    as her (her phone protected with a PIN) with everything downloaded for offline: `server`,
+    `child_ids` (her caseload), `browser`, `context`, `page`."""
     with bench_server(kind) as server:
         grow_caseload_to(server, HEALTH_VISITOR, 25)
         child_ids = caseload_child_ids(server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(**PHONE)
-            page = context.new_page()
-            sign_in(page, server.url, HEALTH_VISITOR)
-            download_for_offline(page, server.url)
-            page.goto(server.url + "/outbox")
-            measure_sync(page, context, server.url, child_ids, count=20)  # warm up
-            for _ in range(repeat):
-                for count in (100, 1000):
-                    print_sync(measure_sync(page, context, server.url, child_ids, count=count))
-            browser.close()
+            try:
+                context = browser.new_context(**PHONE)
+                page = context.new_page()
+                sign_in(page, server.url, HEALTH_VISITOR)
+                download_for_offline(page, server.url)
+                yield SimpleNamespace(
+                    server=server, child_ids=child_ids, browser=browser, context=context, page=page
+                )
+            finally:
+                browser.close()
+
+
+def print_save_and_open(saves: dict, opening: dict) -> None:
+    print(
+        f"  save while offline → 'gemt på telefonen', 4× CPU throttling: p50 {saves['p50']:.0f} ms, "
+        f"p95 {saves['p95']:.0f} ms over {saves['n']} saves (target ≤ 100 ms)"
+    )
+    print(
+        f"  open a kept child page offline (DOMContentLoaded), 4× throttling: p50 {opening['p50']:.0f} ms, "
+        f"p95 {opening['p95']:.0f} ms over {opening['n']} loads (target ≤ 300 ms)"
+    )
+
+
+def sync_only(repeat: int, kind: str = "sqlite") -> None:
+    """Only the delivery of 100 and 1,000 queued records, `repeat` times each, with where the
+    seconds went (`--sync-only`): for measuring the sync path on a shared machine."""
+    with offline_phone(kind) as phone:
+        page, context, url, child_ids = phone.page, phone.context, phone.server.url, phone.child_ids
+        page.goto(url + "/outbox")
+        measure_sync(page, context, url, child_ids, count=20)  # warm up
+        for _ in range(repeat):
+            for count in (100, 1000):
+                print_sync(measure_sync(page, context, url, child_ids, count=count))
 
 
 def print_sync(each: dict) -> None:
@@ -316,36 +344,21 @@ def main() -> None:
         repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 3
         sync_only(repeat, "postgresql" if "--postgresql" in sys.argv else "sqlite")
         return
-    with bench_server("sqlite") as server:
-        grow_caseload_to(server, HEALTH_VISITOR, 25)
-        download = measure_download(server.url)
-        child_ids = caseload_child_ids(server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(**PHONE)
-            page = context.new_page()
-            sign_in(page, server.url, HEALTH_VISITOR)
-            download_for_offline(page, server.url)
-            saves = measure_offline_saves(page, server.url, child_ids[0])
-            context.set_offline(True)
-            opening = measure_kept_page_opening(page, server.url, child_ids[1])
-            context.set_offline(False)
-            page.goto(server.url + "/outbox")  # send the 50 drafts from the first measurement
-            while outbox_items(page):
-                time.sleep(0.1)
-            sync = measure_sync(page, context, server.url, child_ids)
-            sync_1000 = measure_sync(page, context, server.url, child_ids, count=1000)
-            redownload = measure_redownload(page, server.url)
-            browser.close()
+    with offline_phone() as phone:
+        page, context, url, child_ids = phone.page, phone.context, phone.server.url, phone.child_ids
+        download = measure_download(url)
+        saves = measure_offline_saves(page, url, child_ids[0])
+        context.set_offline(True)
+        opening = measure_kept_page_opening(page, url, child_ids[1])
+        context.set_offline(False)
+        page.goto(url + "/outbox")  # send the 50 drafts from the first measurement
+        while outbox_items(page):
+            time.sleep(0.1)
+        sync = measure_sync(page, context, url, child_ids)
+        sync_1000 = measure_sync(page, context, url, child_ids, count=1000)
+        redownload = measure_redownload(page, url)
     print("Offline benchmarks (Chromium, phone viewport, SQLite server on the same 2-core machine)")
-    print(
-        f"  save while offline → 'gemt på telefonen', 4× CPU throttling: p50 {saves['p50']:.0f} ms, "
-        f"p95 {saves['p95']:.0f} ms over {saves['n']} saves (target < 100 ms)"
-    )
-    print(
-        f"  open a kept child page offline (DOMContentLoaded), 4× throttling: p50 {opening['p50']:.0f} ms, "
-        f"p95 {opening['p95']:.0f} ms over {opening['n']} loads (target < 300 ms)"
-    )
+    print_save_and_open(saves, opening)
     for each in (sync, sync_1000):
         print_sync(each)
     first, second = redownload["first"], redownload["second"]

@@ -15,21 +15,20 @@ from __future__ import annotations
 import re
 import time
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from backend.config import PROJECT_DIR
-from bench.common import bench_server
 from bench.offline import (
     HEALTH_VISITOR,
-    caseload_child_ids,
-    grow_caseload_to,
     measure_kept_page_opening,
     measure_offline_saves,
+    offline_phone,
     percentile,
+    print_save_and_open,
     throttle,
 )
 from tests.browser.offline_support import PIN, download_for_offline, sign_in
-from tests.support import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.support import PHONE
 
 VAULT_JS = (PROJECT_DIR / "pwa" / "vault.js").read_text(encoding="utf-8")
 ITERATIONS = int(re.search(r"PIN_ITERATIONS = (\d+)", VAULT_JS).group(1))
@@ -89,42 +88,27 @@ def virtual_authenticator(context, page) -> None:
 
 
 def main() -> None:
-    with bench_server("sqlite") as server:
-        grow_caseload_to(server, HEALTH_VISITOR, 25)
-        child_ids = caseload_child_ids(server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(**PHONE)
-            page = context.new_page()
-            sign_in(page, server.url, HEALTH_VISITOR)  # protected with a PIN
-            download_for_offline(page, server.url)
-            kdf = measure_kdf(page)
-            saves = measure_offline_saves(page, server.url, child_ids[0])
-            context.set_offline(True)
-            opening = measure_kept_page_opening(page, server.url, child_ids[1])
-            pin = measure_unlock(page, server.url, child_ids[1], with_pin)
-            context.close()
+    with offline_phone() as phone:  # her phone protected with a PIN
+        page, context, url, child_ids = phone.page, phone.context, phone.server.url, phone.child_ids
+        kdf = measure_kdf(page)
+        saves = measure_offline_saves(page, url, child_ids[0])
+        context.set_offline(True)
+        opening = measure_kept_page_opening(page, url, child_ids[1])
+        pin = measure_unlock(page, url, child_ids[1], with_pin)
+        context.close()
 
-            base = server.url.replace("127.0.0.1", "localhost")
-            context = browser.new_context(**PHONE)
-            page = context.new_page()
-            virtual_authenticator(context, page)
-            sign_in(page, base, HEALTH_VISITOR, protect=False)
-            page.get_by_role("button", name="Beskyt med adgangsnøgle").click()
-            expect(page.locator("[data-vault-status]")).to_contain_text("er beskyttet", timeout=30_000)
-            download_for_offline(page, base)
-            context.set_offline(True)
-            passkey = measure_unlock(page, base, child_ids[1], with_passkey)
-            browser.close()
+        base = url.replace("127.0.0.1", "localhost")
+        context = phone.browser.new_context(**PHONE)
+        page = context.new_page()
+        virtual_authenticator(context, page)
+        sign_in(page, base, HEALTH_VISITOR, protect=False)
+        page.get_by_role("button", name="Beskyt med adgangsnøgle").click()
+        expect(page.locator("[data-vault-status]")).to_contain_text("er beskyttet", timeout=30_000)
+        download_for_offline(page, base)
+        context.set_offline(True)
+        passkey = measure_unlock(page, base, child_ids[1], with_passkey)
     print("Offline benchmarks with the phone's data encrypted (Chromium, phone viewport, 2-core machine)")
-    print(
-        f"  save while offline → 'gemt på telefonen', 4× CPU throttling: p50 {saves['p50']:.0f} ms, "
-        f"p95 {saves['p95']:.0f} ms over {saves['n']} saves (target ≤ 100 ms)"
-    )
-    print(
-        f"  open a kept child page offline (DOMContentLoaded), 4× throttling: p50 {opening['p50']:.0f} ms, "
-        f"p95 {opening['p95']:.0f} ms over {opening['n']} loads (target ≤ 300 ms)"
-    )
+    print_save_and_open(saves, opening)
     print(
         f"  PIN key derivation (PBKDF2-SHA256, {ITERATIONS:,} iterations), 4×: p50 {kdf['p50']:.0f} ms, "
         f"max {kdf['max']:.0f} ms"

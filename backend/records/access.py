@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope, child_in_scope, is_id
+from backend.db import plain_rows
 from backend.people.models import Child, Role, RoleAssignment, User
 from backend.records.models import EvaluationRound, Record, RecordVersion
 
@@ -219,10 +220,16 @@ _INCOMING_CHILDREN = (
 
 
 def incoming_children(db: Session, scope: Scope) -> list[Child]:
-    """Children with a consented transition description handed over to the caller's units."""
+    """Children with a consented transition description handed over to the caller's units, as
+    read-only `plain(Child)` rows (the caseload lists them on every request; the sync and the
+    offline list only read their ids). What the session has not written yet is flushed first,
+    as the ORM's own query would (a sync batch's handover)."""
     if not scope.unit_ids:
         return []
-    return list(db.exec(_INCOMING_CHILDREN, params={"unit_ids": sorted(scope.unit_ids)}))
+    if db.new or db.dirty or db.deleted:
+        db.flush()
+    params = {"unit_ids": sorted(scope.unit_ids)}
+    return [child for (child,) in plain_rows(db, _INCOMING_CHILDREN, params, Child)]
 
 
 def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -133,7 +134,15 @@ _MINE = (
     .correlate(Child)
     .label("mine")
 )
-_IN_SCOPE_WITH_UNITS = _PLACED_IN_SCOPE.add_columns(Unit, _MINE).join(Unit, Unit.id == Placement.unit_id)
+#: `_PLACED_IN_SCOPE`'s rows (the same joins and conditions) as the columns a list of children
+#: shows — not the whole child (its CPR number), placement and unit: "I dag" and the caseload.
+_IN_SCOPE_WITH_UNITS = (
+    select(Child.id, Child.name, Child.birth_date, Placement.unit_id, Unit.name, _MINE)
+    .join(Placement, Placement.child_id == Child.id)
+    .where(placed_on(bindparam("on")), Placement.unit_id.in_(bindparam("unit_ids", expanding=True)))
+    .where(Child.municipality_id == bindparam("municipality_id"))
+    .join(Unit, Unit.id == Placement.unit_id)
+)
 _LIMIT = 500
 _IN_SCOPE_WITH_UNITS_BY_NAME = _IN_SCOPE_WITH_UNITS.order_by(Child.name).limit(_LIMIT)
 
@@ -165,10 +174,16 @@ def children_in_scope(
     return list(db.exec(query, params=_scope_params(scope, on)))
 
 
+#: A listed child, its placement and its unit: the attributes the lists read, as named tuples.
+ListedChild = namedtuple("ListedChild", ["id", "name", "birth_date"])
+ListedPlacement = namedtuple("ListedPlacement", ["unit_id"])
+ListedUnit = namedtuple("ListedUnit", ["id", "name"])
+
+
 @dataclass
 class ScopedChildren:
     """`children_in_scope` with the units they are placed in and which are the caller's own
-    caseload (`mine`), from one query."""
+    caseload (`mine`), from one query: read-only `ListedChild`, `ListedPlacement`, `ListedUnit`."""
 
     rows: list[tuple[Child, Placement]]
     units: dict[str, Unit]
@@ -185,12 +200,15 @@ def children_in_scope_with_units(
     if search or limit != _LIMIT:
         query = _searched(_IN_SCOPE_WITH_UNITS, search).order_by(Child.name).limit(limit)
     # Read-only named tuples, not ORM objects: "I dag" and the caseload list up to 500 children.
-    rows = plain_rows(db, query, _scope_params(scope, on), Child, Placement, Unit)
-    for child, placement, unit, is_mine in rows:
-        result.rows.append((child, placement))
-        result.units[unit.id] = unit
+    rows, units, mine = result.rows, result.units, result.mine
+    for child_id, name, birth_date, unit_id, unit_name, is_mine in plain_rows(
+        db, query, _scope_params(scope, on)
+    ):
+        rows.append((ListedChild(child_id, name, birth_date), ListedPlacement(unit_id)))
+        if unit_id not in units:
+            units[unit_id] = ListedUnit(unit_id, unit_name)
         if is_mine:
-            result.mine.add(child.id)
+            mine.add(child_id)
     return result
 
 

@@ -17,8 +17,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from backend.auth.policy import Scope, child_in_scope, is_id
-from backend.db import plain_rows
+from backend.auth.policy import ListedChild, Scope, child_in_scope, is_id
 from backend.people.models import Child, Role, RoleAssignment, User
 from backend.records.models import EvaluationRound, Record, RecordVersion
 
@@ -211,7 +210,7 @@ def can_change(scope: Scope, record: Record) -> bool:
 
 #: `shared_with` for the caller's units, built once: the caseload runs it on every request.
 _INCOMING_CHILDREN = (
-    select(Child)
+    select(Child.id, Child.name, Child.birth_date)
     .join(Record, Record.child_id == Child.id)
     .where(Record.shared_with_unit_id.in_(bindparam("unit_ids", expanding=True)))
     .distinct()
@@ -219,17 +218,17 @@ _INCOMING_CHILDREN = (
 )
 
 
-def incoming_children(db: Session, scope: Scope) -> list[Child]:
+def incoming_children(db: Session, scope: Scope) -> list[ListedChild]:
     """Children with a consented transition description handed over to the caller's units, as
-    read-only `plain(Child)` rows (the caseload lists them on every request; the sync and the
-    offline list only read their ids). What the session has not written yet is flushed first,
-    as the ORM's own query would (a sync batch's handover)."""
+    read-only `ListedChild` rows (id, name, birth date: the caseload lists them on every request;
+    the sync and the offline list only read their ids). What the session has not written yet is
+    flushed first, as the ORM's own query would (a sync batch's handover)."""
     if not scope.unit_ids:
         return []
     if db.new or db.dirty or db.deleted:
         db.flush()
     params = {"unit_ids": sorted(scope.unit_ids)}
-    return [child for (child,) in plain_rows(db, _INCOMING_CHILDREN, params, Child)]
+    return [ListedChild(*row) for row in db.connection().execute(_INCOMING_CHILDREN, params)]
 
 
 def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:

@@ -9,7 +9,13 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
-from backend.auth.policy import Scope, ScopedChildren, child_in_scope_with_unit, children_in_scope_with_units
+from backend.auth.policy import (
+    ListedChild,
+    Scope,
+    ScopedChildren,
+    child_in_scope_with_unit,
+    children_in_scope_with_units,
+)
 from backend.people.models import Child, Guardian, Placement, Unit
 from backend.people.service import PlacementView, guardians_of, placement_history
 from backend.records.access import child_records, incoming_children
@@ -65,7 +71,7 @@ def today_view(db: Session, scope: Scope, audit: AuditTrail, on: date) -> TodayV
 @dataclass
 class CaseloadView:
     children: ScopedChildren
-    incoming: list[Child]
+    incoming: list[ListedChild]
 
 
 def caseload_view(db: Session, scope: Scope, audit: AuditTrail, on: date, search: str | None) -> CaseloadView:

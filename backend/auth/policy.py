@@ -20,8 +20,24 @@ from collections import namedtuple
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, column, exists, func, or_, table
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    column,
+    exists,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    table,
+    union_all,
+)
 from sqlmodel import Session, select
 
 from backend.db import JSONType, plain_rows
@@ -137,7 +153,7 @@ _MINE = (
 #: `_PLACED_IN_SCOPE`'s rows (the same joins and conditions) as the columns a list of children
 #: shows — not the whole child (its CPR number), placement and unit: "I dag" and the caseload.
 _IN_SCOPE_WITH_UNITS = (
-    select(Child.id, Child.name, Child.birth_date, Placement.unit_id, Unit.name, _MINE)
+    select(Child.id, Child.name, Child.birth_date, Placement.unit_id, Unit.name.label("unit_name"), _MINE)
     .join(Placement, Placement.child_id == Child.id)
     .where(placed_on(bindparam("on")), Placement.unit_id.in_(bindparam("unit_ids", expanding=True)))
     .where(Child.municipality_id == bindparam("municipality_id"))
@@ -183,27 +199,61 @@ ListedUnit = namedtuple("ListedUnit", ["id", "name"])
 @dataclass
 class ScopedChildren:
     """`children_in_scope` with the units they are placed in and which are the caller's own
-    caseload (`mine`), from one query: read-only `ListedChild`, `ListedPlacement`, `ListedUnit`."""
+    caseload (`mine`), from one query: read-only `ListedChild`, `ListedPlacement`, `ListedUnit`;
+    and the `ListedChild`ren of the `along` statement, read in the same round trip."""
 
     rows: list[tuple[Child, Placement]]
     units: dict[str, Unit]
     mine: set[str]
+    along: list[ListedChild] = field(default_factory=list)
+
+
+@lru_cache(maxsize=8)
+def _listed_along(along: Select) -> Select:
+    """The children in scope (by name, at most `_LIMIT`), then `along`'s rows (its own order), in
+    one statement built once per `along`: `part` tells them apart."""
+    placed = _IN_SCOPE_WITH_UNITS_BY_NAME.subquery("placed")
+    other = along.subquery("other")
+    return union_all(
+        select(*placed.c, literal_column("0").label("part")),
+        select(
+            other.c.id,
+            other.c.name,
+            other.c.birth_date,
+            null().label("unit_id"),
+            null().label("unit_name"),
+            false().label("mine"),
+            literal_column("1").label("part"),
+        ),
+    ).order_by(column("part"), column("name"))
 
 
 def children_in_scope_with_units(
-    db: Session, scope: Scope, on: date, search: str | None = None, limit: int = _LIMIT
+    db: Session,
+    scope: Scope,
+    on: date,
+    search: str | None = None,
+    limit: int = _LIMIT,
+    along: Select | None = None,
 ) -> ScopedChildren:
+    """`along` (without a search or limit only): a built-once statement of other children's id,
+    name and birth date, with the parameter `unit_ids` (the caller's units) — the caseload's
+    incoming children (records/access.py) — read in the same statement into `along`."""
     result = ScopedChildren([], {}, set())
     if not scope.unit_ids:
         return result
     query = _IN_SCOPE_WITH_UNITS_BY_NAME
     if search or limit != _LIMIT:
-        query = _searched(_IN_SCOPE_WITH_UNITS, search).order_by(Child.name).limit(limit)
+        query, along = _searched(_IN_SCOPE_WITH_UNITS, search).order_by(Child.name).limit(limit), None
     # Read-only named tuples, not ORM objects: "I dag" and the caseload list up to 500 children.
     rows, units, mine = result.rows, result.units, result.mine
-    for child_id, name, birth_date, unit_id, unit_name, is_mine in plain_rows(
-        db, query, _scope_params(scope, on)
-    ):
+    listed = db.connection().execute(
+        query if along is None else _listed_along(along), _scope_params(scope, on)
+    )
+    for child_id, name, birth_date, unit_id, unit_name, is_mine, *part in listed:
+        if part and part[0]:
+            result.along.append(ListedChild(child_id, name, birth_date))
+            continue
         rows.append((ListedChild(child_id, name, birth_date), ListedPlacement(unit_id)))
         if unit_id not in units:
             units[unit_id] = ListedUnit(unit_id, unit_name)

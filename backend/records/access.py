@@ -208,8 +208,9 @@ def can_change(scope: Scope, record: Record) -> bool:
     return not is_shared_view(record) and _own(scope, record)
 
 
-#: `shared_with` for the caller's units, built once: the caseload runs it on every request.
-_INCOMING_CHILDREN = (
+#: `shared_with` for the caller's units, built once (parameter `unit_ids`): the caseload runs it
+#: on every request, in the same statement as the children in scope (`children_in_scope_with_units`).
+INCOMING_CHILDREN = (
     select(Child.id, Child.name, Child.birth_date)
     .join(Record, Record.child_id == Child.id)
     .where(Record.shared_with_unit_id.in_(bindparam("unit_ids", expanding=True)))
@@ -228,7 +229,7 @@ def incoming_children(db: Session, scope: Scope) -> list[ListedChild]:
     if db.new or db.dirty or db.deleted:
         db.flush()
     params = {"unit_ids": sorted(scope.unit_ids)}
-    return [ListedChild(*row) for row in db.connection().execute(_INCOMING_CHILDREN, params)]
+    return [ListedChild(*row) for row in db.connection().execute(INCOMING_CHILDREN, params)]
 
 
 def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import re
-from collections import namedtuple
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -150,15 +149,7 @@ _MINE = (
     .correlate(Child)
     .label("mine")
 )
-#: `_PLACED_IN_SCOPE`'s rows (the same joins and conditions) as the columns a list of children
-#: shows — not the whole child (its CPR number), placement and unit: "I dag" and the caseload.
-_IN_SCOPE_WITH_UNITS = (
-    select(Child.id, Child.name, Child.birth_date, Placement.unit_id, Unit.name.label("unit_name"), _MINE)
-    .join(Placement, Placement.child_id == Child.id)
-    .where(placed_on(bindparam("on")), Placement.unit_id.in_(bindparam("unit_ids", expanding=True)))
-    .where(Child.municipality_id == bindparam("municipality_id"))
-    .join(Unit, Unit.id == Placement.unit_id)
-)
+_IN_SCOPE_WITH_UNITS = _PLACED_IN_SCOPE.add_columns(Unit, _MINE).join(Unit, Unit.id == Placement.unit_id)
 _LIMIT = 500
 _IN_SCOPE_WITH_UNITS_BY_NAME = _IN_SCOPE_WITH_UNITS.order_by(Child.name).limit(_LIMIT)
 
@@ -190,41 +181,29 @@ def children_in_scope(
     return list(db.exec(query, params=_scope_params(scope, on)))
 
 
-#: A listed child, its placement and its unit: the attributes the lists read, as named tuples.
-ListedChild = namedtuple("ListedChild", ["id", "name", "birth_date"])
-ListedPlacement = namedtuple("ListedPlacement", ["unit_id"])
-ListedUnit = namedtuple("ListedUnit", ["id", "name"])
-
-
 @dataclass
 class ScopedChildren:
     """`children_in_scope` with the units they are placed in and which are the caller's own
-    caseload (`mine`), from one query: read-only `ListedChild`, `ListedPlacement`, `ListedUnit`;
-    and the `ListedChild`ren of the `along` statement, read in the same round trip."""
+    caseload (`mine`), from one query; and the children of the `along` statement, read in the
+    same round trip."""
 
     rows: list[tuple[Child, Placement]]
     units: dict[str, Unit]
     mine: set[str]
-    along: list[ListedChild] = field(default_factory=list)
+    along: list[Child] = field(default_factory=list)
 
 
 @lru_cache(maxsize=8)
 def _listed_along(along: Select) -> Select:
-    """The children in scope (by name, at most `_LIMIT`), then `along`'s rows (its own order), in
-    one statement built once per `along`: `part` tells them apart."""
+    """The children in scope (by name, at most `_LIMIT`; each with its placement, unit and
+    `mine`), then the children `along` selects (its own order), in one statement built once per
+    `along`: the column `part` tells them apart, the others are NULL for `along`'s rows."""
     placed = _IN_SCOPE_WITH_UNITS_BY_NAME.subquery("placed")
     other = along.subquery("other")
+    padding = len(Placement.__table__.columns) + len(Unit.__table__.columns)
     return union_all(
         select(*placed.c, literal_column("0").label("part")),
-        select(
-            other.c.id,
-            other.c.name,
-            other.c.birth_date,
-            null().label("unit_id"),
-            null().label("unit_name"),
-            false().label("mine"),
-            literal_column("1").label("part"),
-        ),
+        select(*other.c, *(null() for _ in range(padding)), false(), literal_column("1")),
     ).order_by(column("part"), column("name"))
 
 
@@ -236,9 +215,9 @@ def children_in_scope_with_units(
     limit: int = _LIMIT,
     along: Select | None = None,
 ) -> ScopedChildren:
-    """`along` (without a search or limit only): a built-once statement of other children's id,
-    name and birth date, with the parameter `unit_ids` (the caller's units) — the caseload's
-    incoming children (records/access.py) — read in the same statement into `along`."""
+    """`along` (without a search or limit only): a built-once statement of other children (their
+    `Child` columns), with the parameter `unit_ids` (the caller's units) — the caseload's incoming
+    children (records/access.py) — read in the same statement into `along`, as `plain(Child)`."""
     result = ScopedChildren([], {}, set())
     if not scope.unit_ids:
         return result
@@ -246,19 +225,17 @@ def children_in_scope_with_units(
     if search or limit != _LIMIT:
         query, along = _searched(_IN_SCOPE_WITH_UNITS, search).order_by(Child.name).limit(limit), None
     # Read-only named tuples, not ORM objects: "I dag" and the caseload list up to 500 children.
-    rows, units, mine = result.rows, result.units, result.mine
-    listed = db.connection().execute(
-        query if along is None else _listed_along(along), _scope_params(scope, on)
-    )
-    for child_id, name, birth_date, unit_id, unit_name, is_mine, *part in listed:
+    statement = query if along is None else _listed_along(along)
+    for child, placement, unit, is_mine, *part in plain_rows(
+        db, statement, _scope_params(scope, on), Child, Placement, Unit
+    ):
         if part and part[0]:
-            result.along.append(ListedChild(child_id, name, birth_date))
+            result.along.append(child)
             continue
-        rows.append((ListedChild(child_id, name, birth_date), ListedPlacement(unit_id)))
-        if unit_id not in units:
-            units[unit_id] = ListedUnit(unit_id, unit_name)
+        result.rows.append((child, placement))
+        result.units[unit.id] = unit
         if is_mine:
-            mine.add(child_id)
+            result.mine.add(child.id)
     return result
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from backend.auth.policy import ListedChild, Scope, child_in_scope, is_id
+from backend.auth.policy import Scope, child_in_scope, is_id
+from backend.db import plain_rows
 from backend.people.models import Child, Role, RoleAssignment, User
 from backend.records.models import EvaluationRound, Record, RecordVersion
 
@@ -211,7 +212,7 @@ def can_change(scope: Scope, record: Record) -> bool:
 #: `shared_with` for the caller's units, built once (parameter `unit_ids`): the caseload runs it
 #: on every request, in the same statement as the children in scope (`children_in_scope_with_units`).
 INCOMING_CHILDREN = (
-    select(Child.id, Child.name, Child.birth_date)
+    select(Child)
     .join(Record, Record.child_id == Child.id)
     .where(Record.shared_with_unit_id.in_(bindparam("unit_ids", expanding=True)))
     .distinct()
@@ -219,9 +220,9 @@ INCOMING_CHILDREN = (
 )
 
 
-def incoming_children(db: Session, scope: Scope) -> list[ListedChild]:
+def incoming_children(db: Session, scope: Scope) -> list[Child]:
     """Children with a consented transition description handed over to the caller's units, as
-    read-only `ListedChild` rows (id, name, birth date: the caseload lists them on every request;
+    read-only `plain(Child)` rows (the caseload lists them on every request, in its own statement;
     the sync and the offline list only read their ids). What the session has not written yet is
     flushed first, as the ORM's own query would (a sync batch's handover)."""
     if not scope.unit_ids:
@@ -229,7 +230,7 @@ def incoming_children(db: Session, scope: Scope) -> list[ListedChild]:
     if db.new or db.dirty or db.deleted:
         db.flush()
     params = {"unit_ids": sorted(scope.unit_ids)}
-    return [ListedChild(*row) for row in db.connection().execute(INCOMING_CHILDREN, params)]
+    return [child for (child,) in plain_rows(db, INCOMING_CHILDREN, params, Child)]
 
 
 def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:

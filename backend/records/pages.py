@@ -9,13 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from backend.audit import AuditTrail
-from backend.auth.policy import (
-    ListedChild,
-    Scope,
-    ScopedChildren,
-    child_in_scope_with_unit,
-    children_in_scope_with_units,
-)
+from backend.auth.policy import Scope, ScopedChildren, child_in_scope_with_unit, children_in_scope_with_units
 from backend.people.models import Child, Guardian, Placement, Unit
 from backend.people.service import PlacementView, guardians_of, placement_history
 from backend.records.access import INCOMING_CHILDREN, child_records
@@ -71,7 +65,7 @@ def today_view(db: Session, scope: Scope, audit: AuditTrail, on: date) -> TodayV
 @dataclass
 class CaseloadView:
     children: ScopedChildren
-    incoming: list[ListedChild]
+    incoming: list[Child]
 
 
 def caseload_view(db: Session, scope: Scope, audit: AuditTrail, on: date, search: str | None) -> CaseloadView:

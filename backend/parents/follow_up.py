@@ -106,7 +106,7 @@ def sync_follow_ups(db: Session, on: date) -> FollowUpResult:
 class SentToParents:
     """One invitation as the professional reads it: to whom, what, when, and how it stands."""
 
-    invitation: ParentInvitation  # its read-only `plain(ParentInvitation)`
+    invitation: ParentInvitation  # a read-only row (`db.plain(ParentInvitation)`)
     guardian_name: str
     child_name: str
     status: str  # follow.WAITING, follow.ANSWERED, or the closed link's state
@@ -166,10 +166,10 @@ _SENT_FOR_CHILD = _listing(
 
 
 def _listed(db: Session, audit: AuditTrail, statement: Select, params: dict, on: date) -> list[SentToParents]:
-    """The rows of a `_listing` statement; each listed invitation is audited as read. The
-    invitations are read-only `plain(ParentInvitation)` rows (the lists only show them)."""
+    """The rows of a `_listing` statement; each listed invitation is audited as read."""
     now = _moment(on)
     rows = []
+    # Read-only rows (`db.plain_rows`): the lists show invitations, they change none.
     for invitation, guardian_name, child_name in plain_rows(db, statement, params, ParentInvitation):
         state = state_of(invitation, now)
         audit.add("parent_invitation.read", "parent_invitation", invitation.id, invitation.child_id)

@@ -19,8 +19,24 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, column, exists, func, or_, table
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    column,
+    exists,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    table,
+    union_all,
+)
 from sqlmodel import Session, select
 
 from backend.db import JSONType, plain_rows
@@ -168,25 +184,54 @@ def children_in_scope(
 @dataclass
 class ScopedChildren:
     """`children_in_scope` with the units they are placed in and which are the caller's own
-    caseload (`mine`), from one query."""
+    caseload (`mine`), from one query; and the children of the `along` statement, read in the
+    same round trip."""
 
     rows: list[tuple[Child, Placement]]
     units: dict[str, Unit]
     mine: set[str]
+    along: list[Child] = field(default_factory=list)
+
+
+@lru_cache(maxsize=8)
+def _listed_along(along: Select) -> Select:
+    """The children in scope (by name, at most `_LIMIT`; each with its placement, unit and
+    `mine`), then the children `along` selects (its own order), in one statement built once per
+    `along`: the column `part` tells them apart, the others are NULL for `along`'s rows."""
+    placed = _IN_SCOPE_WITH_UNITS_BY_NAME.subquery("placed")
+    other = along.subquery("other")
+    padding = len(Placement.__table__.columns) + len(Unit.__table__.columns)
+    return union_all(
+        select(*placed.c, literal_column("0").label("part")),
+        select(*other.c, *(null() for _ in range(padding)), false(), literal_column("1")),
+    ).order_by(column("part"), column("name"))
 
 
 def children_in_scope_with_units(
-    db: Session, scope: Scope, on: date, search: str | None = None, limit: int = _LIMIT
+    db: Session,
+    scope: Scope,
+    on: date,
+    search: str | None = None,
+    limit: int = _LIMIT,
+    along: Select | None = None,
 ) -> ScopedChildren:
+    """`along` (without a search or limit only): a built-once statement of other children (their
+    `Child` columns), with the parameter `unit_ids` (the caller's units) — the caseload's incoming
+    children (records/access.py) — read in the same statement into `along`, as `plain(Child)`."""
     result = ScopedChildren([], {}, set())
     if not scope.unit_ids:
         return result
     query = _IN_SCOPE_WITH_UNITS_BY_NAME
     if search or limit != _LIMIT:
-        query = _searched(_IN_SCOPE_WITH_UNITS, search).order_by(Child.name).limit(limit)
+        query, along = _searched(_IN_SCOPE_WITH_UNITS, search).order_by(Child.name).limit(limit), None
     # Read-only named tuples, not ORM objects: "I dag" and the caseload list up to 500 children.
-    rows = plain_rows(db, query, _scope_params(scope, on), Child, Placement, Unit)
-    for child, placement, unit, is_mine in rows:
+    statement = query if along is None else _listed_along(along)
+    for child, placement, unit, is_mine, *part in plain_rows(
+        db, statement, _scope_params(scope, on), Child, Placement, Unit
+    ):
+        if part and part[0]:
+            result.along.append(child)
+            continue
         result.rows.append((child, placement))
         result.units[unit.id] = unit
         if is_mine:

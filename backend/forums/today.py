@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope
+from backend.db import plain_rows
 from backend.people.forum_models import Forum, ForumCase, ForumMeeting, ForumMember
 from backend.records.open_work import WorkCard
 
@@ -23,9 +24,18 @@ def belongs(scope: Scope, forum: Forum, is_member: bool) -> bool:
     return is_member or (not scope.is_partner and bool(scope.led_unit_ids & set(forum.unit_ids)))
 
 
-#: Built once with parameters ("I dag" runs them on every request).
+#: The number of cases on a meeting's agenda, counted in the meetings' statement.
+_CASE_COUNT = (
+    select(func.count())
+    .select_from(ForumCase)
+    .where(ForumCase.meeting_id == ForumMeeting.id)
+    .correlate(ForumMeeting)
+    .scalar_subquery()
+)
+#: Built once with parameters ("I dag" runs it on every request): the coming meetings with their
+#: forum, whether the caller is a member, and the number of cases on each agenda.
 _COMING_MEETINGS = (
-    select(ForumMeeting, Forum, ForumMember.id)
+    select(ForumMeeting, Forum, ForumMember.id, _CASE_COUNT)
     .join(Forum, Forum.id == ForumMeeting.forum_id)
     .outerjoin(
         ForumMember, and_(ForumMember.forum_id == Forum.id, ForumMember.user_id == bindparam("user_id"))
@@ -38,39 +48,29 @@ _COMING_MEETINGS = (
     )
     .order_by(ForumMeeting.held_on, ForumMeeting.id)
 )
-_CASE_COUNTS = (
-    select(ForumCase.meeting_id, func.count())
-    .where(ForumCase.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
-    .group_by(ForumCase.meeting_id)
-)
 
 
 def forum_cards(db: Session, scope: Scope, on: date) -> list[WorkCard]:
     """One card per forum with a planned meeting in the next two weeks (the first of them), in
-    date order; one query when there is none, two otherwise."""
+    date order; one statement, its rows read-only `plain()` tuples (no ORM object each)."""
     params = {
         "user_id": scope.user_id,
         "municipality_id": scope.municipality_id,
         "from_on": on,
         "to_on": on + timedelta(days=HORIZON_DAYS),
     }
-    rows = db.exec(_COMING_MEETINGS, params=params).all()
-    first: dict[str, tuple[ForumMeeting, Forum]] = {}
-    for meeting, forum, member_id in rows:
+    first: dict[str, tuple[ForumMeeting, Forum, int]] = {}
+    for meeting, forum, member_id, count in plain_rows(db, _COMING_MEETINGS, params, ForumMeeting, Forum):
         if forum.id not in first and belongs(scope, forum, member_id is not None):
-            first[forum.id] = (meeting, forum)
-    if not first:
-        return []
-    meeting_ids = [meeting.id for meeting, _forum in first.values()]
-    counts = dict(db.exec(_CASE_COUNTS, params={"meeting_ids": meeting_ids}).all())
+            first[forum.id] = (meeting, forum, count)
     return [
         WorkCard(
             "forum",
             forum.name,
             meeting.place,
-            counts.get(meeting.id, 0),
+            count or 0,
             f"/forums/meetings/{meeting.id}",
             meeting.held_on,
         )
-        for meeting, forum in first.values()
+        for meeting, forum, count in first.values()
     ]

@@ -213,8 +213,9 @@ def can_change(scope: Scope, record: Record) -> bool:
     return not is_shared_view(record) and _own(scope, record)
 
 
-#: `shared_with` for the caller's units, built once: the caseload runs it on every request.
-_INCOMING_CHILDREN = (
+#: `shared_with` for the caller's units, built once (parameter `unit_ids`): the caseload runs it
+#: on every request, in the same statement as the children in scope (`children_in_scope_with_units`).
+INCOMING_CHILDREN = (
     select(Child)
     .join(Record, Record.child_id == Child.id)
     .where(Record.shared_with_unit_id.in_(bindparam("unit_ids", expanding=True)))
@@ -224,10 +225,16 @@ _INCOMING_CHILDREN = (
 
 
 def incoming_children(db: Session, scope: Scope) -> list[Child]:
-    """Children with a consented transition description handed over to the caller's units."""
+    """Children with a consented transition description handed over to the caller's units, as
+    read-only `plain(Child)` rows (the caseload lists them on every request, in its own statement;
+    the sync and the offline list only read their ids). What the session has not written yet is
+    flushed first, as the ORM's own query would (a sync batch's handover)."""
     if not scope.unit_ids:
         return []
-    return list(db.exec(_INCOMING_CHILDREN, params={"unit_ids": sorted(scope.unit_ids)}))
+    if db.new or db.dirty or db.deleted:
+        db.flush()
+    params = {"unit_ids": sorted(scope.unit_ids)}
+    return [child for (child,) in plain_rows(db, INCOMING_CHILDREN, params, Child)]
 
 
 def incoming_child(db: Session, scope: Scope, child_id: str) -> Child | None:

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from backend.audit import AuditTrail
 from backend.auth.policy import Scope
+from backend.db import plain_rows
 from backend.people.models import Child, Placement, Unit
 from backend.records.models import Record
 from backend.records.tasks import TaskView
@@ -55,23 +57,25 @@ def round_tasks(known: Known, user_id: str, on: date) -> list[TaskView]:
     ]
 
 
+#: The caller's final marks in rounds (built once, with parameters; "I dag" runs it).
+_MARKED = select(Record.round_id, Record.child_id, Record.data).where(
+    Record.round_id.in_(bindparam("round_ids", expanding=True)),
+    Record.author_id == bindparam("user_id"),
+    Record.type == "wellbeing",
+    Record.status == "final",
+)
+
+
 def _open_rounds(db: Session, scope: Scope, audit: AuditTrail, on: date, known: Known) -> list[WorkCard]:
     """Per open well-being round the caller marks in: the number of children in their caseload
     there that they have not marked yet (counted now, not when the task was made)."""
     views = round_tasks(known, scope.user_id, on)
     if not views:
         return []
-    round_ids = {view.task.params["round_id"] for view in views}
+    params = {"round_ids": sorted({view.task.params["round_id"] for view in views}), "user_id": scope.user_id}
     marked = {
         (round_id, child_id)
-        for round_id, child_id, data in db.exec(
-            select(Record.round_id, Record.child_id, Record.data).where(
-                Record.round_id.in_(round_ids),
-                Record.author_id == scope.user_id,
-                Record.type == "wellbeing",
-                Record.status == "final",
-            )
-        )
+        for round_id, child_id, data in plain_rows(db, _MARKED, params)
         if (data or {}).get("kind") != "joint"
     }
     cards = []

@@ -12,7 +12,7 @@ from backend.audit import AuditTrail
 from backend.auth.policy import Scope, ScopedChildren, child_in_scope_with_unit, children_in_scope_with_units
 from backend.people.models import Child, Guardian, Placement, Unit
 from backend.people.service import PlacementView, guardians_of, placement_history
-from backend.records.access import child_records, incoming_children
+from backend.records.access import INCOMING_CHILDREN, child_records
 from backend.records.models import EvaluationRound, Record
 from backend.records.open_work import Known, WorkCard, open_work, round_tasks
 from backend.records.tasks import TaskView, open_tasks_for
@@ -71,9 +71,11 @@ class CaseloadView:
 def caseload_view(db: Session, scope: Scope, audit: AuditTrail, on: date, search: str | None) -> CaseloadView:
     """The children in the caller's scope (searched by name), and — without a search — the
     children coming to the caller's units with a handed-over description."""
-    scoped = children_in_scope_with_units(db, scope, on, search=search)
+    scoped = children_in_scope_with_units(
+        db, scope, on, search=search, along=None if search else INCOMING_CHILDREN
+    )
     _audit_listed(audit, scoped.rows)
-    incoming = [] if search else incoming_children(db, scope)
+    incoming = scoped.along
     placed_ids = {child.id for child, _p in scoped.rows}
     incoming = [child for child in incoming if child.id not in placed_ids]
     for child in incoming:

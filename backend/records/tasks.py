@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from backend.audit import AuditTrail
 from backend.auth.policy import Scope, is_id, placed_on
-from backend.db import utcnow
+from backend.db import plain_rows, utcnow
 from backend.i18n import N_
 from backend.people.models import Child, Placement, Role, RoleAssignment, User
 from backend.records.access import holds_role, record_readable_by
@@ -166,6 +166,7 @@ def release_parent_facing(db: Session, child_id: str) -> None:
 
 @dataclass(frozen=True)
 class TaskView:
+    #: A `Task`, or its read-only `plain(Task)` from `open_tasks_for` (the same attributes).
     task: Task
     child_name: str | None
 
@@ -260,13 +261,20 @@ _OPEN_TASKS_OF_CHILD_FIRST = _OPEN_TASKS_OF_CHILD.limit(_TASKS_LIMIT)
 def open_tasks_for(
     db: Session, scope: Scope, on: date, *, child_id: str | None = None, limit: int = _TASKS_LIMIT
 ) -> list[TaskView]:
-    """The caller's open tasks (`task_in_scope`), soonest first."""
+    """The caller's open tasks (`task_in_scope`), soonest first.
+
+    Each `TaskView.task` is a read-only `plain(Task)` (its columns as a named tuple), not an ORM
+    object: the lists ("I dag", the tasks page, a child's page) only read them. What the session
+    has not written yet is flushed first, as the ORM's own query would (a record page's next
+    steps after a save)."""
     params = {"user_id": scope.user_id, "on": on, "child_id": child_id}
     if limit != _TASKS_LIMIT:
         query = (_OPEN_TASKS if child_id is None else _OPEN_TASKS_OF_CHILD).limit(limit)
     else:
         query = _OPEN_TASKS_FIRST if child_id is None else _OPEN_TASKS_OF_CHILD_FIRST
-    return [TaskView(task, name) for task, name in db.exec(query, params=params)]
+    if db.new or db.dirty or db.deleted:
+        db.flush()
+    return [TaskView(task, name) for task, name in plain_rows(db, query, params, Task)]
 
 
 def open_task_for(db: Session, scope: Scope, task_id: str, on: date) -> Task | None:

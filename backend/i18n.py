@@ -15,6 +15,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -31,17 +32,25 @@ current_language: ContextVar[str] = ContextVar("current_language", default=DEFAU
 
 @lru_cache
 def translations(language: str) -> _gettext.NullTranslations:
-    merged: _gettext.NullTranslations = _gettext.NullTranslations()
-    for po_path in sorted((LOCALE_DIR / language).glob("*.po")):
+    """The language's translations from all its .po files, merged into one catalogue (a later
+    file's entry wins, as before): a page's texts are then one dictionary lookup each, not a walk
+    through a chain of one fallback per file (~28 files: ~9 µs per English text)."""
+    merged: Catalog | None = None
+    for po_path in sorted((LOCALE_DIR / language).glob("*.po"), reverse=True):  # the last file first
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=language)
-        buffer = BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        part = _gettext.GNUTranslations(buffer)
-        part.add_fallback(merged)
-        merged = part
-    return merged
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id and message.id not in merged:
+                merged[message.id] = message
+    if merged is None:
+        return _gettext.NullTranslations()
+    buffer = BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
 
 
 @lru_cache

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -157,3 +158,36 @@ def test_an_english_form_names_its_fields_and_errors_in_english(client, demo, db
     assert "Occasion must be filled in." in response.text
     assert "Score for eye contact must be filled in." in response.text
     assert "skal udfyldes" not in response.text.lower()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_languages_po_files_are_one_catalogue_translating_as_the_files_did(language) -> None:
+    """Every text is one lookup in one merged catalogue (no chain of one fallback per .po file,
+    which cost ~9 µs per English text on every page), and each translates as before: a text in
+    two files takes the later file's translation, plural forms included."""
+    import gettext
+    from io import BytesIO
+
+    from babel.messages.mofile import write_mo
+
+    chained: gettext.NullTranslations = gettext.NullTranslations()
+    ids = set()
+    for po_path in sorted((LOCALE_DIR / language).glob("*.po")):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        ids |= {message.id for message in catalog if message.id}
+        buffer = BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = gettext.GNUTranslations(buffer)
+        part.add_fallback(chained)
+        chained = part
+    merged = translations(language)
+    assert merged._fallback is None  # type: ignore[attr-defined]
+    assert len(ids) > 100
+    for message_id in ids:
+        if isinstance(message_id, tuple):
+            for n in (0, 1, 2, 3, 11, 100):
+                assert merged.ngettext(*message_id[:2], n) == chained.ngettext(*message_id[:2], n)
+        else:
+            assert merged.gettext(message_id) == chained.gettext(message_id), message_id

@@ -19,8 +19,12 @@ from tests.test_leader_overview import count_queries
 #: 8, 8 and 9 (the devices a request names read on their own). "I dag" reads one more since
 #: issue 15: what the caller sent to parents (with the guardians' and children's names and the
 #: access rule, in that one statement), and one more since issue 17's forum card: the caller's
-#: coming forum meetings (a second only when there is one, for its cases' count).
-LIMITS = {"today": 6, "caseload": 4, "child page": 7, "child json": 7, "record write": 8}
+#: coming forum meetings (a second only when there is one, for its cases' count). A new record's
+#: write, 8 before (a SAVEPOINT and its RELEASE, the id looked up, two INSERTs), is the session,
+#: the child's scope, the record's INSERT … ON CONFLICT DO NOTHING and its version's, and the
+#: audit rows; on PostgreSQL the record and its version are one statement (`LIMITS_POSTGRESQL`).
+LIMITS = {"today": 6, "caseload": 4, "child page": 7, "child json": 7, "record write": 5}
+LIMITS_POSTGRESQL = LIMITS | {"record write": 4}
 
 
 def _grow(client, db, world: dict, count: int) -> None:
@@ -89,7 +93,8 @@ def test_the_busiest_requests_use_few_queries_whatever_the_caseload(client, db, 
     _grow(client, db, world, 27)
     large = _measure(client, world)
     assert large == small
-    for name, limit in LIMITS.items():
+    limits = LIMITS_POSTGRESQL if db.get_bind().dialect.name == "postgresql" else LIMITS
+    for name, limit in limits.items():
         assert small[name] <= limit, (name, small[name])
 
 

@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from backend.audit import AuditEvent
 from backend.domain.dates import today
+from backend.people.models import Child, Placement
 from backend.records.kinds.concern_note import ConcernNoteRules
 from backend.records.models import KeptWrite, Record, RecordVersion, Task
 from tests.support import child_aged, login, put_record
@@ -34,23 +35,32 @@ def _note(text_: str, **more) -> dict:
 
 @pytest.fixture
 def unit_of_work(monkeypatch) -> list[str]:
-    """The table models the ORM's unit of work inserts, flush by flush."""
+    """The table models the ORM's unit of work inserts, flush by flush, and the children and
+    placements it loads ("loaded Child")."""
     inserted: list[str] = []
 
     def before_flush(session, _context, _instances) -> None:
         inserted.extend(type(instance).__name__ for instance in session.new)
 
+    def loaded(instance, _context) -> None:
+        inserted.append(f"loaded {type(instance).__name__}")
+
     event.listen(OrmSession, "before_flush", before_flush)
+    for model in (Child, Placement):
+        event.listen(model, "load", loaded)
     yield inserted
     event.remove(OrmSession, "before_flush", before_flush)
+    for model in (Child, Placement):
+        event.remove(model, "load", loaded)
 
 
-def test_a_new_record_is_stored_without_a_savepoint_a_look_up_or_the_unit_of_work(
+def test_a_new_record_is_stored_without_a_savepoint_a_look_up_or_the_orm(
     client, demo, db, unit_of_work
 ) -> None:
     login(client, "demo-sundhedsplejerske")
     child = _child(db)
     record_id = str(uuid.uuid4())
+    unit_of_work.clear()  # the sign-in's and the test's own
     with count_queries() as statements:
         response = put_record(client, "concern_note", child.id, _note("Træt i dag."), record_id=record_id)
     assert response.status_code == 201, response.text
@@ -59,6 +69,7 @@ def test_a_new_record_is_stored_without_a_savepoint_a_look_up_or_the_unit_of_wor
     assert not [s for s in sent if "SAVEPOINT" in s], sent
     assert not [s for s in sent if s.startswith("SELECT") and "FROM RECORD " in s + " "], sent
     assert "Record" not in unit_of_work and "RecordVersion" not in unit_of_work, unit_of_work
+    assert "loaded Child" not in unit_of_work and "loaded Placement" not in unit_of_work  # plain rows
     record = db.get(Record, record_id)
     assert (record.version, record.status, record.data["text"], record.abuse_path) == (
         1,
@@ -193,3 +204,25 @@ def test_two_devices_creating_the_same_record_at_once_end_as_one(
         assert [(k.reason, k.body["data"]["text"]) for k in kept] == [("conflict", "Skrevet på tabletten.")]
         assert second.json()["conflict_id"] == kept[0].id
         assert actions == ["record.create", "record.kept_conflict"]
+
+
+def test_the_writes_plain_child_is_the_access_policys_child_field_for_field(demo, db) -> None:
+    """A write reads the child it is about as plain rows: the same answer as `child_in_scope`, for
+    a child in the caller's scope and one outside it."""
+    from backend.auth.policy import child_in_scope, child_in_scope_plain, load_scope
+    from backend.db import new_session
+    from tests.support import children_of_unit, user_named
+
+    scope = load_scope(db, user_named(db, "demo-sundhedsplejerske"))
+    inside, outside = _child(db), children_of_unit(db, "Børnehuset Solsikken")[0]
+    with new_session() as session:
+        for child in (inside, outside):
+            orm = child_in_scope(session, scope, child.id, today())
+            plain = child_in_scope_plain(session, scope, child.id, today())
+            if orm is None:
+                assert plain is None and child is outside
+                continue
+            for entity, row in zip(orm, plain, strict=True):
+                columns = entity.__table__.columns
+                assert tuple(row) == tuple(getattr(entity, c.key) for c in columns), type(entity)
+        assert child_in_scope_plain(session, scope, "not-an-id", today()) is None

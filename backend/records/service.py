@@ -23,7 +23,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import select
 
 from backend import metrics
-from backend.auth.policy import child_in_scope, children_in_scope_by_id, is_id
+from backend.auth.policy import child_in_scope, child_in_scope_plain, children_in_scope_by_id, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
 from backend.domain.messages import N_, VALIDATION_MESSAGES
@@ -269,8 +269,8 @@ def _create(
     else:
         if looked_up is not None:
             found = looked_up.child(actor, envelope.child_id, on)
-        else:
-            found = child_in_scope(db, actor.scope, envelope.child_id, on)
+        else:  # read-only: the write reads the child's columns, never changes the child
+            found = child_in_scope_plain(db, actor.scope, envelope.child_id, on)
         if found is None:
             return None if exists() else _outside_scope(actor, record_id, envelope, digest)
         child, placement = found

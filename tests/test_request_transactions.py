@@ -240,3 +240,88 @@ def test_a_childs_placement_history_is_read_as_columns(demo, db) -> None:
             PlacementView(unit.id, unit.name, unit.kind, room_name, placement.starts_on, placement.ends_on)
         )
     assert history == expected and history
+
+
+def test_a_childs_page_and_json_load_no_orm_object_for_what_they_only_show(client, app, demo, db) -> None:
+    """The child's records, their evaluation rounds, guardians and what was sent to the parents
+    come as read-only rows (`db.plain_rows`), not ORM objects; the page and JSON still show them,
+    and what the ORM would have loaded is what the rows hold."""
+    from backend.parents.models import ParentInvitation
+    from backend.people.models import Guardian
+    from backend.records.models import EvaluationRound, Record
+    from tests.parents_support import hv_child, invited
+
+    child = hv_child(db)
+    record, invitation, mother = invited(client, db, child)
+    loaded: list[object] = []
+
+    def count(instance, _context) -> None:
+        loaded.append(instance)
+
+    models = (Record, EvaluationRound, Guardian, ParentInvitation)
+    for model in models:
+        event.listen(model, "load", count)
+    try:
+        page = client.get(f"/children/{child.id}")
+        body = client.get(f"/api/children/{child.id}")
+    finally:
+        for model in models:
+            event.remove(model, "load", count)
+    assert page.status_code == body.status_code == 200
+    assert loaded == []
+    assert mother.name in page.text and "Forældrenes del af overgangsbeskrivelsen" in page.text
+    shown = {r["id"]: r for r in body.json()["records"]}
+    stored = db.get(Record, record["id"])
+    assert shown[stored.id]["data"] == stored.data and shown[stored.id]["version"] == stored.version
+    assert shown[stored.id]["updated_at"] == stored.updated_at.isoformat()
+    assert mother.name in {g["name"] for g in body.json()["guardians"]}
+    assert db.get(ParentInvitation, invitation["id"]) is not None
+
+
+def test_a_handed_over_description_read_as_a_row_is_still_shown_as_the_consented_version(db, demo) -> None:
+    """`shared_view` makes the receiving unit's copy from a plain row as from an ORM object: the
+    version the parents consented to, never the later edit."""
+    from backend.db import plain
+    from backend.people.models import Placement
+    from backend.records.access import is_shared_view, shared_view
+    from backend.records.models import Record, RecordVersion
+
+    child = children_of_unit(db, "Sundhedsplejen Nord")[0]
+    unit_id = db.exec(select(Placement.unit_id).where(Placement.child_id == child.id)).first()
+    hv = user_named(db, "demo-sundhedsplejerske")
+    now = utcnow()
+    record = Record(
+        id="11111111-1111-4111-8111-111111111111",
+        type="transition",
+        child_id=child.id,
+        unit_id=unit_id,
+        author_id=hv.id,
+        updated_by_id=hv.id,
+        status="final",
+        version=2,
+        data={"v": 2},
+        derived={},
+        shared_with_unit_id=unit_id,
+        shared_version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(record)
+    for version, saved_at in ((1, now - timedelta(days=1)), (2, now)):
+        db.add(
+            RecordVersion(
+                record_id=record.id,
+                version=version,
+                status="final",
+                data={"v": version},
+                derived={},
+                author_id=hv.id,
+                body_hash=f"hash-{version}",
+                saved_at=saved_at,
+            )
+        )
+    db.commit()
+    stored = db.get(Record, record.id)
+    from_row = shared_view(db, plain(Record)(**stored.model_dump()))
+    assert from_row.model_dump() == shared_view(db, stored).model_dump()
+    assert from_row.data == {"v": 1} and from_row.version == 1 and is_shared_view(from_row)

@@ -7,6 +7,7 @@ import gc
 from datetime import UTC, date, datetime
 
 import babel.localedata
+import pytest
 
 from backend.i18n import current_language
 from backend.web.templating import _date, _datetime, env
@@ -184,3 +185,24 @@ def test_the_busiest_routes_leave_fastapi_no_dependency_to_solve(app) -> None:
     }
     assert set(found) == busiest
     assert all(dependencies == [] for dependencies in found.values()), found
+
+
+def test_municipal_settings_are_validated_once_per_stored_value_and_shared_frozen() -> None:
+    """Every signed-in request reads its municipality's settings: the same stored value gives the
+    same validated (frozen) settings, a changed value new ones, an invalid value still an error."""
+    from pydantic import ValidationError
+
+    from backend.domain.settings import load_settings
+
+    labels = {"thriving": "Trivsel", "extra_attention": "Særlig opmærksomhed", "concern": "Bekymring"}
+    stored = {"lock_minutes": 7, "position_labels": labels}
+    first = load_settings(stored)
+    assert load_settings(dict(reversed(list(stored.items())))) is first
+    assert first.lock_minutes == 7 and load_settings({**stored, "lock_minutes": 8}).lock_minutes == 8
+    assert load_settings(None) is load_settings({})
+    with pytest.raises(ValidationError):
+        first.lock_minutes = 9  # shared between requests: nobody may change it
+    with pytest.raises(ValidationError):
+        first.retention.audit_years = 1
+    with pytest.raises(ValidationError):
+        load_settings({"lock_minutes": 0})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backend.domain.messages import N_
@@ -20,7 +23,7 @@ LABEL_PRESETS: dict[str, dict[str, str]] = {
 
 
 class MonthWindow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     from_month: int = Field(ge=0, le=36)
     to_month: int = Field(ge=0, le=36)
 
@@ -35,7 +38,7 @@ class RetentionRule(BaseModel):
     """Keep until the child turns `until_age`, then (or after the last change, if later)
     `years_after` more years. See `backend/domain/retention.py`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     until_age: int = Field(default=7, ge=0, le=30)
     years_after: int = Field(ge=0, le=50)
 
@@ -62,7 +65,7 @@ DEFAULT_RECORD_RETENTION: dict[str, int] = {
 
 
 class RetentionSettings(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     records: dict[str, RetentionRule] = Field(
         default_factory=lambda: {
@@ -90,7 +93,7 @@ class RetentionSettings(BaseModel):
 
 
 class MunicipalSettings(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     position_labels: dict[str, str] = Field(default_factory=lambda: dict(LABEL_PRESETS["words"]))
     adbb_cutoff: int = Field(default=5, ge=1, le=32)
@@ -129,4 +132,11 @@ class MunicipalSettings(BaseModel):
 
 
 def load_settings(raw: dict | None) -> MunicipalSettings:
-    return MunicipalSettings.model_validate(raw or {})
+    """The municipality's settings from their stored JSON. Every signed-in request reads them:
+    each distinct stored value is validated once and the (frozen) result shared."""
+    return _validated(json.dumps(raw or {}, sort_keys=True, separators=(",", ":")))
+
+
+@lru_cache(maxsize=64)
+def _validated(stored: str) -> MunicipalSettings:
+    return MunicipalSettings.model_validate_json(stored)

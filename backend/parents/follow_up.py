@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from backend.audit import AuditTrail
 from backend.auth.policy import Scope
+from backend.db import plain_rows
 from backend.domain import parent_follow_up as follow
 from backend.domain import parents as rules
 from backend.domain.dates import COPENHAGEN
@@ -105,7 +106,7 @@ def sync_follow_ups(db: Session, on: date) -> FollowUpResult:
 class SentToParents:
     """One invitation as the professional reads it: to whom, what, when, and how it stands."""
 
-    invitation: ParentInvitation
+    invitation: ParentInvitation  # a read-only row (`db.plain(ParentInvitation)`)
     guardian_name: str
     child_name: str
     status: str  # follow.WAITING, follow.ANSWERED, or the closed link's state
@@ -168,7 +169,8 @@ def _listed(db: Session, audit: AuditTrail, statement: Select, params: dict, on:
     """The rows of a `_listing` statement; each listed invitation is audited as read."""
     now = _moment(on)
     rows = []
-    for invitation, guardian_name, child_name in db.exec(statement, params=params).all():
+    # Read-only rows (`db.plain_rows`): the lists show invitations, they change none.
+    for invitation, guardian_name, child_name in plain_rows(db, statement, params, ParentInvitation):
         state = state_of(invitation, now)
         audit.add("parent_invitation.read", "parent_invitation", invitation.id, invitation.child_id)
         rows.append(

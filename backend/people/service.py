@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from backend.db import plain_rows
 from backend.domain.settings import MunicipalSettings, load_settings
 from backend.people.models import (
     AdbbCertification,
@@ -52,12 +53,14 @@ _PLACEMENTS = (
 
 
 def guardians_of(db: Session, child_id: str) -> list[Guardian]:
-    return list(db.exec(_GUARDIANS, params={"child_id": child_id}))
+    """The child's guardians by name, as read-only rows (`db.plain_rows`: what pages and forms
+    show of them; an admin changing them reads `admin.children.guardians_of`)."""
+    return [guardian for (guardian,) in plain_rows(db, _GUARDIANS, {"child_id": child_id}, Guardian)]
 
 
 def placement_history(db: Session, child_id: str) -> list[PlacementView]:
     """The child's enrolment history, newest first (units only; records stay with their unit)."""
-    return [PlacementView(*row) for row in db.exec(_PLACEMENTS, params={"child_id": child_id})]
+    return [PlacementView(*row) for row in db.connection().execute(_PLACEMENTS, {"child_id": child_id})]
 
 
 def caseload_child_ids(db: Session, user_id: str) -> set[str]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.auth.policy import Scope, child_in_scope, is_id
+from backend.db import plain_rows
 from backend.people.models import Child, Role, RoleAssignment, User
 from backend.records.models import EvaluationRound, Record, RecordVersion
 
@@ -84,7 +85,8 @@ def _own(scope: Scope, record: Record) -> bool:
 @dataclass
 class ChildRecords:
     """The child's records the caller may see (as `records_of_child`), with the names of their
-    authors and editors and the evaluation rounds they belong to, in a constant number of queries."""
+    authors and editors and the evaluation rounds they belong to, in a constant number of queries:
+    read-only rows (`db.plain`) for a page to show, never ORM objects to change."""
 
     records: list[Record]
     names: dict[str, str]
@@ -93,7 +95,7 @@ class ChildRecords:
 
 _AUTHOR, _EDITOR = aliased(User), aliased(User)
 _CHILD_RECORDS = (
-    select(Record, _AUTHOR.display_name, _EDITOR.display_name, EvaluationRound)
+    select(Record, EvaluationRound, _AUTHOR.display_name, _EDITOR.display_name)
     .outerjoin(_AUTHOR, _AUTHOR.id == Record.author_id)
     .outerjoin(_EDITOR, _EDITOR.id == Record.updated_by_id)
     .outerjoin(EvaluationRound, EvaluationRound.id == Record.round_id)
@@ -130,7 +132,10 @@ def child_records(db: Session, scope: Scope, child_id: str, current_unit_id: str
         "user_id": scope.user_id,
         "led_unit_ids": sorted(scope.led_unit_ids) or [""],
     }
-    for record, author_name, editor_name, evaluation_round in db.exec(query, params=params):
+    # Read-only rows (`db.plain_rows`), not ORM objects: a page shows them and changes nothing.
+    for record, evaluation_round, author_name, editor_name in plain_rows(
+        db, query, params, Record, EvaluationRound
+    ):
         is_own = works_there and record.unit_id == current_unit_id and _own(scope, record)
         view = record if is_own else shared_view(db, record)
         if view is None:
@@ -140,7 +145,7 @@ def child_records(db: Session, scope: Scope, child_id: str, current_unit_id: str
             result.names[record.author_id] = author_name
         if editor_name is not None and record.updated_by_id:
             result.names[record.updated_by_id] = editor_name
-        if evaluation_round is not None:
+        if evaluation_round.id is not None:  # the outer join found the record's round
             result.rounds[evaluation_round.id] = evaluation_round
     missing = {
         r.updated_by_id for r in result.records if r.updated_by_id and r.updated_by_id not in result.names
@@ -170,7 +175,7 @@ def visible_record(db: Session, scope: Scope, record_id: str, on: date) -> Recor
     return None
 
 
-def shared_view(db: Session, record: Record) -> Record | None:
+def shared_view(db: Session, record: Record | tuple) -> Record | None:
     """A handed-over description as the receiving unit reads it: the version the parents
     consented to (`Record.shared_version`), as a copy that is never stored. None otherwise."""
     if record.shared_with_unit_id is None or record.shared_version is None:
@@ -182,7 +187,7 @@ def shared_view(db: Session, record: Record) -> Record | None:
     ).first()
     if version is None:
         return None
-    view = Record(**record.model_dump())
+    view = Record(**(record._asdict() if isinstance(record, tuple) else record.model_dump()))
     view.version, view.status = version.version, version.status
     view.data, view.derived = version.data, version.derived
     view.updated_at, view.updated_by_id = version.saved_at, version.author_id

@@ -236,13 +236,15 @@ def _save(
         existing = _locked_record(db, record_id)
     else:
         existing = None  # a create: almost always of a new id (the client made it), not looked up
-    if existing is None:
+    attempts = 3
+    while existing is None:
         result = _create(actor, record_id, envelope, digest, looked_up, seen)
         if result is not None:
             return result
         # The id exists: a create sent again, or stored by someone else at the same moment.
         existing = _locked_record(db, record_id)
-        if existing is None:  # deleted again in between: never decided against nothing
+        attempts -= 1
+        if existing is None and not attempts:  # taken and gone again, three times over
             raise RuntimeError("a record's INSERT found its id taken, and then no record with it")
     flush = looked_up is None or not looked_up.group  # a group is flushed by the caller, at once
     return _update(actor, existing, envelope, digest, flush)

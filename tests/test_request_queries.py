@@ -22,7 +22,11 @@ from tests.test_leader_overview import count_queries
 #: coming forum meetings (with its cases' count in the same statement since issue 21's "I dag"
 #: work: it was a second one when there was a meeting). The caseload reads the children coming
 #: with a handed-over description in the statement of the children in scope (was one of its own).
-LIMITS = {"today": 6, "caseload": 3, "child page": 7, "child json": 7, "record write": 8}
+#: A new record's write, 8 before (a SAVEPOINT and its RELEASE, the id looked up, two INSERTs),
+#: is the session, the child's scope, the record's INSERT … ON CONFLICT DO NOTHING and its
+#: version's, and the audit rows; on PostgreSQL the record and its version are one statement.
+LIMITS = {"today": 6, "caseload": 3, "child page": 7, "child json": 7, "record write": 5}
+LIMITS_POSTGRESQL = LIMITS | {"record write": 4}
 
 
 def _grow(client, db, world: dict, count: int) -> None:
@@ -91,7 +95,8 @@ def test_the_busiest_requests_use_few_queries_whatever_the_caseload(client, db, 
     _grow(client, db, world, 27)
     large = _measure(client, world)
     assert large == small
-    for name, limit in LIMITS.items():
+    limits = LIMITS_POSTGRESQL if db.get_bind().dialect.name == "postgresql" else LIMITS
+    for name, limit in limits.items():
         assert small[name] <= limit, (name, small[name])
 
 

@@ -246,6 +246,19 @@ def child_in_scope(db: Session, scope: Scope, child_id: str, on: date) -> tuple[
     return db.exec(_CHILD_IN_SCOPE, params=_scope_params(scope, on, child_id=child_id)).first()
 
 
+def child_in_scope_plain(
+    db: Session, scope: Scope, child_id: str, on: date
+) -> tuple[Child, Placement] | None:
+    """`child_in_scope` as read-only named tuples of the child's and the placement's columns (no
+    ORM object, nothing the session holds on to): for a write that only reads them."""
+    if not scope.unit_ids or not is_id(child_id):
+        return None
+    found = list(
+        plain_rows(db, _CHILD_IN_SCOPE, _scope_params(scope, on, child_id=child_id), Child, Placement)
+    )
+    return found[0] if found else None
+
+
 def children_in_scope_by_id(
     db: Session, scope: Scope, child_ids: Iterable[str], on: date
 ) -> dict[str, tuple[Child, Placement]]:

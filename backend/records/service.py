@@ -15,11 +15,15 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import select
 
 from backend import metrics
-from backend.auth.policy import child_in_scope, children_in_scope_by_id, is_id
+from backend.auth.policy import child_in_scope, child_in_scope_plain, children_in_scope_by_id, is_id
 from backend.db import utcnow
 from backend.domain.dates import today
 from backend.domain.messages import N_, VALIDATION_MESSAGES
@@ -108,6 +112,44 @@ def _locked_record(db, record_id: str) -> Record | None:
     return db.exec(select(Record).where(Record.id == record_id).with_for_update()).first()
 
 
+_RECORD, _VERSION = Record.__table__, RecordVersion.__table__
+_RECORD_COLUMNS = tuple(column.key for column in _RECORD.columns)
+_VERSION_COLUMNS = ("record_id", "version", "status", "data", "derived", "author_id", "saved_at")
+#: The record's columns a first version copies, in `_VERSION_COLUMNS`' order.
+_FIRST_VERSION_FROM = ("id", "version", "status", "data", "derived", "author_id", "created_at")
+_NEW_VERSION = insert(_VERSION)
+#: `preserve_rowcount`: an INSERT's count of rows is kept (SQLAlchemy closes its cursor otherwise).
+_NEW_RECORD_SQLITE = (
+    sqlite_insert(_RECORD)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .execution_options(preserve_rowcount=True)
+)
+
+
+def _new_record_and_version():
+    """PostgreSQL: a new record and its first version in one statement, the version only when
+    the record was inserted (its count of rows says which: 1 or 0). The version's columns come
+    back from the record's INSERT, so the data is sent once."""
+    values = {column.key: bindparam(column.key, type_=column.type) for column in _RECORD.columns}
+    new = (
+        pg_insert(_RECORD)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(*(_RECORD.c[name] for name in _FIRST_VERSION_FROM))
+        .cte("new_record")
+    )
+    rows = core_select(
+        *(new.c[name] for name in _FIRST_VERSION_FROM),
+        bindparam("body_hash", type_=_VERSION.c.body_hash.type),
+        bindparam("device_id", type_=_VERSION.c.device_id.type),
+    )
+    statement = insert(_VERSION).from_select([*_VERSION_COLUMNS, "body_hash", "device_id"], rows)
+    return statement.execution_options(preserve_rowcount=True)
+
+
+_NEW_RECORD_AND_VERSION = _new_record_and_version()
+
+
 def body_hash(envelope: Envelope) -> str:
     canonical = json.dumps(
         {
@@ -153,9 +195,10 @@ def parse_envelope(body: Any) -> Envelope:
 
 
 def save_record(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | None = None) -> SaveResult:
-    """Decide one write. With `looked_up` (a batch's `look_up`, sparing the per-item queries)
-    the caller holds the write's savepoint and decides it again on IntegrityError, as this
-    function does itself without it (`POST /api/sync`, `backend/sync/batch.py`)."""
+    """Decide one write, in the caller's transaction and without a savepoint of its own (a record
+    created by another request at the same moment is found by the INSERT, see `_save`). With
+    `looked_up` (a batch's `look_up`, sparing the per-item queries) the caller holds the write's
+    savepoint and decides it again should the database refuse it (`backend/sync/batch.py`)."""
     result = _decide(actor, record_id, body, looked_up)
     if looked_up is None or not looked_up.group:
         metrics.record_write(result.status)
@@ -176,40 +219,69 @@ def _decide(actor: Actor, record_id: str, body: Any, looked_up: LookedUp | None)
     # renamed a field and replayed after it (its answer lost) is still the same write.
     sent = envelope.model_copy(update={"data": sent_data}) if isinstance(sent_data, dict) else envelope
     digest = body_hash(sent)
-    if looked_up is not None:
-        return _save(actor, record_id, envelope, digest, looked_up)
-    try:
-        with actor.db.begin_nested():
-            return _save(actor, record_id, envelope, digest, None)
-    except IntegrityError:
-        # Someone saved the same record at the same moment: decide again against their write.
-        with actor.db.begin_nested():
-            return _save(actor, record_id, envelope, digest, None)
+    return _save(actor, record_id, envelope, digest, looked_up)
 
 
 def _save(
     actor: Actor, record_id: str, envelope: Envelope, digest: str, looked_up: LookedUp | None
 ) -> SaveResult:
-    db, on = actor.db, today()
-    existing = looked_up.existing(db, record_id) if looked_up is not None else _locked_record(db, record_id)
+    """No savepoint of its own: a new record's INSERT does nothing when the id exists
+    (`ON CONFLICT (id) DO NOTHING`, waiting for another request's uncommitted row of the same id),
+    and the write is then decided as an update of the stored record, locked."""
+    db = actor.db
+    seen = looked_up is not None or envelope.base_version is not None
+    if looked_up is not None:
+        existing = looked_up.existing(db, record_id)
+    elif envelope.base_version is not None:
+        existing = _locked_record(db, record_id)
+    else:
+        existing = None  # a create: almost always of a new id (the client made it), not looked up
+    attempts = 3
+    while existing is None:
+        result = _create(actor, record_id, envelope, digest, looked_up, seen)
+        if result is not None:
+            return result
+        # The id exists: a create sent again, or stored by someone else at the same moment.
+        existing = _locked_record(db, record_id)
+        attempts -= 1
+        if existing is None and not attempts:  # taken and gone again, three times over
+            raise RuntimeError("a record's INSERT found its id taken, and then no record with it")
     flush = looked_up is None or not looked_up.group  # a group is flushed by the caller, at once
-    if existing is not None:
-        return _update(actor, existing, envelope, digest, flush)
+    return _update(actor, existing, envelope, digest, flush)
+
+
+def _create(
+    actor: Actor, record_id: str, envelope: Envelope, digest: str, looked_up: LookedUp | None, seen: bool
+) -> SaveResult | None:
+    """A write of a record that does not exist, or None when it does after all. Unless the id
+    was `seen` absent, a refusal is only answered once the record is known not to exist (a
+    create sent again is decided as an update, whatever a new record's checks would say)."""
+    db, on = actor.db, today()
+
+    def exists() -> bool:
+        return not seen and _locked_record(db, record_id) is not None
+
     if envelope.base_version is not None:
         return SaveResult(404, detail=N_("Registreringen findes ikke."))
     if envelope.child_id is None:
         unit_id = envelope.unit_id
         if unit_id not in actor.scope.unit_ids:
-            return SaveResult(404, detail=N_("Enheden findes ikke."))
-        return _apply(actor, record_id, envelope, digest, None, unit_id, None, on, flush)
-    if looked_up is not None:
-        found = looked_up.child(actor, envelope.child_id, on)
+            return None if exists() else SaveResult(404, detail=N_("Enheden findes ikke."))
+        child = None
     else:
-        found = child_in_scope(db, actor.scope, envelope.child_id, on)
-    if found is None:
-        return _outside_scope(actor, record_id, envelope, digest)
-    child, placement = found
-    return _apply(actor, record_id, envelope, digest, child, placement.unit_id, None, on, flush)
+        if looked_up is not None:
+            found = looked_up.child(actor, envelope.child_id, on)
+        else:  # read-only: the write reads the child's columns, never changes the child
+            found = child_in_scope_plain(db, actor.scope, envelope.child_id, on)
+        if found is None:
+            return None if exists() else _outside_scope(actor, record_id, envelope, digest)
+        child, placement = found
+        unit_id = placement.unit_id
+    flush = looked_up is None or not looked_up.group
+    result = _apply(actor, record_id, envelope, digest, child, unit_id, None, on, flush)
+    if result is not None and result.status != 201 and exists():
+        return None
+    return result
 
 
 def _update(actor: Actor, existing: Record, envelope: Envelope, digest: str, flush: bool) -> SaveResult:
@@ -290,7 +362,8 @@ def _apply(
     existing: Record | None,
     on,
     flush: bool = True,
-) -> SaveResult:
+) -> SaveResult | None:
+    """Check and store a write (None: a new record's id exists after all, nothing stored)."""
     if existing is None and not may_start(actor.scope, envelope.type, unit_id):
         return SaveResult(403, detail=N_("Din rolle kan ikke oprette denne type registrering."))
     kind = KINDS[envelope.type]
@@ -319,6 +392,8 @@ def _apply(
         return SaveResult(422, errors=_unique(write.errors))
     derived = rules.derive(write)
     record = _store(actor, write, stored, derived, digest, flush)
+    if record is None:
+        return None  # the id exists after all: decided again as an update
     rules.after_save(write, record)
     actor.db.add(record)
     actor.audit.add(
@@ -332,7 +407,12 @@ def _apply(
     return SaveResult(201 if existing is None else 200, record)
 
 
-def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str, flush: bool) -> Record:
+def _store(
+    actor: Actor, write: Write, stored: dict, derived: dict, digest: str, flush: bool
+) -> Record | None:
+    """The write's rows: the record (new, or its next version) and the version. A new record
+    outside a group is inserted without the ORM's unit of work, and None returned when its id
+    exists after all."""
     now = utcnow()
     user_id = write.user.id
     round_id = stored.get("round_id") if write.type == "wellbeing" else None
@@ -358,6 +438,8 @@ def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str,
             created_at=now,
             updated_at=now,
         )
+        if flush:
+            return _inserted(actor, record, digest)
     else:
         record.version += 1
         record.status, record.data, record.derived = write.status, stored, derived
@@ -377,8 +459,39 @@ def _store(actor: Actor, write: Write, stored: dict, derived: dict, digest: str,
             saved_at=now,
         )
     )
-    if flush:  # a conflicting write fails here, inside its savepoint (else at the group's flush)
+    if flush:  # a conflicting write fails here, inside the caller's savepoint (if any)
         actor.db.flush()
+    return record
+
+
+def _inserted(actor: Actor, record: Record, digest: str) -> Record | None:
+    """A new record and its first version inserted by two Core statements — one on PostgreSQL —
+    instead of the ORM's flush (its unit of work costs more CPU than the database's work). Nothing
+    is inserted when a record with the id exists, or is being stored by another request (the
+    INSERT waits for it): then None. Else `record` joins the session as if it had been loaded,
+    so that what the rules change on it afterwards is stored (an UPDATE at the next flush)."""
+    db = actor.db
+    connection = db.connection()
+    values = {column: getattr(record, column) for column in _RECORD_COLUMNS}
+    more = {"body_hash": digest, "device_id": actor.device_id}
+    if connection.dialect.name == "postgresql":
+        if connection.execute(_NEW_RECORD_AND_VERSION, values | more).rowcount == 0:
+            return None
+    else:
+        if connection.execute(_NEW_RECORD_SQLITE, values).rowcount == 0:
+            return None
+        first = {
+            "record_id": record.id,
+            "version": 1,
+            "status": record.status,
+            "data": record.data,
+            "derived": record.derived,
+            "author_id": record.author_id,
+            "saved_at": record.created_at,
+        }
+        connection.execute(_NEW_VERSION, first | more)
+    make_transient_to_detached(record)
+    db.add(record)
     return record
 
 

@@ -214,8 +214,9 @@ def _decide_item(ctx: Any, item: Any, looked_up: LookedUp, known: _Known) -> dic
             with ctx.audit.savepoint(ctx.db):
                 return _result_json(ctx, record_id, save_record(ctx, record_id, body, looked_up), known)
         except IntegrityError:
-            # Someone saved the same record at the same moment: decided again against their
-            # write, once, as `save_record` does for PUT (nothing looked up in advance).
+            # Something the write stores was stored by someone else at the same moment: decided
+            # again, once, nothing looked up in advance. (A record of the same id needs no second
+            # go: its INSERT finds it, and `save_record` decides the write as its update.)
             with ctx.audit.savepoint(ctx.db):
                 again = save_record(ctx, record_id, body, LookedUp(on=today()))
                 return _result_json(ctx, record_id, again, known)

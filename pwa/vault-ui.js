@@ -13,8 +13,10 @@ async function setUpEnrol(section) {
     form.hidden = true;
     status.textContent = _("Dine data på telefonen er beskyttet. Appen låser sig selv, når den ikke bruges.");
   };
+  // Shown once it is known which it is: the form never flashes up on a protected phone.
+  const enrolled = await isEnrolled();
   section.hidden = false;
-  if (await isEnrolled()) {
+  if (enrolled) {
     done();
     if (!Crypto.held(userId)) {
       status.textContent = _("Dine data på telefonen er låst.") + " ";

@@ -378,3 +378,24 @@ def test_an_unprotected_phone_keeps_nothing_of_the_consent_form(page, live_serve
     expect(page.get_by_text(f"{first_name} elsker at grave i sandkassen.")).to_be_visible()
     web = page.evaluate(RAW_WEB_STORAGE)
     assert "opspor-peek" not in web and "Kirsten Vidnesen" not in web
+
+
+#: Notes in the page whether "Beskyt dine data" ever showed its PIN form (watched from the start).
+_WATCH_ENROL_FORM = """
+window.__enrolFormShown = false;
+new MutationObserver(() => {
+  const form = document.querySelector("[data-vault-enrol]:not([hidden]) form:not([hidden])");
+  if (form) window.__enrolFormShown = true;
+}).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["hidden"] });
+"""
+
+
+def test_a_protected_phone_never_flashes_the_pin_form_on_i_dag(page, live_server) -> None:
+    """Once the phone is protected, "I dag" shows that it is (or "Lås op") without first showing
+    the form for choosing a PIN while it looks the phone's protection up."""
+    sign_in(page, live_server.url, HEALTH_VISITOR)  # protects the phone with a PIN
+    page.add_init_script(_WATCH_ENROL_FORM)
+    page.goto(live_server.url + "/")
+    status = page.locator("[data-vault-enrol] [data-vault-status]")
+    expect(status).to_contain_text("Dine data på telefonen er beskyttet")
+    assert page.evaluate("() => window.__enrolFormShown") is False

@@ -188,7 +188,9 @@ def plain_rows(db: Session, statement, params: dict, *models: type) -> Iterator[
     """Runs a select of `models`' entities (then any other columns) without the ORM: each row as
     one `plain(model)` per model, then the other columns. For the long lists of a busy page: the
     ORM's object per entity and row (identity map, instance state) costs ~20 times the tuple.
-    Nothing is flushed first, and the session does not hold on to what was read."""
+    What the session has not written yet is flushed first, as the ORM's own query would (the
+    request's own changes are read); the session does not hold on to what was read."""
+    db.flush()  # nothing to do (and no statement) when nothing is pending
     shapes = []
     start = 0
     for model in models:

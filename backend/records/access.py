@@ -227,12 +227,9 @@ INCOMING_CHILDREN = (
 def incoming_children(db: Session, scope: Scope) -> list[Child]:
     """Children with a consented transition description handed over to the caller's units, as
     read-only `plain(Child)` rows (the caseload lists them on every request, in its own statement;
-    the sync and the offline list only read their ids). What the session has not written yet is
-    flushed first, as the ORM's own query would (a sync batch's handover)."""
+    the sync and the offline list only read their ids)."""
     if not scope.unit_ids:
         return []
-    if db.new or db.dirty or db.deleted:
-        db.flush()
     params = {"unit_ids": sorted(scope.unit_ids)}
     return [child for (child,) in plain_rows(db, INCOMING_CHILDREN, params, Child)]
 

@@ -264,16 +264,14 @@ def open_tasks_for(
     """The caller's open tasks (`task_in_scope`), soonest first.
 
     Each `TaskView.task` is a read-only `plain(Task)` (its columns as a named tuple), not an ORM
-    object: the lists ("I dag", the tasks page, a child's page) only read them. What the session
-    has not written yet is flushed first, as the ORM's own query would (a record page's next
-    steps after a save)."""
+    object: the lists ("I dag", the tasks page, a child's page) only read them (`plain_rows`
+    flushes what the session has not written yet, so a record page's next steps after a save
+    see its tasks)."""
     params = {"user_id": scope.user_id, "on": on, "child_id": child_id}
     if limit != _TASKS_LIMIT:
         query = (_OPEN_TASKS if child_id is None else _OPEN_TASKS_OF_CHILD).limit(limit)
     else:
         query = _OPEN_TASKS_FIRST if child_id is None else _OPEN_TASKS_OF_CHILD_FIRST
-    if db.new or db.dirty or db.deleted:
-        db.flush()
     return [TaskView(task, name) for task, name in plain_rows(db, query, params, Task)]
 
 

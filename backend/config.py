@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPSPOR_", extra="ignore")
 
     database_url: str = f"sqlite:///{VAR_DIR / 'opspor.db'}"
+    #: PostgreSQL: the connections each server process keeps open (and never more). Requests
+    #: beyond it wait for one; none is opened and closed per request under load.
+    database_pool_size: int = Field(default=20, ge=1)
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
     demo: bool = False

@@ -40,7 +40,7 @@ templates = Environment(
 def make_engine(url: str):
     if url.startswith("sqlite"):
         return create_engine(url, connect_args={"check_same_thread": False})
-    return create_engine(url, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_size=20, max_overflow=0)  # Opspor's default pool (backend/db.py)
 
 
 def seed(url: str, count: int = 50) -> list[str]:

@@ -57,7 +57,7 @@ def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True, pool_size:
     opened and closed a connection for many of its requests — a new PostgreSQL process each, its
     statements planned again — which cost the database more CPU than the requests' own
     statements (the child page under 16 connections: 7.4 ms of the database's CPU a request,
-    3.4 ms with the connections kept).
+    2.4–3.9 ms with them kept).
 
     On SQLite every transaction begins with BEGIN IMMEDIATE (the write lock up front): requests
     then take turns instead of failing when a read-then-write transaction cannot upgrade its

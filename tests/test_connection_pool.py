@@ -44,6 +44,8 @@ def test_a_request_beyond_the_kept_connections_waits_for_one(
     postgresql, app_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPSPOR_DATABASE_POOL_SIZE", "2")
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
     get_settings.cache_clear()
     get_engine.cache_clear()
     engine = get_engine()

@@ -49,15 +49,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True, pool_size: int = 20) -> Engine:
+def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True) -> Engine:
     """An engine for the URL.
 
-    On PostgreSQL it keeps `pool_size` connections and opens no more: a request beyond them waits
-    for one (a 503 after 30 s). With connections beyond a kept few ("overflow"), a busy process
-    opened and closed a connection for many of its requests — a new PostgreSQL process each, its
-    statements planned again — which cost the database more CPU than the requests' own
-    statements (the child page under 16 connections: 7.4 ms of the database's CPU a request,
-    2.4–3.9 ms with them kept).
+    On PostgreSQL it keeps `database_pool_size` (settings) connections and opens no more: a
+    request beyond them waits for one (a 503 after 30 s). With connections beyond a kept few
+    ("overflow"), a busy process opened and closed a connection for many of its requests — a new
+    PostgreSQL process each, its statements planned again — which cost the database more CPU
+    than the requests' own statements (the child page under 16 connections: 7.4 ms of the
+    database's CPU a request, 2.4–3.9 ms with them kept).
 
     On SQLite every transaction begins with BEGIN IMMEDIATE (the write lock up front): requests
     then take turns instead of failing when a read-then-write transaction cannot upgrade its
@@ -90,7 +90,12 @@ def make_engine(url: str, *, sqlite_write_lock_up_front: bool = True, pool_size:
     # No ping before every checkout (a round trip per request): a connection the database
     # dropped fails its first statement, SQLAlchemy then lets go of the whole pool, and
     # `web/context.get_ctx` starts the request again on a fresh connection.
-    engine = create_engine(url, pool_size=pool_size, max_overflow=0, connect_args={"cursor_factory": _Cursor})
+    engine = create_engine(
+        url,
+        pool_size=get_settings().database_pool_size,
+        max_overflow=0,
+        connect_args={"cursor_factory": _Cursor},
+    )
     event.listen(engine, "before_cursor_execute", _begin_before_a_write)
     return engine
 
@@ -177,8 +182,7 @@ def _begin_before_a_write(connection, cursor, statement, _parameters, context, _
 
 @lru_cache
 def get_engine() -> Engine:
-    settings = get_settings()
-    return make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    return make_engine(get_settings().database_url)
 
 
 def new_session(engine: Engine | None = None) -> Session:
